@@ -1,0 +1,117 @@
+"""Conecta: scheduling for small organizations, with Zoom meetings that follow appointments."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from conecta import crypto, jobs
+from conecta.config import Config
+from conecta.extensions import csrf, db, htmx, login_manager, migrate, oauth
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The app factory: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(Config().as_dict())
+    if config:
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _resolve_defaults(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    crypto.init_app(app)
+    jobs.init_app(app)
+    oauth.init_app(app)
+
+    from conecta import models  # noqa: F401  (register tables)
+    from conecta.auth import bp as auth_bp
+    from conecta.bookings import bp as bookings_bp
+    from conecta.calendar import bp as calendar_bp
+    from conecta.clients import bp as clients_bp
+    from conecta.portal import bp as portal_bp
+    from conecta.settings import bp as settings_bp
+
+    for bp in (auth_bp, calendar_bp, bookings_bp, clients_bp, settings_bp, portal_bp):
+        app.register_blueprint(bp)
+
+    from conecta import cli, templating
+
+    cli.init_app(app)
+    templating.init_app(app)
+    _register_error_pages(app)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        # One URL answers with a page or a fragment: caches must keep them apart.
+        response.vary.add("HX-Request")
+        return response
+
+    return app
+
+
+def _resolve_defaults(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'conecta.db'}"
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV_NAME") == "production":
+            raise RuntimeError("SECRET_KEY is not set: refusing to start in production.")
+        key_file = instance / "secret.key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config.get("ZOOM_REDIRECT_URI"):
+        app.config["ZOOM_REDIRECT_URI"] = None  # derived from the request by url_for(_external=True)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(status: int, title: str, message: str):
+        template = (
+            "partials/_error.html" if htmx and not htmx.history_restore_request else "errors/error.html"
+        )
+        return render_template(template, status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return render_error(400, "Bad request", "The request could not be understood.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(
+            400,
+            "Form expired",
+            "The form expired or was not sent from Conecta. Reload the page and try again.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return render_error(
+            403, "Not allowed", "Your role does not allow this. Ask an admin of your organization."
+        )
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return render_error(404, "Not found", "There is nothing here, or it belongs to someone else.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return render_error(405, "Not allowed", "That action is not available here.")
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(
+            500, "Something went wrong", "We could not finish that. Nothing was lost; please try again."
+        )

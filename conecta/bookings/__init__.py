@@ -1,0 +1,7 @@
+"""The booking modal: create, view, edit and cancel appointments."""
+
+from flask import Blueprint
+
+bp = Blueprint("bookings", __name__, url_prefix="/bookings")
+
+from conecta.bookings import views  # noqa: E402,F401

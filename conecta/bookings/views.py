@@ -1,0 +1,3 @@
+"""Booking views."""
+
+from __future__ import annotations

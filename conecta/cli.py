@@ -1,0 +1,60 @@
+"""Command-line interface (names are public): create-org, seed-demo, rotate-keys, zoom-sandbox."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_org)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(rotate_keys)
+    app.cli.add_command(zoom_sandbox)
+
+
+@click.command("create-org")
+@click.option("--name", required=True, help="Organization name.")
+@click.option("--timezone", "timezone_name", required=True, help="IANA time zone, e.g. America/Tijuana.")
+@click.option("--admin-email", required=True)
+@click.option("--admin-password", required=True)
+@click.option("--admin-name", default="Admin", show_default=True)
+def create_org(name: str, timezone_name: str, admin_email: str, admin_password: str, admin_name: str) -> None:
+    """Create an organization and its first admin."""
+    from conecta.onboarding import OnboardingError, create_organization
+
+    try:
+        org, admin = create_organization(name, timezone_name, admin_email, admin_password, admin_name)
+    except OnboardingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created organization {org.name!r} (id {org.id}) with admin {admin.email}.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo organization (admin, two staff, eight clients, three services, two weeks)."""
+    from conecta.demo import seed
+
+    logins = seed()
+    click.echo("Demo data ready. Sign in with:")
+    for role, email, password in logins:
+        click.echo(f"  {role:<8} {email:<32} {password}")
+
+
+@click.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every encrypted column under the newest key of CONECTA_ENCRYPTION_KEYS."""
+    from conecta.crypto import rotate_all
+
+    count = rotate_all()
+    click.echo(f"Re-encrypted {count} values under the newest key.")
+
+
+@click.command("zoom-sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5050, show_default=True, type=int)
+def zoom_sandbox(host: str, port: int) -> None:
+    """Serve the local Zoom sandbox (OAuth + Meetings API) for development and demos."""
+    from conecta.zoom.sandbox import run_sandbox
+
+    run_sandbox(host, port)

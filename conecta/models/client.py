@@ -1,0 +1,41 @@
+"""Clients: the people who book; they may sign in to the portal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conecta.extensions import db
+from conecta.models.org import Organization
+from conecta.models.types import UTCDateTime, utcnow
+
+
+class Client(UserMixin, db.Model):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_clients_org_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Null until the client accepts a portal invite and sets a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org: Mapped[Organization] = relationship()
+
+    kind = "client"
+    is_admin = False
+    is_staff_member = False
+
+    def get_id(self) -> str:
+        return f"client:{self.id}"
+
+    @property
+    def has_portal_access(self) -> bool:
+        return self.password_hash is not None

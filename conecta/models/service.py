@@ -1,0 +1,25 @@
+"""Services ("events" in Settings → Calendar): what clients book."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conecta.extensions import db
+from conecta.models.org import Organization
+
+
+class Service(db.Model):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    duration_minutes: Mapped[int] = mapped_column(default=60)
+    description: Mapped[str] = mapped_column(Text, default="")
+    color: Mapped[str] = mapped_column(String(7), default="#3b82f6")
+    active: Mapped[bool] = mapped_column(default=True)
+    # "Auto-create Zoom meeting": may only be switched on while the organization has Zoom connected.
+    zoom_auto_create: Mapped[bool] = mapped_column(default=False)
+
+    org: Mapped[Organization] = relationship()

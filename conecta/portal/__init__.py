@@ -1,0 +1,7 @@
+"""The client portal: a client's own bookings, behind its own sign-in."""
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+from conecta.portal import views  # noqa: E402,F401

@@ -1,0 +1,74 @@
+"""Portal views: sign-in, invite acceptance, the client's bookings."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from conecta.auth.forms import LoginForm, SetPasswordForm
+from conecta.auth.passwords import hash_password, verify_password
+from conecta.auth.permissions import client_required
+from conecta.auth.views import safe_next
+from conecta.extensions import db
+from conecta.models import Client
+from conecta.portal import bp
+
+INVITE_SALT = "portal-invite"
+
+
+def _invite_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
+
+
+def make_invite_token(client: Client) -> str:
+    """A signed, expiring token naming the client; it dies once the password is set (hash changes)."""
+    return _invite_serializer().dumps({"client_id": client.id, "h": (client.password_hash or "")[-12:]})
+
+
+def load_invite(token: str) -> Client | None:
+    try:
+        data = _invite_serializer().loads(token, max_age=current_app.config["PORTAL_INVITE_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    client = db.session.get(Client, data.get("client_id"))
+    if client is None or (client.password_hash or "")[-12:] != data.get("h"):
+        return None
+    return client
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        candidates = db.session.scalars(db.select(Client).filter_by(email=email)).all()
+        client = next((c for c in candidates if verify_password(c.password_hash, form.password.data)), None)
+        if client is not None:
+            login_user(client)
+            return redirect(safe_next(url_for("portal.index")), code=303)
+        form.email.errors = [*form.email.errors, "Email or password is incorrect."]
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/login.html", form=form), status
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    client = load_invite(token)
+    if client is None:
+        return render_template("portal/invite_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        client.password_hash = hash_password(form.password.data)
+        db.session.commit()
+        login_user(client)
+        flash("Your password is set. Welcome!")
+        return redirect(url_for("portal.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/set_password.html", form=form, client=client), status
+
+
+@bp.route("/")
+@client_required
+def index():
+    return render_template("portal/index.html", client=current_user)

@@ -1,0 +1,171 @@
+"""Booking rules. Times are stored in UTC; people type them in the organization's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conecta.models import Appointment, Client, Organization, Service, User
+from conecta.models.types import utcnow
+
+MAX_DURATION_MINUTES = 12 * 60
+
+
+class BookingError(ValueError):
+    """A booking the rules refuse; `errors` maps form field names to messages people can act on."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def to_utc(local_date: date, local_time: time, tz: str) -> datetime:
+    """The UTC instant of a wall-clock time in `tz`; a time skipped by a DST change is refused."""
+    zone = ZoneInfo(tz)
+    naive = datetime.combine(local_date, local_time)
+    aware = naive.replace(tzinfo=zone)
+    # Round-tripping through UTC changes a wall time that does not exist (spring-forward gap).
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise BookingError(
+            {"time": f"{local_time:%H:%M} does not exist on {local_date:%d %b %Y} in {tz} (clocks change)."}
+        )
+    return aware.astimezone(UTC)
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """Half-open intervals: an appointment ending at 10:00 does not clash with one starting at 10:00."""
+    return a_start < b_end and b_start < a_end
+
+
+def find_conflict(
+    session: Session,
+    staff_id: int,
+    starts_at: datetime,
+    duration_minutes: int,
+    exclude_id: int | None = None,
+) -> Appointment | None:
+    """The first booked appointment of `staff_id` that overlaps the given slot, if any."""
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    # Nothing lasts longer than MAX_DURATION_MINUTES, which bounds the search window in SQL.
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.staff_id == staff_id,
+            Appointment.status == "booked",
+            Appointment.starts_at < ends_at,
+            Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    if exclude_id is not None:
+        query = query.where(Appointment.id != exclude_id)
+    for other in session.scalars(query):
+        if overlaps(starts_at, ends_at, other.starts_at, other.ends_at):
+            return other
+    return None
+
+
+def _validate(
+    session: Session,
+    org: Organization,
+    client: Client | None,
+    service: Service | None,
+    staff: User | None,
+    starts_at: datetime | None,
+    duration_minutes: int | None,
+    exclude_id: int | None,
+) -> int:
+    errors: dict[str, str] = {}
+    if client is None or client.org_id != org.id:
+        errors["client_id"] = "Choose a client."
+    if service is None or service.org_id != org.id:
+        errors["service_id"] = "Choose a service."
+    elif not service.active and exclude_id is None:
+        errors["service_id"] = f"{service.name} is no longer offered."
+    if staff is None or staff.org_id != org.id or not staff.active:
+        errors["staff_id"] = "Choose an active staff member."
+    duration = duration_minutes or (service.duration_minutes if service else None)
+    if duration is None or not 5 <= duration <= MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = f"Duration must be between 5 and {MAX_DURATION_MINUTES} minutes."
+    if starts_at is None:
+        errors.setdefault("time", "Choose a date and time.")
+    if errors:
+        raise BookingError(errors)
+    conflict = find_conflict(session, staff.id, starts_at, duration, exclude_id)
+    if conflict is not None:
+        zone = org.tz
+        raise BookingError(
+            {
+                "staff_id": (
+                    f"{staff.name} is already booked from {conflict.starts_at.astimezone(zone):%H:%M} "
+                    f"to {conflict.ends_at.astimezone(zone):%H:%M} on "
+                    f"{conflict.starts_at.astimezone(zone):%a %d %b} ({conflict.service.name} with "
+                    f"{conflict.client.name})."
+                )
+            }
+        )
+    return duration
+
+
+def create_appointment(
+    session: Session,
+    org: Organization,
+    *,
+    client: Client | None,
+    service: Service | None,
+    staff: User | None,
+    starts_at: datetime | None,
+    duration_minutes: int | None = None,
+    notes: str = "",
+) -> Appointment:
+    """A new booked appointment, validated and added to the session (the caller commits)."""
+    duration = _validate(session, org, client, service, staff, starts_at, duration_minutes, None)
+    appointment = Appointment(
+        org_id=org.id,
+        client=client,
+        service=service,
+        staff=staff,
+        starts_at=starts_at,
+        duration_minutes=duration,
+        notes=notes or "",
+        status="booked",
+    )
+    session.add(appointment)
+    return appointment
+
+
+def update_appointment(
+    session: Session,
+    appointment: Appointment,
+    *,
+    client: Client | None,
+    service: Service | None,
+    staff: User | None,
+    starts_at: datetime | None,
+    duration_minutes: int | None = None,
+    notes: str = "",
+) -> Appointment:
+    """Apply an edit after checking it; a cancelled appointment stays as it is, for the record."""
+    if appointment.is_cancelled:
+        raise BookingError({"status": "A cancelled appointment cannot be edited."})
+    duration = _validate(
+        session, appointment.org, client, service, staff, starts_at, duration_minutes, appointment.id
+    )
+    appointment.client = client
+    appointment.service = service
+    appointment.staff = staff
+    appointment.starts_at = starts_at
+    appointment.duration_minutes = duration
+    appointment.notes = notes or ""
+    return appointment
+
+
+def cancel_appointment(appointment: Appointment) -> Appointment:
+    """Cancelled appointments stay visible; cancelling twice changes nothing."""
+    if not appointment.is_cancelled:
+        appointment.status = "cancelled"
+        appointment.cancelled_at = utcnow()
+    return appointment

@@ -1,0 +1,7 @@
+"""Settings: Team, Calendar → Events (services), Integrations."""
+
+from flask import Blueprint
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+from conecta.settings import views  # noqa: E402,F401

@@ -1,0 +1,35 @@
+"""Template helpers: times shown in the organization's zone, and the current user's role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from flask_login import current_user
+
+
+def local(dt: datetime | None, tz: str | ZoneInfo | None = None) -> datetime | None:
+    """A stored UTC instant in the organization's time zone."""
+    if dt is None:
+        return None
+    if tz is None:
+        tz = current_user.org.timezone if current_user.is_authenticated else "UTC"
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    return dt.astimezone(zone)
+
+
+def fmt_datetime(dt: datetime | None, tz: str | ZoneInfo | None = None) -> str:
+    value = local(dt, tz)
+    return value.strftime("%a %d %b %Y, %H:%M") if value else ""
+
+
+def fmt_time(dt: datetime | None, tz: str | ZoneInfo | None = None) -> str:
+    value = local(dt, tz)
+    return value.strftime("%H:%M") if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["datetime"] = fmt_datetime
+    app.jinja_env.filters["time"] = fmt_time

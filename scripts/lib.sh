@@ -1,0 +1,67 @@
+# Shared steps of scripts/run and scripts/test. Sourced, not run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }
+
+# Create or reuse .venv; reinstall only when a requirements file changed.
+ensure_venv() {
+  local reqs="$1" stamp=".venv/.installed-$(basename "$1")"
+  if [ ! -x .venv/bin/python ]; then
+    say "Creating the virtualenv (.venv)"
+    "$PY" -m venv .venv
+  fi
+  local want
+  want="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "Installing dependencies from $reqs"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -r "$reqs"
+    echo "$want" > "$stamp"
+  fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {
+  local i
+  for i in $(seq 1 50); do port_open "$1" "$2" && return 0; sleep 0.2; done
+  return 1
+}
+
+# Redis on 127.0.0.1:6379: use it, start it if installed, or say what to do.
+ensure_redis() {
+  port_open 127.0.0.1 6379 && return 0
+  command -v redis-server >/dev/null 2>&1 || die "Redis is not running on 127.0.0.1:6379 and redis-server is not installed (apt-get install redis-server)."
+  say "Starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --logfile "${TMPDIR:-/tmp}/conecta-redis.log"
+  wait_port 127.0.0.1 6379 || die "Redis did not start; see ${TMPDIR:-/tmp}/conecta-redis.log"
+}
+
+# PostgreSQL on 127.0.0.1:5432: use it, start the installed cluster, or say what to do.
+ensure_postgres() {
+  port_open 127.0.0.1 5432 && return 0
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    say "Starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    wait_port 127.0.0.1 5432 && return 0
+  fi
+  die "PostgreSQL is not running on 127.0.0.1:5432 (trust auth, database 'test') and could not be started."
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded).
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Debian's chromium for the browser tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+      || die "apt-get install chromium failed."
+    return 0
+  fi
+  die "chromium is not installed: run 'sudo apt-get install chromium' (the browser tests need it)."
+}

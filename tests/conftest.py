@@ -1,0 +1,139 @@
+"""Shared fixtures: a real database (SQLite or PostgreSQL, by CONECTA_TEST_DB) and a real Redis.
+
+Each test run gets its own database (a fresh file, or a fresh PostgreSQL database) built by the
+migrations, and its own Redis namespace (queue names, job ids, lock keys), so runs never see each
+other's data or jobs. Rows are wiped after every test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from flask import Flask
+from flask_login import FlaskLoginClient
+
+from conecta import create_app
+from conecta.extensions import db
+
+TEST_DB = os.environ.get("CONECTA_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("CONECTA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("CONECTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_ID = uuid.uuid4().hex[:10]
+ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
+def _pg_url(database: str) -> str:
+    return sa.engine.make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database for this run, migrated to the latest schema by the real migrations."""
+    if TEST_DB == "postgresql":
+        name = f"conecta_test_{RUN_ID}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = _pg_url(name)
+    elif TEST_DB == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'conecta.db'}"
+    else:
+        raise pytest.UsageError(f"CONECTA_TEST_DB must be sqlite or postgresql, not {TEST_DB!r}")
+
+    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if TEST_DB == "postgresql":
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _test_config(url: str, instance: os.PathLike | None = None, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": REDIS_URL,
+        "CONECTA_QUEUE": f"test-{RUN_ID}",
+        "CONECTA_ENCRYPTION_KEYS": ENCRYPTION_KEY,
+        "WTF_CSRF_ENABLED": False,
+        "ZOOM_OAUTH_BASE_URL": "http://zoom-sandbox.invalid",
+        "ZOOM_API_BASE_URL": "http://zoom-sandbox.invalid/v2",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path) -> Iterator:
+    """Build an app on this run's database with config overrides; rows are wiped afterwards."""
+    made: list[Flask] = []
+
+    def factory(**overrides) -> Flask:
+        app = create_app(_test_config(database_url, **overrides))
+        app.test_client_class = FlaskLoginClient
+        made.append(app)
+        return app
+
+    yield factory
+    if made:
+        with made[0].app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app) -> Iterator[Flask]:
+    """The app under test, with an app context pushed (so tests can use `db.session`)."""
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask):
+    """An anonymous test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def as_user(app: Flask):
+    """`as_user(user)` → a test client signed in as that staff member, admin or portal client."""
+
+    def make(user):
+        return app.test_client(user=user)
+
+    return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis_namespace() -> Iterator[None]:
+    """Drop this run's queues, jobs and locks from the shared Redis at the end."""
+    yield
+    from redis import Redis
+
+    conn = Redis.from_url(REDIS_URL)
+    for pattern in (f"*test-{RUN_ID}*",):
+        for key in conn.scan_iter(pattern, count=1000):
+            conn.delete(key)
+    conn.close()
+
+
+from tests.support.factories import *  # noqa: E402,F403  (factories are fixtures too)
