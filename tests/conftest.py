@@ -49,7 +49,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade()
+        upgrade(revision="heads")  # parallel branches of migrations are merged later
         db.engine.dispose()
     yield url
     if TEST_DB == "postgresql":
