@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import current_user
 
 
@@ -29,7 +29,13 @@ def fmt_time(dt: datetime | None, tz: str | ZoneInfo | None = None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
+def has_endpoint(name: str) -> bool:
+    """Whether a route is registered, so templates link to optional areas (Integrations) only if present."""
+    return name in current_app.view_functions
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["time"] = fmt_time
