@@ -1,0 +1,81 @@
+"""Settings forms: team members and services ("events")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    ColorField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
+
+from conecta.models import Organization, Service
+from conecta.scheduling import MAX_DURATION_MINUTES
+
+MIN_DURATION_MINUTES = 5
+ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
+
+
+class AddMemberForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="staff")
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(), Length(min=8, max=200, message="Use at least 8 characters.")],
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class ServiceForm(FlaskForm):
+    """A service ("event"). The Zoom engineer adds `zoom_auto_create = BooleanField(...)` here (and may
+    validate it against `self.org`'s Zoom connection); `apply_to` already copies it when present, and
+    `settings/_service_zoom_toggle.html` renders it in the form."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    duration_minutes = IntegerField(
+        "Duration (minutes)",
+        validators=[
+            InputRequired("Give a duration in minutes."),
+            NumberRange(
+                MIN_DURATION_MINUTES,
+                MAX_DURATION_MINUTES,
+                f"Duration must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes.",
+            ),
+        ],
+        default=60,
+    )
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    color = ColorField(
+        "Colour",
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Pick a colour like #3b82f6.")],
+        default="#3b82f6",
+    )
+    active = BooleanField("Active (clients can be booked for it)", default=True)
+
+    def __init__(self, *args: Any, org: Organization | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.org = org
+
+    def apply_to(self, service: Service) -> Service:
+        """Copy the submitted values onto `service` (every field this form has, none it lacks)."""
+        service.name = self.name.data.strip()
+        service.duration_minutes = self.duration_minutes.data
+        service.description = (self.description.data or "").strip()
+        service.color = self.color.data.lower()
+        service.active = bool(self.active.data)
+        if "zoom_auto_create" in self:
+            service.zoom_auto_create = bool(self["zoom_auto_create"].data)
+        return service
