@@ -21,13 +21,22 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from conecta.models import Organization, Service
 from conecta.scheduling import MAX_DURATION_MINUTES
 
+
+def _strip(value: str | None) -> str | None:
+    """Spaces pasted around a name or an address are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
 MIN_DURATION_MINUTES = 5
 ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
 
 
 class AddMemberForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    # `.test` addresses (demo and test data) are accepted: email_validator refuses them by default.
+    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "Email", filters=[_strip], validators=[DataRequired(), Email(test_environment=True), Length(max=254)]
+    )
     role = SelectField("Role", choices=ROLE_CHOICES, default="staff")
     password = PasswordField(
         "Initial password",
@@ -44,7 +53,7 @@ class ServiceForm(FlaskForm):
     validate it against `self.org`'s Zoom connection); `apply_to` already copies it when present, and
     `settings/_service_zoom_toggle.html` renders it in the form."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=200)])
     duration_minutes = IntegerField(
         "Duration (minutes)",
         validators=[
