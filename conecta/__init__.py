@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from conecta import crypto, jobs
 from conecta.config import Config
 from conecta.extensions import csrf, db, htmx, login_manager, migrate, oauth
+from conecta.zoom.oauth import OAuthStateCache
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -32,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     crypto.init_app(app)
     jobs.init_app(app)
-    oauth.init_app(app)
+    oauth.init_app(app, cache=OAuthStateCache())  # PKCE verifier and state stay server-side
 
     from conecta import models  # noqa: F401  (register tables)
     from conecta.auth import bp as auth_bp
@@ -44,6 +45,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for bp in (auth_bp, calendar_bp, bookings_bp, clients_bp, settings_bp, portal_bp):
         app.register_blueprint(bp)
+    from conecta.zoom.webhooks import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
+    csrf.exempt("conecta.zoom.webhooks.zoom")  # signed by Zoom instead; the only CSRF-exempt route
 
     from conecta import cli, templating
 

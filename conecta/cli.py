@@ -44,9 +44,12 @@ def seed_demo() -> None:
 @click.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt every encrypted column under the newest key of CONECTA_ENCRYPTION_KEYS."""
-    from conecta.crypto import rotate_all
+    from conecta.crypto import EncryptionConfigError, rotate_all
 
-    count = rotate_all()
+    try:
+        count = rotate_all()
+    except EncryptionConfigError as exc:  # a key is missing: say which value, change nothing
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Re-encrypted {count} values under the newest key.")
 
 

@@ -7,11 +7,13 @@ prepending a new one and running `flask rotate-keys`.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
-from sqlalchemy import Text
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
@@ -35,15 +37,48 @@ def _load_keys(app: Flask) -> list[str]:
             "Fernet; print(Fernet.generate_key().decode())'`)."
         )
     key_path = Path(app.instance_path) / DEV_KEY_FILE
-    if not key_path.exists():
-        key_path.parent.mkdir(parents=True, exist_ok=True)
-        key_path.write_text(Fernet.generate_key().decode())
+    if _create_dev_key(key_path):
         log.warning("No CONECTA_ENCRYPTION_KEYS: generated a development key in %s", key_path)
     return [key_path.read_text().strip()]
 
 
+def _create_dev_key(key_path: Path) -> bool:
+    """Write a new key only if none exists, atomically and owner-readable only.
+
+    The web process and the worker start together in development: with a plain exists-then-write,
+    both could generate a key and each would encrypt with one the other cannot read.
+    """
+    if key_path.exists():
+        return False
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: link fails if the key appeared meanwhile,
+    # and a reader never sees a half-written key.
+    tmp_path = key_path.with_name(f".{key_path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(Fernet.generate_key().decode())
+        os.link(tmp_path, key_path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    return True
+
+
+def _fernet_from(key: str, position: int) -> Fernet:
+    try:
+        return Fernet(key.encode())
+    except (ValueError, TypeError):
+        # Never echo the key itself: it would end up in logs.
+        raise EncryptionConfigError(
+            f"CONECTA_ENCRYPTION_KEYS entry {position} is not a Fernet key (32 url-safe base64 bytes)."
+        ) from None
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["conecta_fernet"] = MultiFernet([Fernet(k.encode()) for k in _load_keys(app)])
+    keys = _load_keys(app)
+    app.extensions["conecta_fernet"] = MultiFernet([_fernet_from(k, i + 1) for i, k in enumerate(keys)])
 
 
 def fernet() -> MultiFernet:
@@ -73,7 +108,11 @@ class Encrypted(TypeDecorator):
 
 
 def rotate_all() -> int:
-    """Re-encrypt every `Encrypted` column of every table under the newest key; returns values rewritten."""
+    """Re-encrypt every `Encrypted` column of every table under the newest key; returns values rewritten.
+
+    Works on the stored tokens directly (the column type is bypassed with `type_coerce`), so clear
+    values never pass through Python objects or the session; one transaction for everything.
+    """
     from conecta.extensions import db
 
     f = fernet()
@@ -83,19 +122,24 @@ def rotate_all() -> int:
         if not columns:
             continue
         pk = list(table.primary_key.columns)
-        # Read raw tokens (bypassing the type) and write rotated raw tokens back.
-        raw_cols = [db.literal_column(c.name) for c in columns]
-        rows = db.session.execute(db.select(*pk, *raw_cols).select_from(table)).all()
+        raw_cols = [type_coerce(c, Text).label(c.name) for c in columns]
+        rows = db.session.execute(select(*pk, *raw_cols)).all()
         for row in rows:
             values = {}
             for col, token in zip(columns, row[len(pk) :], strict=True):
-                if token is not None:
-                    values[col.name] = f.rotate(token.encode()).decode()
+                if token is None:
+                    continue
+                try:
+                    values[col.name] = type_coerce(f.rotate(token.encode()).decode(), Text)
+                except InvalidToken:
+                    db.session.rollback()
+                    raise EncryptionConfigError(
+                        f"{table.name}.{col.name} (row {tuple(row[: len(pk)])}) cannot be decrypted with "
+                        "any configured key: add the key it was written with and run rotate-keys again."
+                    ) from None
             if values:
                 where = [p == row[i] for i, p in enumerate(pk)]
-                db.session.execute(
-                    table.update().where(*where).values(**{k: db.literal(v) for k, v in values.items()})
-                )
+                db.session.execute(table.update().where(*where).values(**values))
                 rewritten += len(values)
     db.session.commit()
     return rewritten

@@ -137,3 +137,4 @@ def _clean_redis_namespace() -> Iterator[None]:
 
 
 from tests.support.factories import *  # noqa: E402,F403  (factories are fixtures too)
+from tests.support.zoom import *  # noqa: E402,F403  (zoom_sandbox, zoom_app, connect_zoom)

@@ -1,9 +1,11 @@
 """All models, importable from one place (and registered with the metadata for migrations)."""
 
 from conecta.models.appointment import Appointment
+from conecta.models.audit import AuditEvent  # noqa: F401
 from conecta.models.client import Client
 from conecta.models.org import Organization
 from conecta.models.service import Service
 from conecta.models.user import User
+from conecta.models.zoom import ZoomConnection, zoom_connection_for  # noqa: F401
 
 __all__ = ["Appointment", "Client", "Organization", "Service", "User"]

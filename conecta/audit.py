@@ -1,0 +1,62 @@
+"""Write and read the audit log (`conecta.models.audit.AuditEvent`).
+
+`record()` only adds to the session: the event commits (or rolls back) together with the change it
+describes, so the log never claims something that did not happen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conecta.extensions import db
+from conecta.models.audit import AuditEvent
+
+# What each event means, for people reading the log on the Integrations card.
+EVENT_LABELS = {
+    "connected": "Zoom connected",
+    "reconnected": "Zoom reconnected",
+    "disconnected": "Zoom disconnected",
+    "revoke_failed": "Zoom could not be reached to revoke access",
+    "deauthorized": "Conecta was removed on Zoom's side",
+    "refresh_failed": "Zoom stopped accepting the connection",
+}
+
+
+def record(
+    org_id: int,
+    event: str,
+    detail: str = "",
+    actor: Any = None,
+    appointment_id: int | None = None,
+    *,
+    session: Session | None = None,
+) -> AuditEvent:
+    """Add one audit event to the session (the caller commits). `actor` is a User, or None for Zoom/system.
+
+    `session`: another session than `db.session`, for bookkeeping kept out of the caller's transaction.
+    """
+    entry = AuditEvent(
+        org_id=org_id,
+        event=event,
+        detail=detail,
+        actor_id=getattr(actor, "id", None) if getattr(actor, "kind", None) == "user" else None,
+        actor_name=getattr(actor, "name", "") or "",
+        appointment_id=appointment_id,
+    )
+    (session or db.session).add(entry)
+    return entry
+
+
+def recent(org_id: int, limit: int = 20, *, connection_only: bool = False) -> list[AuditEvent]:
+    """The organization's latest events, newest first; `connection_only` leaves out per-appointment ones."""
+    query = db.select(AuditEvent).filter_by(org_id=org_id)
+    if connection_only:
+        query = query.where(AuditEvent.appointment_id.is_(None))
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def label(event: str) -> str:
+    return EVENT_LABELS.get(event, event.replace("_", " ").capitalize())

@@ -1,0 +1,60 @@
+"""The organization's Zoom connection: one Zoom user's OAuth grant, held for the whole organization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conecta.crypto import Encrypted
+from conecta.extensions import db
+from conecta.models.org import Organization
+from conecta.models.types import UTCDateTime, utcnow
+from conecta.models.user import User
+
+CONNECTION_STATUSES = ("active", "needs_reconnect")
+
+
+class ZoomConnection(db.Model):
+    """At most one per organization. Tokens are encrypted at rest; everything else is plain bookkeeping.
+
+    `needs_reconnect` means Zoom no longer honours our refresh token (revoked, or a refresh was lost):
+    the row stays so the Integrations card can say so and offer Reconnect, but no API call uses it.
+    """
+
+    __tablename__ = "zoom_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), unique=True)
+    zoom_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    zoom_email: Mapped[str] = mapped_column(String(254))
+    zoom_account_id: Mapped[str] = mapped_column(String(64), default="")
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    # Zoom's tokens are ~700 characters (JWT-shaped); Text plus Fernet's overhead holds them.
+    access_token: Mapped[str] = mapped_column(Encrypted)
+    refresh_token: Mapped[str] = mapped_column(Encrypted)
+    access_token_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    org: Mapped[Organization] = relationship()
+    connected_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+def zoom_connection_for(org_id: int, live_only: bool = True) -> ZoomConnection | None:
+    """The organization's Zoom connection; with `live_only`, None unless it can be used right now."""
+    query = db.select(ZoomConnection).filter_by(org_id=org_id)
+    if live_only:
+        query = query.filter_by(status="active")
+    return db.session.scalar(query)
