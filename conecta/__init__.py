@@ -50,9 +50,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhooks_bp)
     csrf.exempt("conecta.zoom.webhooks.zoom")  # signed by Zoom instead; the only CSRF-exempt route
 
-    from conecta import cli, templating
+    from conecta import cli, mail, templating
 
     cli.init_app(app)
+    mail.init_app(app)  # client emails: signal receivers, email actions, Dev mailbox (development)
     templating.init_app(app)
     _register_error_pages(app)
 

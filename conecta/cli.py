@@ -1,4 +1,5 @@
-"""Command-line interface (names are public): create-org, seed-demo, rotate-keys, zoom-sandbox."""
+"""Command-line interface (names are public): create-org, seed-demo, rotate-keys, zoom-sandbox,
+mail-catcher."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(rotate_keys)
     app.cli.add_command(zoom_sandbox)
+    app.cli.add_command(mail_catcher)
 
 
 @click.command("create-org")
@@ -61,3 +63,15 @@ def zoom_sandbox(host: str, port: int) -> None:
     from conecta.zoom.sandbox import run_sandbox
 
     run_sandbox(host, port)
+
+
+@click.command("mail-catcher")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8025, show_default=True, type=int)
+def mail_catcher(host: str, port: int) -> None:
+    """Catch outgoing mail locally (development): each message becomes an .eml in instance/mailbox/."""
+    from flask import current_app
+
+    from conecta.mail.catcher import mailbox_dir, run_catcher
+
+    run_catcher(host, port, mailbox_dir(current_app))

@@ -3,6 +3,7 @@
 from conecta.models.appointment import Appointment
 from conecta.models.audit import AuditEvent  # noqa: F401
 from conecta.models.client import Client
+from conecta.models.email import OutboxEmail  # noqa: F401
 from conecta.models.org import Organization
 from conecta.models.service import Service
 from conecta.models.user import User

@@ -1,0 +1,280 @@
+"""Compose client emails at send time, from the current state of what they are about.
+
+Nothing about Zoom is copied into the outbox: the Join link, meeting ID and passcode are read from the
+appointment when the message is built, so a retried or delayed message is never stale. The host's
+start URL is never read here at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template, url_for
+
+from conecta.mail.ics import Invite, appointment_uid, build_ics
+from conecta.models import Appointment
+from conecta.models.email import OutboxEmail
+from conecta.models.types import utcnow
+
+SUBJECT_PREFIX = {
+    "confirmation": "Confirmed",
+    "update": "Updated",
+    "cancellation": "Cancelled",
+    "zoom_link": "Zoom link",
+    "details": "Your booking",
+}
+
+
+@dataclass(frozen=True)
+class ZoomDetails:
+    """What a client needs to join; `passcode` is optional (Zoom may not return one)."""
+
+    join_url: str
+    meeting_id: str | None
+    passcode: str | None
+
+    @property
+    def meeting_id_display(self) -> str | None:
+        return format_meeting_id(self.meeting_id)
+
+    def digest(self) -> str:
+        """Tells whether the client already has these details, without storing them in clear."""
+        raw = "\x1f".join([self.join_url, self.meeting_id or "", self.passcode or ""])
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The appointment as the client should read it."""
+
+    org_name: str
+    timezone: str
+    service_name: str
+    staff_name: str
+    client_name: str
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def when(self) -> str:
+        """e.g. "Monday 7 January 2030, 09:00–10:00 PST (America/Tijuana)"."""
+        start, end = self.local_start, self.local_end
+        day = f"{start:%A} {start.day} {start:%B %Y}"
+        end_text = (
+            f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a} {end.day} {end:%b}, {end:%H:%M}"
+        )
+        return f"{day}, {start:%H:%M}–{end_text} {start.tzname()} ({self.timezone})"
+
+    @property
+    def when_short(self) -> str:
+        start = self.local_start
+        return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M} {start.tzname()}"
+
+
+@dataclass(frozen=True)
+class Composed:
+    subject: str
+    text: str
+    html: str
+    ics: bytes | None = None
+    ics_method: str | None = None
+    zoom_details_hash: str | None = None
+
+
+def format_meeting_id(meeting_id: str | None) -> str | None:
+    """Zoom's own grouping ("123 4567 8901"), which people type into the Zoom app."""
+    if not meeting_id:
+        return None
+    digits = str(meeting_id).strip()
+    if not digits.isdigit():
+        return digits
+    if len(digits) == 11:
+        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    if len(digits) in (9, 10):
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return digits
+
+
+def _clean(value: str | None) -> str | None:
+    """Treat empty values as absent, so a template never prints an empty, "None" or "undefined" line."""
+    text = (value or "").strip()
+    return text or None
+
+
+def zoom_details_for(appointment: Appointment) -> ZoomDetails | None:
+    """The Join details a client may see now, or None.
+
+    Shown while the appointment is booked and the meeting exists: Zoom is wanted and a join URL is
+    stored, or Zoom was disconnected and the meeting was left as it is ("left" — the link still works).
+    """
+    join_url = _clean(appointment.zoom_join_url)
+    if appointment.is_cancelled or join_url is None:
+        return None
+    if appointment.zoom_state == "left" or (
+        appointment.zoom_wanted and appointment.zoom_state in ("ready", "pending", "failed")
+    ):
+        return ZoomDetails(
+            join_url=join_url,
+            meeting_id=_clean(appointment.zoom_meeting_id),
+            passcode=_clean(appointment.zoom_passcode),
+        )
+    return None
+
+
+def facts_for(appointment: Appointment) -> Facts:
+    return Facts(
+        org_name=appointment.org.name,
+        timezone=appointment.org.timezone,
+        service_name=appointment.service.name,
+        staff_name=appointment.staff.name,
+        client_name=appointment.client.name,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        cancelled=appointment.is_cancelled,
+    )
+
+
+def facts_from_snapshot(appointment: Appointment, snapshot: dict, client_name: str) -> Facts:
+    """For a former client of a reassigned appointment: what they were last told."""
+    starts_at = datetime.fromisoformat(snapshot["starts_at"])
+    return Facts(
+        org_name=appointment.org.name,
+        timezone=appointment.org.timezone,
+        service_name=snapshot["service_name"],
+        staff_name=snapshot["staff_name"],
+        client_name=client_name,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=snapshot["duration_minutes"]),
+        cancelled=True,
+    )
+
+
+def sender_address() -> str:
+    return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "no-reply@localhost"
+
+
+def subject_for(kind: str, facts: Facts) -> str:
+    return f"{SUBJECT_PREFIX[kind]}: {facts.service_name} on {facts.when_short} · {facts.org_name}"
+
+
+def _compose_appointment(row: OutboxEmail) -> Composed:
+    appointment = row.appointment
+    # A cancellation to someone who is no longer this appointment's client tells them what they knew.
+    former_client = row.client_id is not None and row.client_id != appointment.client_id
+    if former_client:
+        facts = facts_from_snapshot(appointment, row.snapshot, row.client.name)
+        cancelled = True
+    else:
+        facts = facts_for(appointment)
+        cancelled = row.kind == "cancellation" or appointment.is_cancelled
+    zoom = None if cancelled else zoom_details_for(appointment)
+    link_will_follow = not cancelled and zoom is None and appointment.zoom_wanted
+    kind = "cancellation" if cancelled else row.kind
+    context = {
+        "kind": kind,
+        "facts": facts,
+        "zoom": zoom,
+        "link_will_follow": link_will_follow,
+    }
+    text = render_template("mail/appointment.txt", **context)
+    html = render_template("mail/appointment.html", **context)
+    description = render_template("mail/appointment_ics.txt", **context)
+    sender = sender_address()
+    invite = Invite(
+        uid=appointment_uid(appointment.id, appointment.created_at, sender.rpartition("@")[2] or "conecta"),
+        sequence=row.ics_sequence or 0,
+        cancelled=cancelled,
+        summary=f"{facts.service_name} with {facts.staff_name} · {facts.org_name}",
+        description=description,
+        starts_at=facts.starts_at,
+        ends_at=facts.ends_at,
+        organizer_name=facts.org_name,
+        organizer_email=sender,
+        attendee_name=row.client.name if row.client else facts.client_name,
+        attendee_email=row.to_address,
+        join_url=zoom.join_url if zoom else None,
+    )
+    return Composed(
+        subject=subject_for(kind, facts),
+        text=text,
+        html=html,
+        ics=build_ics(invite),
+        ics_method=invite.method,
+        zoom_details_hash=zoom.digest() if zoom else None,
+    )
+
+
+def _compose_portal_invite(row: OutboxEmail) -> Composed:
+    from conecta.portal.views import make_invite_token
+    from conecta.templating import fmt_datetime
+
+    client = row.client
+    org = client.org
+    # The token is signed now, not when the row was made: the link's validity starts at delivery.
+    with current_app.test_request_context(base_url=row.link_base or "http://localhost/"):
+        invite_url = url_for("portal.accept_invite", token=make_invite_token(client), _external=True)
+    expires = utcnow() + timedelta(seconds=current_app.config["PORTAL_INVITE_MAX_AGE"])
+    context = {
+        "org_name": org.name,
+        "client_name": client.name,
+        "invite_url": invite_url,
+        "expires": f"{fmt_datetime(expires, org.timezone)} ({org.timezone})",
+    }
+    return Composed(
+        subject=portal_invite_subject(org.name),
+        text=render_template("mail/portal_invite.txt", **context),
+        html=render_template("mail/portal_invite.html", **context),
+    )
+
+
+def portal_invite_subject(org_name: str) -> str:
+    return f"{org_name} invited you to the client portal"
+
+
+def compose(row: OutboxEmail) -> Composed:
+    """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
+    if row.kind == "portal_invite":
+        return _compose_portal_invite(row)
+    return _compose_appointment(row)
+
+
+def build_message(row: OutboxEmail, composed: Composed, org_name: str) -> EmailMessage:
+    """A multipart message: text and HTML alternatives (+ text/calendar), the .ics attached."""
+    message = EmailMessage()
+    sender = sender_address()
+    username, _, domain = sender.partition("@")
+    # "In the organization's name": the org is the display name of our sending address.
+    message["From"] = Address(display_name=org_name, username=username, domain=domain or "localhost")
+    message["To"] = row.to_address
+    message["Subject"] = composed.subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = row.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(composed.text)
+    message.add_alternative(composed.html, subtype="html")
+    if composed.ics is not None:
+        ics_text = composed.ics.decode()
+        # Inline for mail apps that show invites with Accept buttons; attached for everything else.
+        message.add_alternative(ics_text, subtype="calendar", params={"method": composed.ics_method})
+        message.add_attachment(
+            composed.ics,
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics" if composed.ics_method == "REQUEST" else "cancel.ics",
+        )
+    return message

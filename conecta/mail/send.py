@@ -1,0 +1,151 @@
+"""The RQ job that sends one outbox message over SMTP, and the sweep job that catches up.
+
+The job claims its row with a conditional UPDATE (queued/retrying → sending), so duplicate jobs, the
+sweep and an admin's Retry never send a message twice. It composes the message from the current state
+(`conecta.mail.compose`), sends it, and records the outcome on the row: attempts, last error, status.
+A failed attempt re-raises so RQ retries with backoff (MAIL_RETRY_INTERVALS, seconds); once the
+retries are used up, or the server refuses the recipient for good, the row is "failed" and an admin
+sees a Retry button under Settings → Emails.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from rq import Retry, get_current_job
+from rq.job import Job
+from sqlalchemy import update
+
+from conecta.extensions import db
+from conecta.jobs import app_job, enqueue
+from conecta.mail import notify
+from conecta.mail.compose import build_message, compose
+from conecta.models.email import OutboxEmail
+from conecta.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# About three hours of retries: a mail server restart or a short outage is ridden out.
+DEFAULT_RETRY_INTERVALS = (30, 120, 600, 1800, 7200)
+MAX_ERROR_LENGTH = 1000
+
+
+def retry_intervals() -> list[int]:
+    return list(current_app.config.get("MAIL_RETRY_INTERVALS", DEFAULT_RETRY_INTERVALS))
+
+
+def enqueue_send_job(outbox_id: int) -> Job:
+    intervals = retry_intervals()
+    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+    return enqueue(
+        "conecta.mail.send.send_outbox_email",
+        outbox_id,
+        job_id=f"mail-{outbox_id}",
+        queue_name="mail",
+        retry=retry,
+        job_timeout=120,
+    )
+
+
+def deliver(message: EmailMessage) -> None:
+    """Hand one message to the configured SMTP server (MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, login)."""
+    config = current_app.config
+    timeout = config.get("MAIL_TIMEOUT", 20)
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """The server refused this message for good (bad recipient, rejected content): retrying won't help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False  # a configuration problem an admin can fix while we keep retrying
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(exc, smtplib.SMTPResponseException) and isinstance(code, int) and 500 <= code < 600
+
+
+def _claim(outbox_id: int) -> bool:
+    claimed = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == outbox_id, OutboxEmail.status.in_(("queued", "retrying")))
+        .values(
+            status="sending",
+            attempts=OutboxEmail.attempts + 1,
+            next_attempt_at=None,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+@app_job
+def send_outbox_email(outbox_id: int) -> str:
+    """Send outbox row `outbox_id` if it is still due; returns "sent", "failed" or "skipped"."""
+    if not _claim(outbox_id):
+        return "skipped"  # sent already, superseded, or another job has it
+    row = db.session.get(OutboxEmail, outbox_id)
+    try:
+        if row.client is not None:
+            row.to_address = row.client.email  # the address as it is now
+        composed = compose(row)
+        org_name = row.appointment.org.name if row.appointment else row.client.org.name
+        deliver(build_message(row, composed, org_name))
+    except Exception as exc:
+        return _record_failure(row, exc)
+    row.status = "sent"
+    row.sent_at = utcnow()
+    row.subject = composed.subject
+    row.zoom_details_hash = composed.zoom_details_hash
+    db.session.commit()
+    log.info("email %s (%s) sent after %s attempt(s)", row.id, row.kind, row.attempts)
+    notify.after_sent(row.id)
+    return "sent"
+
+
+def _record_failure(row: OutboxEmail, exc: Exception) -> str:
+    db.session.rollback()
+    row = db.session.get(OutboxEmail, row.id)
+    job = get_current_job()
+    if is_permanent(exc):
+        will_retry = False
+    elif job is not None:
+        will_retry = bool(job.retries_left)
+    else:  # called outside RQ (a shell, a test): the same budget of attempts
+        will_retry = row.attempts <= len(retry_intervals())
+    row.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+    if will_retry:
+        delay = job.get_retry_interval() if job is not None else 0
+        row.status = "retrying"
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    else:
+        row.status = "failed"
+    db.session.commit()
+    log.warning(
+        "email %s (%s) attempt %s failed: %s%s",
+        row.id,
+        row.kind,
+        row.attempts,
+        row.last_error,
+        "; will retry" if will_retry else "; giving up",
+    )
+    if will_retry:
+        raise exc  # RQ schedules the next attempt
+    return "failed"
+
+
+@app_job
+def sweep_job() -> dict[str, int]:
+    """Periodic safety net (see `notify.sweep`): enqueue what a Redis outage or a lost signal left."""
+    return notify.sweep()

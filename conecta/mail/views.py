@@ -1,0 +1,40 @@
+"""Staff actions that email a client: "Resend details" (booking modal) and "Send invite by email"
+(client page). Both go through the outbox like every other client email."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from conecta.auth.permissions import same_org_or_404, staff_required
+from conecta.extensions import db, htmx
+from conecta.mail import notify
+from conecta.models import Appointment, Client
+
+bp = Blueprint("mail", __name__)
+
+
+def _done(message: str, fallback: str):
+    """HTMX: a status line swapped in place; otherwise a flash and a 303 back."""
+    if htmx:
+        return render_template("partials/_email_queued.html", message=message)
+    flash(message)
+    return redirect(fallback, code=303)
+
+
+@bp.route("/bookings/<int:appointment_id>/resend-details", methods=["POST"])
+@staff_required
+def resend_details(appointment_id: int):
+    appointment = same_org_or_404(db.session.get(Appointment, appointment_id))
+    row = notify.resend_details(appointment)
+    return _done(f"Details are on their way to {row.to_address}.", url_for("calendar.index"))
+
+
+@bp.route("/clients/<int:client_id>/invite-email", methods=["POST"])
+@staff_required
+def send_invite(client_id: int):
+    client = same_org_or_404(db.session.get(Client, client_id))
+    # The link in the email points at this site as the staff member reached it.
+    row = notify.send_portal_invite(client, request.url_root)
+    return _done(
+        f"Portal invite is on its way to {row.to_address}.", url_for("clients.detail", client_id=client.id)
+    )
