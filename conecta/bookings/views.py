@@ -1,3 +1,232 @@
-"""Booking views."""
+"""The booking modal: new, view, edit and cancel, each one URL answering with the modal fragment (HTMX,
+swapped into `#modal`) or a page (a direct visit). Saving goes through `conecta.bookings.service`;
+a successful save answers with `HX-Trigger: appointment-saved` so the calendar and an open drawer
+refresh themselves.
+"""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from flask_htmx import make_response
+from flask_login import current_user
+from sqlalchemy import or_, select
+from wtforms import SelectChoice
+
+from conecta.auth.permissions import staff_required
+from conecta.bookings import bp, service
+from conecta.bookings.access import get_appointment_for
+from conecta.bookings.forms import BookingForm
+from conecta.extensions import db, htmx
+from conecta.models import Appointment, Client, Organization, Service, User
+from conecta.models.types import utcnow
+from conecta.scheduling import BookingError, to_utc
+
+CLIENT_OPTIONS_LIMIT = 100
+
+
+def _as_fragment() -> bool:
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _render(mode: str, *, status: int = 200, **context: Any):
+    """The modal in `mode` ("form", "view", "confirm_cancel"): a fragment for HTMX, else a page."""
+    context.setdefault("appointment", None)
+    context.setdefault("general_errors", [])
+    context.setdefault("notice", None)
+    context["viewer"] = "staff"
+    context["mode"] = mode
+    if _as_fragment():
+        return render_template("partials/_booking_modal.html", as_page=False, **context), status
+    return render_template("bookings/page.html", as_page=True, **context), status
+
+
+def _client_choices(org: Organization, query: str = "", selected_id: int | None = None) -> list[SelectChoice]:
+    """Clients matching `query` (name or email), capped; the selected one is always among them."""
+    statement = select(Client.id, Client.name, Client.email).where(Client.org_id == org.id)
+    if query:
+        pattern = f"%{query.strip()}%"
+        statement = statement.where(or_(Client.name.ilike(pattern), Client.email.ilike(pattern)))
+    rows = list(db.session.execute(statement.order_by(Client.name, Client.id).limit(CLIENT_OPTIONS_LIMIT)))
+    if selected_id is not None and all(row.id != selected_id for row in rows):
+        selected = db.session.execute(
+            select(Client.id, Client.name, Client.email).where(
+                Client.id == selected_id, Client.org_id == org.id
+            )
+        ).first()
+        if selected is not None:
+            rows.insert(0, selected)
+    return [SelectChoice(str(row.id), f"{row.name} · {row.email}") for row in rows]
+
+
+def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment | None) -> None:
+    form.client_id.choices = [
+        SelectChoice("", "Choose a client…"),
+        *_client_choices(org, selected_id=form.client_id.data),
+    ]
+    services = db.session.scalars(
+        select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
+    ).all()
+    current_service_id = appointment.service_id if appointment else None
+    form.service_id.choices = [SelectChoice("", "Choose a service…")] + [
+        SelectChoice(str(s.id), f"{s.name} ({s.duration_minutes} min)")
+        for s in services
+        if s.active or s.id == current_service_id
+    ]
+    staff = db.session.scalars(select(User).where(User.org_id == org.id).order_by(User.name, User.id)).all()
+    current_staff_id = appointment.staff_id if appointment else None
+    form.staff_id.choices = [SelectChoice("", "Choose a staff member…")] + [
+        SelectChoice(str(u.id), u.name) for u in staff if u.active or u.id == current_staff_id
+    ]
+
+
+def _arg_int(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _prefill_new(form: BookingForm, org: Organization) -> None:
+    """A new booking starts where it was asked for: the clicked slot, staff column or client."""
+    try:
+        form.date.data = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        form.date.data = utcnow().astimezone(org.tz).date()
+    try:
+        form.time.data = time.fromisoformat(request.args.get("time", ""))
+    except ValueError:
+        next_hour = (utcnow().astimezone(org.tz) + timedelta(hours=1)).replace(minute=0)
+        form.time.data = next_hour.time().replace(second=0, microsecond=0, tzinfo=None)
+    form.staff_id.data = _arg_int("staff_id") or current_user.id
+    form.client_id.data = _arg_int("client_id")
+    form.service_id.data = _arg_int("service_id")
+
+
+def _prefill_edit(form: BookingForm, appointment: Appointment) -> None:
+    local = appointment.starts_at.astimezone(appointment.org.tz)
+    form.client_id.data = appointment.client_id
+    form.service_id.data = appointment.service_id
+    form.staff_id.data = appointment.staff_id
+    form.date.data = local.date()
+    form.time.data = local.time().replace(tzinfo=None)
+    # Empty means "the service's length", so changing the service brings its own length along.
+    if appointment.duration_minutes != appointment.service.duration_minutes:
+        form.duration_minutes.data = appointment.duration_minutes
+    form.notes.data = appointment.notes
+
+
+def _booking_input(form: BookingForm, org: Organization) -> dict[str, Any]:
+    """The form's values as the rules take them (objects, a UTC instant); may raise BookingError."""
+
+    def get(model: type, key: int | None) -> Any:
+        return db.session.get(model, key) if key is not None else None
+
+    starts_at: datetime = to_utc(form.date.data, form.time.data, org.timezone)
+    return {
+        "client": get(Client, form.client_id.data),
+        "service": get(Service, form.service_id.data),
+        "staff": get(User, form.staff_id.data),
+        "starts_at": starts_at,
+        "duration_minutes": form.duration_minutes.data,
+        "notes": (form.notes.data or "").strip(),
+    }
+
+
+def _saved(appointment: Appointment, change: str, notice: str):
+    """After a save: the booking in view mode, and the event the calendar and drawer listen for."""
+    if not _as_fragment():
+        return redirect(url_for("bookings.show", appointment_id=appointment.id), code=303)
+    html, status = _render("view", appointment=appointment, notice=notice)
+    return make_response(
+        html, status, trigger={"appointment-saved": {"id": appointment.id, "change": change}}
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def new():
+    org = current_user.org
+    form = BookingForm()
+    general_errors: list[str] = []
+    if request.method == "GET":
+        _prefill_new(form, org)
+    elif form.validate_on_submit():
+        try:
+            appointment = service.save_new(org, **_booking_input(form, org))
+        except BookingError as exc:
+            general_errors = form.booking_errors(exc.errors)
+        else:
+            return _saved(appointment, "created", "Booking saved.")
+    _fill_choices(form, org, None)
+    status = 422 if request.method == "POST" else 200
+    return _render("form", status=status, form=form, general_errors=general_errors)
+
+
+@bp.route("/<int:appointment_id>")
+@staff_required
+def show(appointment_id: int):
+    return _render("view", appointment=get_appointment_for(current_user, appointment_id))
+
+
+@bp.route("/<int:appointment_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(appointment_id: int):
+    appointment = get_appointment_for(current_user, appointment_id)
+    if appointment.is_cancelled:
+        # Cancelled bookings stay as they were, for the record.
+        status = 422 if request.method == "POST" else 200
+        return _render(
+            "view",
+            status=status,
+            appointment=appointment,
+            general_errors=["A cancelled appointment cannot be edited."],
+        )
+    org = appointment.org
+    form = BookingForm()
+    general_errors: list[str] = []
+    if request.method == "GET":
+        _prefill_edit(form, appointment)
+    elif form.validate_on_submit():
+        try:
+            service.save_edit(appointment, **_booking_input(form, org))
+        except BookingError as exc:
+            general_errors = form.booking_errors(exc.errors)
+        else:
+            return _saved(appointment, "updated", "Changes saved.")
+    _fill_choices(form, org, appointment)
+    status = 422 if request.method == "POST" else 200
+    return _render("form", status=status, form=form, appointment=appointment, general_errors=general_errors)
+
+
+@bp.route("/<int:appointment_id>/cancel", methods=["GET", "POST"])
+@staff_required
+def cancel(appointment_id: int):
+    """GET asks first (a server-rendered confirmation); POST cancels."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    if request.method == "GET":
+        if appointment.is_cancelled:
+            return _render("view", appointment=appointment, notice="This booking is already cancelled.")
+        return _render("confirm_cancel", appointment=appointment)
+    service.cancel(appointment)
+    return _saved(appointment, "cancelled", "Booking cancelled. It stays on the calendar, struck through.")
+
+
+@bp.route("/client-options")
+@staff_required
+def client_options():
+    """The client select's options for a search (name or email), for the modal's search box."""
+    org = current_user.org
+    query = request.args.get("client_search", "")
+    selected = None if query else _arg_int("client_id")
+    choices = _client_choices(org, query, selected_id=selected)
+    return render_template("bookings/_client_options.html", choices=choices, query=query, selected=selected)
+
+
+@bp.route("/dismiss")
+@staff_required
+def dismiss():
+    """Closing the modal: HTMX swaps this empty answer into `#modal`; without HTMX, back to the calendar."""
+    if not htmx:
+        return redirect(url_for("calendar.index"))
+    return ""

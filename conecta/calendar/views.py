@@ -1,14 +1,184 @@
-"""Calendar views."""
+"""The Calendar page (week or day, in the organization's zone) and the event drawer.
+
+One URL, page or fragment: HTMX navigation (previous / next / today / view / staff filter) swaps
+`#calendar-page` and pushes the URL; a full load or a history restore of that URL renders the page.
+The drawer URL works the same way: a fragment into `#drawer`, or the whole page with the drawer open.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, load_only
 
 from conecta.auth.permissions import staff_required
+from conecta.bookings.access import get_appointment_for
 from conecta.calendar import bp
+from conecta.calendar.layout import VIEWS, Grid, Period, period_for, place, safe_color, utc_bounds
+from conecta.extensions import db, htmx
+from conecta.models import Appointment, Client, Organization, Service, User
+from conecta.models.types import utcnow
+from conecta.scheduling import MAX_DURATION_MINUTES
+
+
+@dataclass(frozen=True)
+class CalendarState:
+    """What the calendar shows, as it appears in the URL (`view`, `date`, `staff`)."""
+
+    view: str
+    anchor: date | None  # None: today
+    staff_id: int | None
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        state = replace(self, **changes)
+        args: dict[str, Any] = {}
+        if state.view != "week":
+            args["view"] = state.view
+        if state.anchor is not None:
+            args["date"] = state.anchor.isoformat()
+        if state.staff_id is not None:
+            args["staff"] = state.staff_id
+        return args
+
+
+def _as_fragment() -> bool:
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def _parse_state(default_anchor: date | None = None) -> CalendarState:
+    """Read the URL leniently: an unknown view or a malformed date falls back to the defaults."""
+    view = request.args.get("view", "week")
+    if view not in VIEWS:
+        view = "week"
+    try:
+        anchor: date | None = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        anchor = default_anchor
+    staff = request.args.get("staff", "")
+    return CalendarState(view, anchor, int(staff) if staff.isdigit() else None)
+
+
+def _staff_members(org: Organization) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .options(load_only(User.id, User.name, User.active))
+            .where(User.org_id == org.id, User.active.is_(True))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def appointments_between(org: Organization, period: Period, staff_id: int | None) -> list[Appointment]:
+    """Everything the period shows, in ONE statement: client, service and staff joined in, and only
+    the columns the grid draws (the encrypted Zoom columns would cost a decryption per row)."""
+    start, end = utc_bounds(period, org.tz)
+    statement = (
+        select(Appointment)
+        .options(
+            load_only(
+                Appointment.id,
+                Appointment.org_id,
+                Appointment.client_id,
+                Appointment.service_id,
+                Appointment.staff_id,
+                Appointment.starts_at,
+                Appointment.duration_minutes,
+                Appointment.status,
+                Appointment.zoom_wanted,
+                Appointment.zoom_state,
+            ),
+            joinedload(Appointment.client).load_only(Client.id, Client.name),
+            joinedload(Appointment.service).load_only(Service.id, Service.name, Service.color),
+            joinedload(Appointment.staff).load_only(User.id, User.name),
+        )
+        .where(
+            Appointment.org_id == org.id,
+            Appointment.starts_at < end,
+            # Nothing lasts longer than MAX_DURATION_MINUTES: this catches overnight ones cheaply.
+            Appointment.starts_at > start - timedelta(minutes=MAX_DURATION_MINUTES),
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if staff_id is not None:
+        statement = statement.where(Appointment.staff_id == staff_id)
+    return [a for a in db.session.scalars(statement) if a.ends_at > start]
+
+
+def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]:
+    """Everything `partials/_calendar.html` draws, URLs included (built once, not per appointment)."""
+    today = utcnow().astimezone(org.tz).date()
+    staff_members = _staff_members(org)
+    if state.staff_id is not None and all(s.id != state.staff_id for s in staff_members):
+        state = replace(state, staff_id=None)  # another organization's id, or a deactivated person
+    period = period_for(state.view, state.anchor or today)
+    grid: Grid = place(appointments_between(org, period, state.staff_id), period, org.tz)
+    here = url_for("calendar.index", **state.args())
+    drawer_args = state.args(anchor=state.anchor or today)
+    return {
+        "org": org,
+        "state": state,
+        "period": period,
+        "grid": grid,
+        "today": today,
+        "staff_members": staff_members,
+        "viewer": "staff",
+        "urls": {
+            "here": here,
+            "previous": url_for("calendar.index", **state.args(anchor=period.previous)),
+            "next": url_for("calendar.index", **state.args(anchor=period.next)),
+            "today": url_for("calendar.index", **state.args(anchor=None)),
+            "week": url_for("calendar.index", **state.args(view="week")),
+            "day": url_for("calendar.index", **state.args(view="day")),
+            "filter": url_for("calendar.index"),
+            # Per-appointment and per-slot links are these prefixes plus an id or a query string.
+            "drawer_prefix": url_for("calendar.appointment", appointment_id=0).removesuffix("0"),
+            "drawer_query": _query(drawer_args),
+            "new_booking": url_for("bookings.new"),
+        },
+    }
+
+
+def _query(args: dict[str, Any]) -> str:
+    return ("?" + urlencode(args)) if args else ""
+
+
+@bp.app_template_filter("service_color")
+def service_color(value: str | None) -> str:
+    """A service colour that is safe inside a style attribute."""
+    return safe_color(value)
 
 
 @bp.route("/")
 @staff_required
 def index():
-    return render_template("calendar/index.html")
+    org = current_user.org
+    context = _calendar_context(org, _parse_state())
+    if _as_fragment():
+        return render_template("partials/_calendar.html", **context)
+    return render_template("calendar/index.html", **context)
+
+
+@bp.route("/appointments/<int:appointment_id>")
+@staff_required
+def appointment(appointment_id: int):
+    """The event drawer: its own URL, so a drawer can be linked to, reloaded and reached by Back."""
+    found = get_appointment_for(current_user, appointment_id)
+    org = found.org
+    # Without a date in the URL, the calendar behind the drawer shows the appointment's week.
+    state = _parse_state(default_anchor=found.starts_at.astimezone(org.tz).date())
+    drawer = {
+        "appointment": found,
+        "viewer": "staff",
+        "drawer_url": url_for("calendar.appointment", appointment_id=found.id, **state.args()),
+        "close_url": url_for("calendar.index", **state.args()),
+    }
+    if _as_fragment():
+        return render_template("partials/_event_drawer.html", **drawer)
+    return render_template("calendar/index.html", **(_calendar_context(org, state) | drawer))

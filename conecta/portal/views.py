@@ -5,13 +5,17 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from conecta.auth.forms import LoginForm, SetPasswordForm
 from conecta.auth.passwords import hash_password, verify_password
 from conecta.auth.permissions import client_required
 from conecta.auth.views import safe_next
+from conecta.bookings.access import get_appointment_for
 from conecta.extensions import db
-from conecta.models import Client
+from conecta.models import Appointment, Client
+from conecta.models.types import utcnow
 from conecta.portal import bp
 
 INVITE_SALT = "portal-invite"
@@ -71,4 +75,22 @@ def accept_invite(token: str):
 @bp.route("/")
 @client_required
 def index():
-    return render_template("portal/index.html", client=current_user)
+    """The signed-in client's bookings: upcoming (soonest first, ongoing included) and past (latest first)."""
+    bookings = db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.service), joinedload(Appointment.staff))
+        .where(Appointment.client_id == current_user.id, Appointment.org_id == current_user.org_id)
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).all()
+    now = utcnow()
+    upcoming = [b for b in bookings if b.ends_at > now]
+    past = [b for b in reversed(bookings) if b.ends_at <= now]
+    return render_template("portal/index.html", client=current_user, upcoming=upcoming, past=past)
+
+
+@bp.route("/bookings/<int:appointment_id>")
+@client_required
+def booking(appointment_id: int):
+    """One booking of the signed-in client; anyone else's is 404, exactly like one that never existed."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    return render_template("portal/booking.html", appointment=appointment, viewer="client")

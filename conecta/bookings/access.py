@@ -1,0 +1,34 @@
+"""The one way to fetch an appointment for whoever is asking: other organizations' (and, for a portal
+client, other clients') appointments do not exist for them (404), rather than being forbidden (403),
+so ids cannot be probed. Used by the calendar drawer, the booking modal and the portal alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from conecta.extensions import db
+from conecta.models import Appointment
+
+
+def get_appointment_for(user: Any, appointment_id: int) -> Appointment:
+    """The appointment if `user` may see it, with its client, service and staff loaded; else 404.
+
+    Staff and admins see every appointment of their organization; a portal client only their own.
+    """
+    appointment = db.session.scalar(
+        select(Appointment)
+        .options(
+            joinedload(Appointment.client), joinedload(Appointment.service), joinedload(Appointment.staff)
+        )
+        .where(Appointment.id == appointment_id, Appointment.org_id == user.org_id)
+    )
+    if appointment is None:
+        abort(404)
+    if user.kind == "client" and appointment.client_id != user.id:
+        abort(404)
+    return appointment

@@ -1,0 +1,51 @@
+"""The booking form. Only the shape of the input is checked here; the booking rules
+(`conecta.scheduling`) decide whether the client, service, staff member and slot are acceptable, so
+their messages land on the same fields.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+
+def optional_int(value: object) -> int | None:
+    """Select values: "" (the placeholder) means nothing chosen."""
+    if value in ("", None):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+class BookingForm(FlaskForm):
+    client_id = SelectField(
+        "Client",
+        coerce=optional_int,
+        validate_choice=False,  # the options shown are a search result; the rules check the client
+        invalid_value_message="Choose a client.",
+    )
+    service_id = SelectField(
+        "Service", coerce=optional_int, validate_choice=False, invalid_value_message="Choose a service."
+    )
+    staff_id = SelectField(
+        "Staff", coerce=optional_int, validate_choice=False, invalid_value_message="Choose a staff member."
+    )
+    date = DateField("Date", validators=[InputRequired("Choose a date.")])
+    time = TimeField("Time", validators=[InputRequired("Choose a time.")])
+    duration_minutes = IntegerField(
+        "Duration (minutes)",
+        validators=[Optional(), NumberRange(min=1, message="Duration must be a number of minutes.")],
+        description="Leave empty to use the service's length.",
+    )
+    notes = TextAreaField("Notes", validators=[Length(max=2000)])
+
+    def booking_errors(self, errors: dict[str, str]) -> list[str]:
+        """Put the rules' messages on their fields; return those that belong to no field."""
+        general = []
+        for name, message in errors.items():
+            field = getattr(self, name, None) if name in self._fields else None
+            if field is None:
+                general.append(message)
+            else:
+                field.errors = [*field.errors, message]
+        return general
