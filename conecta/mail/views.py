@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from conecta.auth.permissions import same_org_or_404, staff_required
 from conecta.extensions import db, htmx
@@ -26,7 +26,12 @@ def _done(message: str, fallback: str):
 def resend_details(appointment_id: int):
     appointment = same_org_or_404(db.session.get(Appointment, appointment_id))
     row = notify.resend_details(appointment)
-    return _done(f"Details are on their way to {row.to_address}.", url_for("calendar.index"))
+    back = (
+        url_for("bookings.show", appointment_id=appointment.id)
+        if "bookings.show" in current_app.view_functions
+        else url_for("calendar.index")
+    )
+    return _done(f"Details are on their way to {row.to_address}.", back)
 
 
 @bp.route("/clients/<int:client_id>/invite-email", methods=["POST"])

@@ -153,3 +153,17 @@ def test_the_dev_mailbox_exists_only_in_development(make_app):
     production = make_app(ENV_NAME="production")
     assert "dev.mailbox" not in production.view_functions
     assert "settings.emails" in production.view_functions
+
+
+def test_the_client_page_and_the_booking_modal_offer_the_email_actions(acme, as_user):
+    appointment = book(acme, MONDAY_9AM)
+    staff = as_user(acme.staff)
+
+    client_page = staff.get(f"/clients/{acme.client.id}").get_data(as_text=True)
+    assert f'action="/clients/{acme.client.id}/invite-email"' in client_page
+    assert ">Send invite by email</button>" in client_page
+
+    modal = staff.get(f"/bookings/{appointment.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'hx-post="/bookings/{appointment.id}/resend-details"' in modal
+    assert ">Resend details</button>" in modal
+    assert 'id="resend-status"' in modal
