@@ -17,6 +17,13 @@ ROUTES = [
     Route("clients.new", expect(302, 403, 403, 422, 422, 422), method="POST"),
     Route("clients.detail", STAFF_ON_ACME_CLIENT, params=_client),
     Route("clients.edit", STAFF_ON_ACME_CLIENT, params=_client),
-    Route("clients.edit", expect(302, 403, 403, 422, 422, 404), method="POST", params=_client),
+    # A blank name is invalid (an empty POST would keep the stored values, as WTForms does with `obj`).
+    Route(
+        "clients.edit",
+        expect(302, 403, 403, 422, 422, 404),
+        method="POST",
+        params=_client,
+        data=lambda w: {"name": ""},
+    ),
     Route("clients.invite", expect(302, 403, 403, 303, 303, 404), method="POST", params=_client),
 ]
