@@ -86,7 +86,11 @@ def fernet() -> MultiFernet:
 
 
 class Encrypted(TypeDecorator):
-    """A text column stored as a Fernet token; the clear value only ever exists in memory."""
+    """A text column stored as a Fernet token; the clear value only ever exists in memory.
+
+    Fernet is randomized (a fresh IV per write), so an encrypted column cannot be searched or compared
+    in SQL: look rows up by another column.
+    """
 
     impl = Text
     cache_ok = True
