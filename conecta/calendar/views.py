@@ -15,12 +15,21 @@ from urllib.parse import urlencode
 from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import load_only
 
 from conecta.auth.permissions import staff_required
 from conecta.bookings.access import get_appointment_for
 from conecta.calendar import bp
-from conecta.calendar.layout import VIEWS, Grid, Period, period_for, place, safe_color, utc_bounds
+from conecta.calendar.layout import (
+    VIEWS,
+    CalendarEntry,
+    Grid,
+    Period,
+    period_for,
+    place,
+    safe_color,
+    utc_bounds,
+)
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import utcnow
@@ -75,29 +84,28 @@ def _staff_members(org: Organization) -> list[User]:
     )
 
 
-def appointments_between(org: Organization, period: Period, staff_id: int | None) -> list[Appointment]:
-    """Everything the period shows, in ONE statement: client, service and staff joined in, and only
-    the columns the grid draws (the encrypted Zoom columns would cost a decryption per row)."""
+def calendar_entries(
+    org: Organization, period: Period, staff_id: int | None, drawer_href: str
+) -> list[CalendarEntry]:
+    """Everything the period shows, in ONE statement (client, service and staff joined in), as plain
+    values: only the columns the grid draws, so no per-row ORM bookkeeping and none of the encrypted
+    Zoom columns (each would cost a decryption). `drawer_href` has a "{id}" placeholder."""
     start, end = utc_bounds(period, org.tz)
     statement = (
-        select(Appointment)
-        .options(
-            load_only(
-                Appointment.id,
-                Appointment.org_id,
-                Appointment.client_id,
-                Appointment.service_id,
-                Appointment.staff_id,
-                Appointment.starts_at,
-                Appointment.duration_minutes,
-                Appointment.status,
-                Appointment.zoom_wanted,
-                Appointment.zoom_state,
-            ),
-            joinedload(Appointment.client).load_only(Client.id, Client.name),
-            joinedload(Appointment.service).load_only(Service.id, Service.name, Service.color),
-            joinedload(Appointment.staff).load_only(User.id, User.name),
+        select(
+            Appointment.id,
+            Appointment.starts_at,
+            Appointment.duration_minutes,
+            Appointment.status,
+            Appointment.zoom_state,
+            Client.name,
+            Service.name,
+            User.name,
+            Service.color,
         )
+        .join(Client, Client.id == Appointment.client_id)
+        .join(Service, Service.id == Appointment.service_id)
+        .join(User, User.id == Appointment.staff_id)
         .where(
             Appointment.org_id == org.id,
             Appointment.starts_at < end,
@@ -108,7 +116,33 @@ def appointments_between(org: Organization, period: Period, staff_id: int | None
     )
     if staff_id is not None:
         statement = statement.where(Appointment.staff_id == staff_id)
-    return [a for a in db.session.scalars(statement) if a.ends_at > start]
+    zone = org.tz
+    # Plain rows straight from the connection: no ORM identity map work for a read-only grid.
+    rows = db.session.connection().execute(statement)
+    entries = [
+        CalendarEntry(id_, starts_at, duration, status, client, service, staff, color, zone, zoom_state)
+        for id_, starts_at, duration, status, zoom_state, client, service, staff, color in rows
+    ]
+    for entry in entries:
+        entry.href = drawer_href.replace("{id}", str(entry.id))
+    return [entry for entry in entries if entry.ends_at > start]
+
+
+def _slot_links(grid: Grid, new_booking: str, staff_id: int | None) -> list[list[tuple[str, str]]]:
+    """(URL, accessible label) of every empty-slot link, per column: built here once, not in a loop
+    of template expressions (a week has 7 × 24 of them)."""
+    staff_query = f"&staff_id={staff_id}" if staff_id else ""
+    times = [slot.strftime("%H:%M") for slot in grid.slots]
+    links = []
+    for column in grid.columns:
+        day_iso, day_label = column.day.isoformat(), column.day.strftime("%a %d %b")
+        links.append(
+            [
+                (f"{new_booking}?date={day_iso}&time={hhmm}{staff_query}", f"New booking {day_label} {hhmm}")
+                for hhmm in times
+            ]
+        )
+    return links
 
 
 def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]:
@@ -118,9 +152,12 @@ def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]
     if state.staff_id is not None and all(s.id != state.staff_id for s in staff_members):
         state = replace(state, staff_id=None)  # another organization's id, or a deactivated person
     period = period_for(state.view, state.anchor or today)
-    grid: Grid = place(appointments_between(org, period, state.staff_id), period, org.tz)
+    # The drawer link carries the calendar's state, so closing it (or a reload) shows this same view.
+    drawer_href = url_for("calendar.appointment", appointment_id=0).removesuffix("0") + "{id}"
+    drawer_href += _query(state.args(anchor=state.anchor or today))
+    grid: Grid = place(calendar_entries(org, period, state.staff_id, drawer_href), period)
     here = url_for("calendar.index", **state.args())
-    drawer_args = state.args(anchor=state.anchor or today)
+    new_booking = url_for("bookings.new")
     return {
         "org": org,
         "state": state,
@@ -129,6 +166,7 @@ def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]
         "today": today,
         "staff_members": staff_members,
         "viewer": "staff",
+        "slot_links": _slot_links(grid, new_booking, state.staff_id),
         "urls": {
             "here": here,
             "previous": url_for("calendar.index", **state.args(anchor=period.previous)),
@@ -137,10 +175,7 @@ def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]
             "week": url_for("calendar.index", **state.args(view="week")),
             "day": url_for("calendar.index", **state.args(view="day")),
             "filter": url_for("calendar.index"),
-            # Per-appointment and per-slot links are these prefixes plus an id or a query string.
-            "drawer_prefix": url_for("calendar.appointment", appointment_id=0).removesuffix("0"),
-            "drawer_query": _query(drawer_args),
-            "new_booking": url_for("bookings.new"),
+            "new_booking": new_booking,
         },
     }
 

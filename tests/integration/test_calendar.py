@@ -54,9 +54,9 @@ def test_week_view_draws_appointments_at_their_local_time(acme, as_user):
     assert "America/Tijuana" in html
     assert "Week of 07 Jan – 13 Jan 2030" in html
     drawn = event_markup(html, appt.id)
-    assert "--start: 540;" in drawn  # 09:00 local = 540 minutes after midnight
-    assert "--len: 60;" in drawn
-    assert "--color: #3b82f6" in drawn
+    assert "--start:540;" in drawn  # 09:00 local = 540 minutes after midnight
+    assert "--len:60;" in drawn
+    assert "--color:#3b82f6" in drawn
     assert "09:00–10:00" in drawn
     assert "Carla Client" in drawn and "Consultation" in drawn and "Sam Staff" in drawn
     assert column_of(html, appt.id) == "Mon 07 Jan"
@@ -117,7 +117,7 @@ def test_staff_filter(acme, as_user):
     everyone = http.get("/calendar/?date=2030-01-07").get_data(as_text=True)
     assert f'data-appointment-id="{sams.id}"' in everyone and f'data-appointment-id="{bos.id}"' in everyone
     # Overlapping appointments share the column side by side.
-    assert "--lanes: 2" in event_markup(everyone, sams.id)
+    assert "--lanes:2" in event_markup(everyone, sams.id)
     only_bo = http.get(f"/calendar/?date=2030-01-07&staff={other.id}", headers=HX).get_data(as_text=True)
     assert f'data-appointment-id="{bos.id}"' in only_bo and f'data-appointment-id="{sams.id}"' not in only_bo
     assert f'<option value="{other.id}" selected>' in only_bo
@@ -137,10 +137,16 @@ def test_other_organizations_never_appear(acme, rival, as_user):
 
 def test_empty_slots_open_the_booking_modal_at_that_time(acme, as_user):
     html = as_user(acme.staff).get("/calendar/?date=2030-01-07").get_data(as_text=True)
+    # Slot and event links are boosted; their container says where the answer goes.
     assert (
-        'href="/bookings/new?date=2030-01-08&amp;time=10:30" hx-get="/bookings/new?date=2030-01-08&amp;time=10:30" '
-        'hx-target="#modal" aria-label="New booking Tue 08 Jan 10:30"'
-    ) in html
+        '<div class="slots" hx-boost="true" hx-target="#modal" hx-swap="innerHTML show:none" hx-push-url="false">'
+        in html
+    )
+    assert '<div class="events" hx-boost="true" hx-target="#drawer" hx-swap="innerHTML show:none">' in html
+    assert (
+        '<a class="slot" href="/bookings/new?date=2030-01-08&amp;time=10:30" aria-label="New booking Tue 08 Jan 10:30">'
+        in html
+    )
     assert re.search(r'hx-get="/bookings/new\?date=2030-01-07"\s+hx-target="#modal">New booking</a>', html)
 
 
@@ -168,7 +174,7 @@ def test_ten_oclock_local_on_both_sides_of_a_dst_change(acme, as_user, local_day
     appt = acme.book(starts_at)
     html = as_user(acme.staff).get(f"/calendar/?date={local_day.isoformat()}").get_data(as_text=True)
     drawn = event_markup(html, appt.id)
-    assert "--start: 600;" in drawn and "10:00–11:00" in drawn
+    assert "--start:600;" in drawn and "10:00–11:00" in drawn
     assert column_of(html, appt.id) == local_day.strftime("%a %d %b")
 
 

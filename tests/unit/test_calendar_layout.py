@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from conecta.calendar.layout import (
     DEFAULT_COLOR,
+    CalendarEntry,
     Placed,
     assign_lanes,
     period_for,
@@ -19,21 +19,10 @@ from conecta.calendar.layout import (
 TIJUANA = ZoneInfo("America/Tijuana")
 
 
-@dataclass
-class FakeService:
-    color: str = "#10b981"
-
-
-@dataclass
-class FakeAppointment:
-    id: int
-    starts_at: datetime
-    duration_minutes: int = 60
-    service: FakeService = field(default_factory=FakeService)
-
-    @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
+def entry(id_: int, starts_at: datetime, duration_minutes: int = 60, color: str = "#10b981") -> CalendarEntry:
+    return CalendarEntry(
+        id_, starts_at, duration_minutes, "booked", "Client", "Service", "Staff", color, TIJUANA
+    )
 
 
 def local(y, m, d, hh, mm=0) -> datetime:
@@ -57,28 +46,28 @@ def test_utc_bounds_follow_the_zone_including_a_dst_week():
 
 
 def test_ten_oclock_is_drawn_at_ten_on_both_sides_of_spring_forward():
-    before = FakeAppointment(1, local(2030, 3, 9, 10))
-    after = FakeAppointment(2, local(2030, 3, 11, 10))
+    before = entry(1, local(2030, 3, 9, 10))
+    after = entry(2, local(2030, 3, 11, 10))
     assert before.starts_at.hour == 18 and after.starts_at.hour == 17  # different UTC instants
-    grid = place([before, after], period_for("week", date(2030, 3, 11)), TIJUANA)
+    grid = place([before, after], period_for("week", date(2030, 3, 11)))
     # Mar 11 is the Monday of its week: only `after` is in this week.
     (placed,) = grid.columns[0].items
-    assert placed.appointment is after and placed.start_minute == 600 and placed.end_minute == 660
-    grid = place([before], period_for("day", date(2030, 3, 9)), TIJUANA)
+    assert placed.entry is after and placed.start_minute == 600 and placed.end_minute == 660
+    grid = place([before], period_for("day", date(2030, 3, 9)))
     assert grid.columns[0].items[0].start_minute == 600
 
 
 def test_the_clock_change_day_itself():
     # 03:00 PDT exists on the change day; it is 180 wall-clock minutes after midnight.
-    item = FakeAppointment(1, local(2030, 3, 10, 3))
-    grid = place([item], period_for("day", date(2030, 3, 10)), TIJUANA)
+    item = entry(1, local(2030, 3, 10, 3))
+    grid = place([item], period_for("day", date(2030, 3, 10)))
     assert grid.columns[0].items[0].start_minute == 180
     assert grid.first_hour == 3
 
 
 def test_overnight_appointments_appear_in_both_days_clipped():
-    item = FakeAppointment(1, local(2030, 1, 7, 23), duration_minutes=120)
-    grid = place([item], period_for("week", date(2030, 1, 7)), TIJUANA)
+    item = entry(1, local(2030, 1, 7, 23), duration_minutes=120)
+    grid = place([item], period_for("week", date(2030, 1, 7)))
     monday, tuesday = grid.columns[0].items, grid.columns[1].items
     assert (monday[0].start_minute, monday[0].end_minute) == (23 * 60, 24 * 60)
     assert (tuesday[0].start_minute, tuesday[0].end_minute) == (0, 60)
@@ -86,28 +75,28 @@ def test_overnight_appointments_appear_in_both_days_clipped():
 
 
 def test_visible_hours_default_and_widen():
-    grid = place([], period_for("day", date(2030, 1, 7)), TIJUANA)
+    grid = place([], period_for("day", date(2030, 1, 7)))
     assert (grid.first_hour, grid.last_hour) == (7, 19)
     assert grid.slots[0].strftime("%H:%M") == "07:00" and len(grid.slots) == 24
-    early_late = [FakeAppointment(1, local(2030, 1, 7, 6, 30)), FakeAppointment(2, local(2030, 1, 7, 19, 15))]
-    grid = place(early_late, period_for("day", date(2030, 1, 7)), TIJUANA)
+    early_late = [entry(1, local(2030, 1, 7, 6, 30)), entry(2, local(2030, 1, 7, 19, 15))]
+    grid = place(early_late, period_for("day", date(2030, 1, 7)))
     assert (grid.first_hour, grid.last_hour) == (6, 21)  # 19:15 + 60 min ends 20:15 → up to 21:00
 
 
 def test_short_items_stay_clickable():
-    item = FakeAppointment(1, local(2030, 1, 7, 9), duration_minutes=5)
-    placed = place([item], period_for("day", date(2030, 1, 7)), TIJUANA).columns[0].items[0]
+    item = entry(1, local(2030, 1, 7, 9), duration_minutes=5)
+    placed = place([item], period_for("day", date(2030, 1, 7))).columns[0].items[0]
     assert placed.drawn_minutes == 15
 
 
 def test_lanes_share_width_only_within_a_cluster_of_overlaps():
     def p(id_, start, end):
-        return Placed(FakeAppointment(id_, local(2030, 1, 7, 0)), start, end, DEFAULT_COLOR)
+        return Placed(entry(id_, local(2030, 1, 7, 0)), start, end)
 
     a, b, c, d = p(1, 540, 600), p(2, 570, 630), p(3, 600, 660), p(4, 720, 780)
     items = [d, c, b, a]
     assign_lanes(items)
-    assert [(x.appointment.id, x.lane, x.lanes) for x in items] == [
+    assert [(x.entry.id, x.lane, x.lanes) for x in items] == [
         (1, 0, 2),
         (2, 1, 2),
         (3, 0, 2),  # starts when a ends: reuses lane 0
@@ -119,3 +108,19 @@ def test_only_hex_colours_reach_the_style_attribute():
     assert safe_color("#AbCdEf") == "#AbCdEf"
     assert safe_color("red;}") == DEFAULT_COLOR
     assert safe_color(None) == DEFAULT_COLOR
+
+
+def test_midnight_ends_and_starts_before_the_period():
+    ends_at_midnight = entry(1, local(2030, 1, 7, 23))
+    from_sunday = entry(2, local(2030, 1, 6, 23), duration_minutes=120)
+    grid = place([ends_at_midnight, from_sunday], period_for("week", date(2030, 1, 7)))
+    monday = {p.entry.id: (p.start_minute, p.end_minute) for p in grid.columns[0].items}
+    assert monday == {1: (23 * 60, 24 * 60), 2: (0, 60)}
+    assert all(not column.items for column in grid.columns[1:])
+
+
+def test_time_labels_are_local_on_both_sides_of_a_dst_change():
+    assert entry(1, local(2030, 3, 11, 10), 90).time_label == "10:00–11:30"
+    assert entry(2, local(2030, 3, 9, 10), 90).time_label == "10:00–11:30"
+    # Across the change itself: 01:30 PST + 60 minutes is 03:30 PDT.
+    assert entry(3, local(2030, 3, 10, 1, 30), 60).time_label == "01:30–03:30"
