@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
-from flask import Flask
+from flask import Flask, g
 from flask_login import FlaskLoginClient
 
 from conecta import create_app
@@ -83,6 +83,13 @@ def make_app(database_url: str, tmp_path) -> Iterator:
     def factory(**overrides) -> Flask:
         app = create_app(_test_config(database_url, **overrides))
         app.test_client_class = FlaskLoginClient
+
+        @app.before_request
+        def _forget_cached_user() -> None:
+            # Tests keep an app context pushed, so requests share `g`; in production every request
+            # has its own. Drop Flask-Login's cached user so each request loads its own signer-in.
+            g.pop("_login_user", None)
+
         made.append(app)
         return app
 
