@@ -312,3 +312,13 @@ def test_names_are_escaped_in_the_html_part(acme, smtp_server):
     assert "<script>x" not in parts["text/html"] and "&lt;script&gt;x" in parts["text/html"]
     assert "<b>Bob" not in parts["text/html"] and "Ana &amp; &lt;b&gt;Bob" in parts["text/html"]
     assert "Your appointment with Ana & <b>Bob</b> is confirmed." in parts["text/plain"]
+
+
+def test_times_follow_daylight_saving_in_the_organizations_zone(acme, smtp_server):
+    book(acme, datetime(2030, 7, 8, 16, 0, tzinfo=UTC))  # 09:00 in Tijuana in summer (UTC-7)
+    run_mail_worker()
+
+    message = only(smtp_server.messages)
+    assert "Monday 8 July 2030, 09:00–10:00 PDT (America/Tijuana)" in text_parts(message)["text/plain"]
+    _calendar, event = event_of(message)
+    assert event.decoded("DTSTART") == datetime(2030, 7, 8, 16, 0, tzinfo=UTC)
