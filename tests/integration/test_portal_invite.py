@@ -8,7 +8,6 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from flask import g
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from conecta.extensions import db
@@ -16,16 +15,6 @@ from conecta.models import Client
 from conecta.portal.views import INVITE_SALT, make_invite_token
 
 INVALID = "This invite link is not valid"
-
-
-@pytest.fixture(autouse=True)
-def _one_user_per_request(app):
-    """The `app` fixture holds one app context open and requests reuse it, `g` included: forget the
-    previous request's user so each test client is who it signed in as."""
-
-    @app.before_request
-    def forget_previous_user() -> None:
-        g.pop("_login_user", None)
 
 
 @pytest.fixture

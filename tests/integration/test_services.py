@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from conecta.extensions import db
 from conecta.models import Service
-
-
-@pytest.fixture(autouse=True)
-def _one_user_per_request(app):
-    """The `app` fixture holds one app context open and requests reuse it, `g` included: forget the
-    previous request's user so each test client is who it signed in as."""
-
-    @app.before_request
-    def forget_previous_user() -> None:
-        g.pop("_login_user", None)
 
 
 def _form(**fields):
