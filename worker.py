@@ -1,27 +1,63 @@
 """The RQ worker: listens on the app's queues with the scheduler on (RQ's retry intervals need it).
 
-Each job opens its own app context on this app (`conecta.jobs.app_job`).
+Each job opens its own app context on this app (`conecta.jobs.app_job`). The worker also keeps the
+periodic Zoom sweep on the schedule (`conecta.zoom.sync.schedule_sweep`): at start and on every
+maintenance tick (each minute), so a sweep chain lost with Redis comes back by itself; however many
+workers run, a Redis NX key lets only one sweep be scheduled at a time.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 
+from flask import Flask
+from redis.exceptions import RedisError
 from rq import Worker
 from rq.serializers import JSONSerializer
 
 from conecta import create_app, jobs
+
+MAINTENANCE_SECONDS = 60
+
+
+class ConectaWorker(Worker):
+    """RQ's worker with the app's periodic duties added to its maintenance tick."""
+
+    conecta_app: Flask
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        from conecta.zoom import sync
+
+        with self.conecta_app.app_context():
+            try:
+                sync.schedule_sweep()
+            except RedisError:
+                logging.getLogger("conecta.zoom.sync").warning("could not schedule the Zoom sweep")
+
+
+def build_worker(app: Flask, *, worker_class: type[Worker] = ConectaWorker) -> Worker:
+    with app.app_context():
+        connection = jobs.redis_conn()
+        names = jobs.queue_names(app, ("default", "mail"))
+    worker = worker_class(
+        names,
+        connection=connection,
+        serializer=JSONSerializer,
+        maintenance_interval=MAINTENANCE_SECONDS,
+        # The idle wait (worker_ttl - 15 s) bounds how long the maintenance tick can be late.
+        worker_ttl=MAINTENANCE_SECONDS + 15,
+    )
+    worker.conecta_app = app
+    return worker
 
 
 def main(argv: list[str]) -> None:
     app = create_app()
     jobs.set_worker_app(app)
     burst = "--burst" in argv
-    with app.app_context():
-        connection = jobs.redis_conn()
-        names = jobs.queue_names(app, ("default", "mail"))
-    worker = Worker(names, connection=connection, serializer=JSONSerializer)
-    worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+    build_worker(app).work(with_scheduler=True, burst=burst, logging_level="INFO")
 
 
 if __name__ == "__main__":

@@ -51,9 +51,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt("conecta.zoom.webhooks.zoom")  # signed by Zoom instead; the only CSRF-exempt route
 
     from conecta import cli, mail, templating
+    from conecta.zoom import sync as zoom_sync
 
     cli.init_app(app)
     mail.init_app(app)  # client emails: signal receivers, email actions, Dev mailbox (development)
+    zoom_sync.init_app(app)  # Zoom meetings follow appointments: signal receivers, sync settings
     templating.init_app(app)
     _register_error_pages(app)
 

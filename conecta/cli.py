@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(rotate_keys)
     app.cli.add_command(zoom_sandbox)
+    app.cli.add_command(zoom_status)
     app.cli.add_command(mail_catcher)
 
 
@@ -75,3 +76,28 @@ def mail_catcher(host: str, port: int) -> None:
     from conecta.mail.catcher import mailbox_dir, run_catcher
 
     run_catcher(host, port, mailbox_dir(current_app))
+
+
+@click.command("zoom-status")
+def zoom_status() -> None:
+    """Appointments per Zoom state, and the oldest one still waiting for Zoom."""
+    from conecta.models.types import utcnow
+    from conecta.zoom.sync import status
+
+    report = status()
+    click.echo("Appointments by Zoom state:")
+    for state, count in report.counts.items():
+        click.echo(f"  {state:<8} {count:>6}")
+    click.echo(f"Marked for a sync job: {report.marked}")
+    oldest = report.oldest_pending
+    if oldest is None:
+        click.echo("Oldest pending: none")
+        return
+    since = oldest.zoom_sync_requested_at or oldest.updated_at
+    minutes = (utcnow() - since).total_seconds() / 60
+    line = f"Oldest pending: appointment {oldest.id} (org {oldest.org_id}), waiting {minutes:.1f} min"
+    if oldest.zoom_retry_at:
+        line += f", next try {oldest.zoom_retry_at:%Y-%m-%d %H:%M:%S} UTC"
+    click.echo(line)
+    if oldest.zoom_error:
+        click.echo(f"  last problem: {oldest.zoom_error}")

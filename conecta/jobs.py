@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
@@ -62,8 +63,12 @@ def enqueue(
     on_failure: str | None = None,
     at_front: bool = False,
     job_timeout: int = 60,
+    at: datetime | None = None,
 ) -> Job:
-    """Enqueue `func_path(*args)` with the house defaults (JSON, TTLs, optional retry/callback)."""
+    """Enqueue `func_path(*args)` with the house defaults (JSON, TTLs, optional retry/callback).
+
+    `at` (an aware datetime) schedules the job instead; the worker's scheduler enqueues it when due.
+    """
     from rq import Callback
 
     prefix = current_app.config["CONECTA_QUEUE"]
@@ -79,6 +84,8 @@ def enqueue(
     }
     if on_failure:
         kwargs["on_failure"] = Callback(on_failure)
+    if at is not None:
+        return queue(queue_name).enqueue_at(at, func_path, *args, **kwargs)
     return queue(queue_name).enqueue(func_path, *args, **kwargs)
 
 

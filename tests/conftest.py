@@ -145,3 +145,5 @@ def _clean_redis_namespace() -> Iterator[None]:
 
 from tests.support.factories import *  # noqa: E402,F403  (factories are fixtures too)
 from tests.support.zoom import *  # noqa: E402,F403  (zoom_sandbox, zoom_app, connect_zoom)
+from tests.support.worker import *  # noqa: E402,F403  (private_redis, worker_process; run_jobs helpers)
+from tests.support.zoom_sync import *  # noqa: E402,F403  (sync_app, connected; booking helpers)

@@ -56,6 +56,12 @@ class Appointment(db.Model):
     zoom_synced_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     zoom_synced_duration: Mapped[int | None]
     zoom_synced_topic: Mapped[str | None] = mapped_column(String(200))
+    # The service whose toggle decided `zoom_wanted`: a changed service re-decides it, nothing else does.
+    zoom_wanted_service_id: Mapped[int | None]
+    # Retry bookkeeping that must survive Redis: consecutive transient failures, and the earliest time
+    # the next create/update may be tried (Retry-After, backoff, or 00:00 GMT after Zoom's daily limit).
+    zoom_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    zoom_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     org: Mapped[Organization] = relationship()
     client: Mapped[Client] = relationship()

@@ -14,11 +14,13 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
 
 from conecta.models import Organization, Service
+from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import MAX_DURATION_MINUTES
 
 
@@ -73,10 +75,19 @@ class ServiceForm(FlaskForm):
         default="#3b82f6",
     )
     active = BooleanField("Active (clients can be booked for it)", default=True)
+    zoom_auto_create = BooleanField("Auto-create Zoom meeting")
 
     def __init__(self, *args: Any, org: Organization | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.org = org
+
+    def validate_zoom_auto_create(self, field: BooleanField) -> None:
+        """The server refuses to switch Zoom on without a live connection (switching it off is fine)."""
+        turning_on = field.data and not field.object_data and self.org is not None
+        if turning_on and zoom_connection_for(self.org.id) is None:
+            raise ValidationError(
+                "Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings."
+            )
 
     def apply_to(self, service: Service) -> Service:
         """Copy the submitted values onto `service` (every field this form has, none it lacks)."""

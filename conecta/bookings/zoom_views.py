@@ -1,0 +1,85 @@
+"""The Zoom panel's staff routes: the self-refreshing fragment, Retry, and the host's Start link.
+
+Registered on the bookings blueprint (one import line in `conecta/bookings/__init__.py`). No route here
+waits on Zoom except `zoom_start`, and that one for at most 5 seconds (ZOOM_START_TIMEOUT_SECONDS).
+"""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from conecta.auth.permissions import staff_required
+from conecta.bookings import bp
+from conecta.bookings.access import get_appointment_for
+from conecta.extensions import htmx
+from conecta.models import Appointment
+from conecta.zoom import sync
+from conecta.zoom.client import ZoomError, ZoomNotConnected
+from conecta.zoom.panel import can_retry, zoom_panel
+
+bp.add_app_template_global(zoom_panel, "zoom_panel")
+
+
+def render_panel(appointment: Appointment, viewer: str, page_template: str):
+    """One URL, page or fragment: the panel alone for HTMX (its polling target), else a small page."""
+    if htmx and not htmx.history_restore_request:
+        return render_template("partials/_zoom_panel.html", appointment=appointment, viewer=viewer)
+    return render_template(page_template, appointment=appointment, viewer=viewer)
+
+
+@bp.route("/<int:appointment_id>/zoom", endpoint="zoom_panel")
+@staff_required
+def zoom_panel_view(appointment_id: int):
+    appointment = get_appointment_for(current_user, appointment_id)
+    return render_panel(appointment, "staff", "zoom/panel_staff.html")
+
+
+@bp.route("/<int:appointment_id>/zoom/retry", methods=["POST"])
+@staff_required
+def zoom_retry(appointment_id: int):
+    """Start the sync over after a failure; the panel comes back pending and polls until it settles."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    if can_retry(appointment):
+        sync.retry(appointment, actor=current_user)
+    if htmx:
+        return render_template("partials/_zoom_panel.html", appointment=appointment, viewer="staff")
+    return redirect(url_for("bookings.zoom_panel", appointment_id=appointment.id), code=303)
+
+
+@bp.route("/<int:appointment_id>/zoom/start")
+@staff_required
+def zoom_start(appointment_id: int):
+    """The host's way into the meeting: the stored start URL while it is under 100 minutes old, else a
+    fresh one from Zoom (GET /meetings/{id}, 5-second timeout); on failure, a page that says so."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    if appointment.zoom_meeting_id is None or appointment.is_cancelled:
+        return _start_problem(
+            appointment, 404, "No Zoom meeting", "This appointment has no Zoom meeting to start.", retry=False
+        )
+    try:
+        start_url = sync.fresh_start_url(appointment)
+    except ZoomNotConnected as exc:
+        return _start_problem(appointment, 409, "Zoom is not connected", exc.message, retry=False)
+    except ZoomError as exc:
+        return _start_problem(
+            appointment,
+            502,
+            "Zoom did not answer",
+            f"We could not get a fresh start link from Zoom. {exc.message}",
+            retry=True,
+        )
+    response = redirect(start_url, code=302)
+    # The start URL carries the host's token: never cache it, never leak it as a referrer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _start_problem(appointment: Appointment, status: int, title: str, message: str, *, retry: bool):
+    return (
+        render_template(
+            "zoom/start_failed.html", appointment=appointment, title=title, message=message, retry=retry
+        ),
+        status,
+    )

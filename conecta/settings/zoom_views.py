@@ -1,0 +1,57 @@
+"""The "Auto-create Zoom meeting" switch in Settings → Calendar → Events: the list's per-service toggle.
+
+(The service form's checkbox lives in `ServiceForm.zoom_auto_create`.) Registered on the settings
+blueprint with one import line in `conecta/settings/__init__.py`. Either way the server refuses to
+switch Zoom on while the organization has no live Zoom connection; switching it off is always allowed.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from conecta.auth.permissions import admin_required, same_org_or_404
+from conecta.extensions import db, htmx
+from conecta.models import Service
+from conecta.models.zoom import zoom_connection_for
+from conecta.settings import bp
+
+NOT_CONNECTED = "Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings."
+
+
+def zoom_connected() -> bool:
+    """Whether the signed-in user's organization has a live Zoom connection (once per request)."""
+    key = "conecta.zoom_connected"  # per request (not `g`: tests reuse one app context across requests)
+    if key not in request.environ:
+        request.environ[key] = (
+            current_user.is_authenticated and zoom_connection_for(current_user.org_id) is not None
+        )
+    return request.environ[key]
+
+
+bp.add_app_template_global(zoom_connected, "zoom_connected")
+
+
+@bp.route("/calendar/events/<int:service_id>/zoom", methods=["POST"])
+@admin_required
+def event_zoom(service_id: int):
+    """Switch one service's Zoom meetings on or off from the Events list (HTMX swaps the cell)."""
+    service = same_org_or_404(db.session.get(Service, service_id))
+    wanted = request.form.get("zoom_auto_create") in ("y", "on", "1", "true")
+    error = None
+    if wanted and not service.zoom_auto_create and not zoom_connected():
+        error = NOT_CONNECTED
+    else:
+        service.zoom_auto_create = wanted
+        db.session.commit()
+    status = 422 if error else 200
+    if htmx:
+        return render_template(
+            "settings/_service_zoom_cell.html", service=service, can_edit=True, zoom_error=error
+        ), status
+    if error:
+        flash(error, "error")
+    else:
+        state = "on" if wanted else "off"
+        flash(f"Automatic Zoom meetings are {state} for {service.name}.")
+    return redirect(url_for("settings.events"), code=303)

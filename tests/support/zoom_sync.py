@@ -1,0 +1,125 @@
+"""Fixtures and helpers for the Zoom sync tests: an app with its own job namespace and short clocks,
+acme connected to the sandbox, and bookings made through the real booking service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from conecta.bookings import service as bookings
+from conecta.extensions import db
+from conecta.models import Appointment
+from conecta.models.audit import AuditEvent
+from tests.support.factories import OrgBundle
+from tests.support.worker import fresh_namespace, run_jobs
+
+# 10:00 in Tijuana on a Monday in March 2030, after the spring DST change (UTC-7).
+START = datetime(2030, 3, 11, 17, 0, tzinfo=UTC)
+
+FAST_SYNC = {
+    # Short clocks so faults converge in a test's time; production keeps conecta.zoom.sync.DEFAULTS.
+    "ZOOM_RETRY_BASE_SECONDS": 0.05,
+    "ZOOM_RETRY_CAP_SECONDS": 2.0,
+    "ZOOM_API_TIMEOUT_SECONDS": 2.0,
+    "ZOOM_SWEEP_MIN_AGE_SECONDS": 0,
+    "ZOOM_SWEEP_INTERVAL_SECONDS": 1,
+}
+
+
+@pytest.fixture
+def sync_app(zoom_app: Flask) -> Flask:
+    """`zoom_app` with a Redis namespace of its own (queues no other test touches) and short sync clocks."""
+    fresh_namespace(zoom_app)
+    zoom_app.config.update(FAST_SYNC)
+    return zoom_app
+
+
+@pytest.fixture
+def connected(sync_app: Flask, acme: OrgBundle, connect_zoom: Any) -> OrgBundle:
+    """acme with Zoom connected through the real OAuth flow (its `zoom_service` has the toggle on)."""
+    connect_zoom(acme)
+    return acme
+
+
+def book(org: OrgBundle, starts_at: datetime = START, **kwargs: Any) -> Appointment:
+    """Book through the booking service (the path every view takes): mark, signals, job and all."""
+    return bookings.save_new(
+        org.org,
+        client=kwargs.pop("client", org.client),
+        service=kwargs.pop("service", org.zoom_service),
+        staff=kwargs.pop("staff", org.staff),
+        starts_at=starts_at,
+        **kwargs,
+    )
+
+
+def edit(appointment: Appointment, **changes: Any) -> Appointment:
+    values = {
+        "client": appointment.client,
+        "service": appointment.service,
+        "staff": appointment.staff,
+        "starts_at": appointment.starts_at,
+        "duration_minutes": appointment.duration_minutes,
+        "notes": appointment.notes,
+    }
+    values.update(changes)
+    return bookings.save_edit(appointment, **values)
+
+
+def fresh(appointment_id: int) -> Appointment:
+    db.session.expire_all()
+    return db.session.get(Appointment, appointment_id)
+
+
+def settle(app: Flask, appointment_id: int, timeout: float = 20.0) -> Appointment:
+    """Run the worker until the appointment's Zoom state settles (nothing marked, not pending)."""
+
+    def settled() -> bool:
+        appointment = fresh(appointment_id)
+        return appointment.zoom_state != "pending" and appointment.zoom_sync_requested_at is None
+
+    run_jobs(app, until=settled, timeout=timeout)
+    return fresh(appointment_id)
+
+
+def meetings(sandbox: Any) -> list[dict]:
+    return sandbox.state()["meetings"]
+
+
+def api_calls(sandbox: Any, method: str | None = None) -> list[tuple[str, str]]:
+    """The Meetings API calls the sandbox saw (OAuth, /users/me and control endpoints left out)."""
+    return [
+        (entry["method"], entry["path"])
+        for entry in sandbox.state()["request_log"]
+        if entry["path"].startswith("/v2/")
+        and entry["path"] != "/v2/users/me"
+        and (method is None or entry["method"] == method)
+    ]
+
+
+def audit_events(appointment_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent.event)
+            .where(AuditEvent.appointment_id == appointment_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+__all__ = [
+    "FAST_SYNC",
+    "START",
+    "api_calls",
+    "audit_events",
+    "book",
+    "connected",
+    "edit",
+    "fresh",
+    "meetings",
+    "settle",
+    "sync_app",
+]
