@@ -28,7 +28,7 @@ def load_user(user_id: str):
 @login_manager.unauthorized_handler
 def unauthorized():
     endpoint = "portal.login" if request.blueprint == "portal" else "auth.login"
-    target = url_for(endpoint, next=request.full_path if request.method == "GET" else None)
+    target = url_for(endpoint, next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         # An expired session inside an HTMX swap: send the whole page to sign-in.
         return "", 401, {"HX-Redirect": target}
