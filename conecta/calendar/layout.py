@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,11 @@ class Period:
     @property
     def last(self) -> date:
         return self.days[-1]
+
+
+@lru_cache(maxsize=1024)
+def _minutes(count: int) -> timedelta:
+    return timedelta(minutes=count)
 
 
 class CalendarEntry:
@@ -89,7 +95,7 @@ class CalendarEntry:
         self.client_name, self.service_name, self.staff_name = client_name, service_name, staff_name
         self.color = color
         self.starts_at, self.duration_minutes = starts_at, duration_minutes
-        self.ends_at = starts_at + timedelta(minutes=duration_minutes)
+        self.ends_at = starts_at + _minutes(duration_minutes)
         # Converted separately: adding minutes to a local time would be wall-clock arithmetic (wrong
         # across a DST change).
         self.local_start, self.local_end = starts_at.astimezone(zone), self.ends_at.astimezone(zone)
@@ -112,10 +118,10 @@ class Placed:
     end_minute: int
     lane: int = 0
     lanes: int = 1
+    drawn_minutes: int = field(init=False)  # the drawn height: short items stay clickable
 
-    @property
-    def drawn_minutes(self) -> int:
-        return max(self.end_minute - self.start_minute, MIN_DRAWN_MINUTES)
+    def __post_init__(self) -> None:
+        self.drawn_minutes = max(self.end_minute - self.start_minute, MIN_DRAWN_MINUTES)
 
     @property
     def style(self) -> str:
@@ -178,6 +184,7 @@ def utc_bounds(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return local_midnight_utc(period.first, zone), local_midnight_utc(period.last + timedelta(days=1), zone)
 
 
+@lru_cache(maxsize=256)
 def safe_color(value: str | None) -> str:
     """Service colours go into a style attribute: only #rrggbb gets through."""
     return value if value and _HEX_COLOR.fullmatch(value) else DEFAULT_COLOR
@@ -221,6 +228,7 @@ def assign_lanes(items: Sequence[Placed]) -> None:
     """Side-by-side lanes for overlapping items: each cluster of overlaps shares its width evenly.
 
     Greedy interval partitioning: items sorted by start go to the first lane that is free again.
+    The list itself keeps its order (the query's: by start time), which is the reading order.
     """
     ordered = sorted(items, key=lambda p: (p.start_minute, -p.drawn_minutes, p.entry.id))
     cluster: list[Placed] = []
@@ -248,6 +256,3 @@ def assign_lanes(items: Sequence[Placed]) -> None:
         cluster_end = max(cluster_end, item_end)
     if cluster:
         close_cluster()
-    # Keep each column in time order for the markup (screen readers read top to bottom).
-    if isinstance(items, list):
-        items.sort(key=lambda p: (p.start_minute, p.lane))

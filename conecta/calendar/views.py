@@ -119,12 +119,23 @@ def calendar_entries(
     zone = org.tz
     # Plain rows straight from the connection: no ORM identity map work for a read-only grid.
     rows = db.session.connection().execute(statement)
+    href_before, _, href_after = drawer_href.partition("{id}")
     entries = [
-        CalendarEntry(id_, starts_at, duration, status, client, service, staff, color, zone, zoom_state)
+        CalendarEntry(
+            id_,
+            starts_at,
+            duration,
+            status,
+            client,
+            service,
+            staff,
+            color,
+            zone,
+            zoom_state,
+            href=f"{href_before}{id_}{href_after}",
+        )
         for id_, starts_at, duration, status, zoom_state, client, service, staff, color in rows
     ]
-    for entry in entries:
-        entry.href = drawer_href.replace("{id}", str(entry.id))
     return [entry for entry in entries if entry.ends_at > start]
 
 

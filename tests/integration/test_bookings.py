@@ -306,3 +306,22 @@ def test_a_failing_saving_receiver_rolls_the_save_back(acme, as_user):
         appointment_saving.disconnect(broken)
     db.session.rollback()
     assert db.session.scalars(db.select(Appointment)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("local_date", "expected_utc"),
+    [
+        ("2030-03-09", datetime(2030, 3, 9, 18, 0, tzinfo=UTC)),  # PST: the day before spring forward
+        ("2030-03-11", datetime(2030, 3, 11, 17, 0, tzinfo=UTC)),  # PDT: the day after
+    ],
+)
+def test_ten_oclock_typed_in_the_modal_is_stored_at_the_right_instant(
+    acme, as_user, local_date, expected_utc
+):
+    http = as_user(acme.staff)
+    response = http.post("/bookings/new", data=form_data(acme, date=local_date, time="10:00"), headers=HX)
+    assert response.status_code == 200
+    appointment = only_appointment()
+    assert appointment.starts_at == expected_utc
+    edit_form = http.get(f"/bookings/{appointment.id}/edit").get_data(as_text=True)
+    assert f'value="{local_date}"' in edit_form and 'value="10:00"' in edit_form
