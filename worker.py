@@ -3,7 +3,8 @@
 Each job opens its own app context on this app (`conecta.jobs.app_job`). The worker also keeps the
 periodic Zoom sweep on the schedule (`conecta.zoom.sync.schedule_sweep`): at start and on every
 maintenance tick (each minute), so a sweep chain lost with Redis comes back by itself; however many
-workers run, a Redis NX key lets only one sweep be scheduled at a time.
+workers run, a Redis NX key lets only one sweep be scheduled at a time. The same tick runs the email
+outbox sweep (`conecta.mail.notify.sweep`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ConectaWorker(Worker):
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
+        from conecta.mail import notify
         from conecta.zoom import sync
 
         with self.conecta_app.app_context():
@@ -35,6 +37,12 @@ class ConectaWorker(Worker):
                 sync.schedule_sweep()
             except RedisError:
                 logging.getLogger("conecta.zoom.sync").warning("could not schedule the Zoom sweep")
+            # The email outbox's safety net (idempotent): mail left behind by a Redis outage at
+            # commit, or held too long for a Zoom meeting, goes out from here.
+            try:
+                notify.sweep()
+            except RedisError:
+                logging.getLogger("conecta.mail").warning("could not run the email sweep")
 
 
 def build_worker(app: Flask, *, worker_class: type[Worker] = ConectaWorker) -> Worker:
