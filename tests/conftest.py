@@ -26,6 +26,15 @@ REDIS_URL = os.environ.get("CONECTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:10]
 ENCRYPTION_KEY = Fernet.generate_key().decode()
 
+# Fixture modules shared by every test directory.
+pytest_plugins = [
+    "tests.support.factories",
+    "tests.support.smtp",
+    "tests.support.worker",
+    "tests.support.zoom",
+    "tests.support.zoom_sync",
+]
+
 
 def _pg_url(database: str) -> str:
     return sa.engine.make_url(PG_ADMIN_URL).set(database=database).render_as_string(hide_password=False)
@@ -49,7 +58,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         from flask_migrate import upgrade
 
-        upgrade(revision="heads")  # parallel branches of migrations are merged later
+        upgrade()
         db.engine.dispose()
     yield url
     if TEST_DB == "postgresql":
@@ -141,9 +150,3 @@ def _clean_redis_namespace() -> Iterator[None]:
         for key in conn.scan_iter(pattern, count=1000):
             conn.delete(key)
     conn.close()
-
-
-from tests.support.factories import *  # noqa: E402,F403  (factories are fixtures too)
-from tests.support.zoom import *  # noqa: E402,F403  (zoom_sandbox, zoom_app, connect_zoom)
-from tests.support.worker import *  # noqa: E402,F403  (private_redis, worker_process; run_jobs helpers)
-from tests.support.zoom_sync import *  # noqa: E402,F403  (sync_app, connected; booking helpers)

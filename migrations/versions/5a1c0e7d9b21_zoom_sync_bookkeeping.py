@@ -1,7 +1,7 @@
 """Zoom sync bookkeeping on appointments: the deciding service, retry attempts and the next-try time
 
 Revision ID: 5a1c0e7d9b21
-Revises: 26b626ce3c33
+Revises: 3f18c7edb0f9
 Create Date: 2026-11-24 19:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5a1c0e7d9b21'
-down_revision = '26b626ce3c33'
+down_revision = '3f18c7edb0f9'
 branch_labels = None
 depends_on = None
 

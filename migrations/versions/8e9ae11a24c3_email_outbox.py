@@ -1,7 +1,7 @@
 """email outbox
 
 Revision ID: 8e9ae11a24c3
-Revises: 26b626ce3c33
+Revises: 5a1c0e7d9b21
 Create Date: 2026-11-24 19:30:29.078375
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8e9ae11a24c3'
-down_revision = '26b626ce3c33'
+down_revision = '5a1c0e7d9b21'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""The migrations at their heads build exactly the schema the models describe, on an empty database."""
+"""The migrations at head build exactly the schema the models describe, on an empty database."""
 
 from __future__ import annotations
 
@@ -34,11 +34,11 @@ def empty_database_url(tmp_path) -> Iterator[str]:
         admin.dispose()
 
 
-def test_migrations_at_heads_match_the_models(empty_database_url, tmp_path) -> None:
+def test_migrations_at_head_match_the_models(empty_database_url, tmp_path) -> None:
     app = create_app(_test_config(empty_database_url, tmp_path))
     with app.app_context():
         try:
-            upgrade(revision="heads")
+            upgrade()
             with db.engine.connect() as conn:
                 context = MigrationContext.configure(
                     conn, opts={"compare_type": True, "compare_server_default": False}
@@ -52,3 +52,16 @@ def test_migrations_at_heads_match_the_models(empty_database_url, tmp_path) -> N
     assert differences == [], "the models and the migrations disagree (add a migration):\n" + "\n".join(
         map(str, differences)
     )
+
+
+def test_migrations_have_one_head() -> None:
+    """`flask --app wsgi db upgrade` (the README's command) needs a single head."""
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    directory = Path(__file__).resolve().parents[2] / "migrations"
+    config = Config()
+    config.set_main_option("script_location", str(directory))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
