@@ -3,33 +3,39 @@
 Each job opens its own app context on this app (`conecta.jobs.app_job`). The worker also keeps the
 periodic Zoom sweep on the schedule (`conecta.zoom.sync.schedule_sweep`): at start and on every
 maintenance tick (each minute), so a sweep chain lost with Redis comes back by itself; however many
-workers run, a Redis NX key lets only one sweep be scheduled at a time. The same tick runs the email
-outbox sweep (`conecta.mail.notify.sweep`).
+workers run, a Redis NX key lets only one sweep be scheduled at a time.
+
+Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
+Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
+rebuilding database connections and statement caches in each fresh child — about three times the job
+itself (bench/sync_throughput.py). A worker that dies mid-job loses nothing: the appointment's sync
+mark stays in the database and the sweep re-enqueues it; run several workers under a supervisor.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from flask import Flask
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
+from rq.worker.base import BaseWorker
 
 from conecta import create_app, jobs
 
 MAINTENANCE_SECONDS = 60
 
 
-class ConectaWorker(Worker):
-    """RQ's worker with the app's periodic duties added to its maintenance tick."""
+class SweepScheduling:
+    """Adds the app's periodic duties to an RQ worker's maintenance tick."""
 
     conecta_app: Flask
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
-        from conecta.mail import notify
         from conecta.zoom import sync
 
         with self.conecta_app.app_context():
@@ -37,15 +43,17 @@ class ConectaWorker(Worker):
                 sync.schedule_sweep()
             except RedisError:
                 logging.getLogger("conecta.zoom.sync").warning("could not schedule the Zoom sweep")
-            # The email outbox's safety net (idempotent): mail left behind by a Redis outage at
-            # commit, or held too long for a Zoom meeting, goes out from here.
-            try:
-                notify.sweep()
-            except RedisError:
-                logging.getLogger("conecta.mail").warning("could not run the email sweep")
 
 
-def build_worker(app: Flask, *, worker_class: type[Worker] = ConectaWorker) -> Worker:
+class ConectaWorker(SweepScheduling, Worker):
+    """Forks a work horse per job (RQ's default)."""
+
+
+class ConectaSimpleWorker(SweepScheduling, SimpleWorker):
+    """Runs jobs in the worker process itself: warm connections, statement and template caches."""
+
+
+def build_worker(app: Flask, *, worker_class: type[BaseWorker] = ConectaSimpleWorker) -> BaseWorker:
     with app.app_context():
         connection = jobs.redis_conn()
         names = jobs.queue_names(app, ("default", "mail"))
@@ -65,7 +73,9 @@ def main(argv: list[str]) -> None:
     app = create_app()
     jobs.set_worker_app(app)
     burst = "--burst" in argv
-    build_worker(app).work(with_scheduler=True, burst=burst, logging_level="INFO")
+    forking = os.environ.get("CONECTA_WORKER_FORK", "").lower() in ("1", "true", "yes")
+    worker_class = ConectaWorker if forking else ConectaSimpleWorker
+    build_worker(app, worker_class=worker_class).work(with_scheduler=True, burst=burst, logging_level="INFO")
 
 
 if __name__ == "__main__":
