@@ -49,17 +49,17 @@ def main() -> None:
         cpu = {k: v - cpu_before.get(k, 0.0) for k, v in harness.cpu_seconds().items()}
 
     calls = Counter(
-        (entry["method"], "create" if entry["path"] == "/v2/users/me/meetings" and entry["method"] == "POST"
-         else entry["path"].split("/")[2] if entry["path"].startswith("/v2/") else entry["path"])
-        for entry in state["request_log"]
-    )  # fmt: skip
+        f"{e['method']} {'/users/me/meetings' if e['path'].endswith('/meetings') else '/meetings/{id}'}"
+        for e in state["request_log"]
+        if e["path"].startswith("/v2/")
+    )
     creates = [
         e for e in state["request_log"] if e["method"] == "POST" and e["path"] == "/v2/users/me/meetings"
     ]
     stamps = sorted(datetime.fromisoformat(e["at"]) for e in creates)
     lo, hi = stamps[len(stamps) // 20], stamps[len(stamps) * 19 // 20]
     steady = (len(stamps) * 0.9) / max((hi - lo).total_seconds(), 1e-9)
-    api_calls = sum(1 for entry in state["request_log"] if entry["path"].startswith("/v2/"))
+    api_calls = sum(calls.values())
 
     database = "PostgreSQL" if args.pg else "SQLite"
     print(
