@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-from conecta.settings import integrations, views, zoom_views  # noqa: E402,F401
-from conecta.settings import emails  # noqa: E402,F401  (Settings → Emails)
+# Integrations (Zoom connection), Settings → Emails, and the Events list's Zoom toggle register here too.
+from conecta.settings import emails, integrations, views, zoom_views  # noqa: E402,F401
