@@ -17,7 +17,7 @@ from conecta.extensions import db
 from conecta.models import Service
 from conecta.models.types import utcnow
 from conecta.zoom import sync
-from tests.support.zoom_sync import START, api_calls, book, edit, fresh, meetings, settle
+from tests.support.zoom_sync import START, api_calls, book, booking_form, edit, fresh, meetings, settle
 
 HX = {"HX-Request": "true"}
 CREATE = "/v2/users/me/meetings"
@@ -45,15 +45,7 @@ def assert_no_start_url(page: str, appointment) -> None:
 def test_after_booking_the_modal_shows_a_self_polling_pending_panel(sync_app, connected, as_user):
     answer = as_user(connected.staff).post(
         "/bookings/new",
-        data={
-            "client_id": connected.client.id,
-            "service_id": connected.zoom_service.id,
-            "staff_id": connected.staff.id,
-            "date": "2030-03-11",
-            "time": "10:00",
-            "duration_minutes": "",
-            "notes": "",
-        },
+        data=booking_form(connected),
         headers=HX,
     )
     assert answer.status_code == 200

@@ -15,7 +15,7 @@ from conecta.extensions import db
 from conecta.models.types import utcnow
 from conecta.zoom import sync
 from tests.support.worker import pending_job_count, point_at_redis, run_jobs, wait_until
-from tests.support.zoom_sync import api_calls, audit_events, book, fresh, meetings, settle
+from tests.support.zoom_sync import api_calls, audit_events, book, booking_form, fresh, meetings, settle
 
 CREATE = "/v2/users/me/meetings"
 HX = {"HX-Request": "true"}
@@ -68,15 +68,7 @@ def test_redis_down_while_booking_saves_the_booking_and_the_meeting_follows(
 
     answer = as_user(connected.staff).post(
         "/bookings/new",
-        data={
-            "client_id": connected.client.id,
-            "service_id": connected.zoom_service.id,
-            "staff_id": connected.staff.id,
-            "date": "2030-03-11",
-            "time": "10:00",
-            "duration_minutes": "",
-            "notes": "",
-        },
+        data=booking_form(connected),
         headers=HX,
     )
     assert answer.status_code == 200, answer.text

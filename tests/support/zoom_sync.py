@@ -56,6 +56,22 @@ def book(org: OrgBundle, starts_at: datetime = START, **kwargs: Any) -> Appointm
     )
 
 
+def booking_form(org: OrgBundle, **overrides: Any) -> dict[str, Any]:
+    """What the booking modal posts for `org`'s client, Zoom service and staff member at START (local)."""
+    local = START.astimezone(org.org.tz)
+    form = {
+        "client_id": org.client.id,
+        "service_id": org.zoom_service.id,
+        "staff_id": org.staff.id,
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "duration_minutes": "",
+        "notes": "",
+    }
+    form.update(overrides)
+    return form
+
+
 def edit(appointment: Appointment, **changes: Any) -> Appointment:
     values = {
         "client": appointment.client,
@@ -116,6 +132,7 @@ __all__ = [
     "api_calls",
     "audit_events",
     "book",
+    "booking_form",
     "connected",
     "edit",
     "fresh",
