@@ -639,10 +639,14 @@ def _describe(changes: dict[str, Any]) -> str:
 
 
 def _compare_and_clear(run: _Run) -> bool:
-    """Clear the mark only if no newer save re-marked the appointment while we worked."""
+    """Clear the mark only if no newer save re-marked the appointment while we worked. (A save that
+    cleared it — Zoom disconnected meanwhile — asks for nothing newer: our outcome stands.)"""
     result = db.session.execute(
         update(Appointment)
-        .where(Appointment.id == run.appointment.id, Appointment.zoom_sync_requested_at == run.mark)
+        .where(
+            Appointment.id == run.appointment.id,
+            or_(Appointment.zoom_sync_requested_at == run.mark, Appointment.zoom_sync_requested_at.is_(None)),
+        )
         .values(zoom_sync_requested_at=None, zoom_attempts=0, zoom_retry_at=None)
         .execution_options(synchronize_session=False)
     )

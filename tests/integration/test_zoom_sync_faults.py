@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from conecta.bookings import service as bookings
 from conecta.extensions import db
 from conecta.models.types import utcnow
+from conecta.models.zoom import ZoomConnection
 from conecta.zoom import sync
+from conecta.zoom.client import ZoomClient
 from tests.support.worker import pending_job_count, run_jobs
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
@@ -219,3 +221,27 @@ def test_disconnecting_before_the_job_runs_fails_the_create_with_a_reason(
     assert appointment.zoom_state == "failed"
     assert "Zoom is not connected" in appointment.zoom_error
     assert meetings(zoom_sandbox) == []
+
+
+def test_zoom_disconnecting_during_a_create_does_not_strand_the_appointment(
+    sync_app, connected, zoom_sandbox, monkeypatch
+):
+    """The create is under way when Zoom gets disconnected and the booking is saved again (which, with
+    no connection, clears the mark): the job still records the meeting Zoom made — no endless pending."""
+    appointment = book(connected)
+    create = ZoomClient.create_meeting
+
+    def create_then_disconnect_and_edit(self, body, **kwargs):
+        meeting = create(self, body, **kwargs)
+        with sync_app.app_context():  # another transaction, as another request would be
+            db.session.scalar(db.select(ZoomConnection)).status = "needs_reconnect"
+            db.session.commit()
+            edit(fresh(appointment.id), notes="Edited while Zoom was being disconnected")
+            assert fresh(appointment.id).zoom_sync_requested_at is None
+        return meeting
+
+    monkeypatch.setattr(ZoomClient, "create_meeting", create_then_disconnect_and_edit)
+    appointment = settle(sync_app, appointment.id)
+    (meeting,) = meetings(zoom_sandbox)
+    assert appointment.zoom_state == "ready" and appointment.zoom_meeting_id == str(meeting["id"])
+    assert appointment.zoom_join_url == meeting["join_url"]
