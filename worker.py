@@ -3,7 +3,8 @@
 Each job opens its own app context on this app (`conecta.jobs.app_job`). The worker also keeps the
 periodic Zoom sweep on the schedule (`conecta.zoom.sync.schedule_sweep`): at start and on every
 maintenance tick (each minute), so a sweep chain lost with Redis comes back by itself; however many
-workers run, a Redis NX key lets only one sweep be scheduled at a time.
+workers run, a Redis NX key lets only one sweep be scheduled at a time. The same tick runs the email
+outbox sweep (`conecta.mail.notify.sweep`).
 
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
@@ -30,12 +31,14 @@ MAINTENANCE_SECONDS = 60
 
 
 class SweepScheduling:
-    """Adds the app's periodic duties to an RQ worker's maintenance tick."""
+    """Adds the app's periodic duties (the Zoom sweep's schedule, the email sweep) to an RQ worker's
+    maintenance tick."""
 
     conecta_app: Flask
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
+        from conecta.mail import notify
         from conecta.zoom import sync
 
         with self.conecta_app.app_context():
@@ -43,6 +46,12 @@ class SweepScheduling:
                 sync.schedule_sweep()
             except RedisError:
                 logging.getLogger("conecta.zoom.sync").warning("could not schedule the Zoom sweep")
+            # The email outbox's safety net (idempotent): mail left behind by a Redis outage at
+            # commit, or held too long for a Zoom meeting, goes out from here.
+            try:
+                notify.sweep()
+            except RedisError:
+                logging.getLogger("conecta.mail").warning("could not run the email sweep")
 
 
 class ConectaWorker(SweepScheduling, Worker):
