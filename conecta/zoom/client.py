@@ -268,27 +268,37 @@ class _Transport:
                 f"The call to Zoom failed ({operation}: {type(exc).__name__}); this will be retried."
             ) from None
 
+    def exchange(
+        self, method: str, base: str, path: str, *, operation: str, log_fields: dict[str, Any], **kwargs: Any
+    ) -> requests.Response:
+        """One OAuth or profile call, timed and written as one structured log line."""
+        fields: dict[str, Any] = {"operation": operation, "method": method, "path": path, **log_fields}
+        started = time.monotonic()
+        try:
+            response = self.send(
+                method, f"{base}{path}", operation=operation.replace("_", " "), timeout=None, **kwargs
+            )
+            fields["status"] = response.status_code
+            return response
+        except ZoomError:
+            fields["status"] = "unreachable"
+            raise
+        finally:
+            fields["latency_ms"] = round((time.monotonic() - started) * 1000)
+            _log_call(fields)
+
 
 def fetch_profile(access_token: str, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     """GET /users/me with a token that is not stored yet (the OAuth callback, before saving)."""
     transport = _Transport(timeout)
-    started = time.monotonic()
-    fields: dict[str, Any] = {"operation": "get_profile", "method": "GET", "path": "/users/me"}
-    try:
-        response = transport.send(
-            "GET",
-            f"{transport.api_base}/users/me",
-            operation="get_profile",
-            timeout=None,
-            headers={"Authorization": f"Bearer {access_token}"},
-        )
-        fields["status"] = response.status_code
-    except ZoomError:
-        fields["status"] = "unreachable"
-        raise
-    finally:
-        fields["latency_ms"] = round((time.monotonic() - started) * 1000)
-        _log_call(fields)
+    response = transport.exchange(
+        "GET",
+        transport.api_base,
+        "/users/me",
+        operation="get_profile",
+        log_fields={},
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
     if response.status_code != 200:
         raise error_for(response)
     return response.json()
@@ -402,25 +412,15 @@ class ZoomClient:
     def _post_refresh(self, session: Session, connection: ZoomConnection) -> dict[str, Any]:
         """POST /oauth/token grant_type=refresh_token; invalid_grant marks the connection needs_reconnect."""
         transport = self._transport
-        started = time.monotonic()
-        fields: dict[str, Any] = {"operation": "token_refresh", "method": "POST", "path": "/oauth/token"}
-        try:
-            response = transport.send(
-                "POST",
-                f"{transport.oauth_base}/oauth/token",
-                operation="token refresh",
-                timeout=None,
-                data={"grant_type": "refresh_token", "refresh_token": connection.refresh_token},
-                auth=transport.client_auth,
-            )
-            fields["status"] = response.status_code
-        except ZoomError:
-            fields["status"] = "unreachable"
-            raise
-        finally:
-            fields["latency_ms"] = round((time.monotonic() - started) * 1000)
-            fields["org_id"] = self.org_id
-            _log_call(fields)
+        response = transport.exchange(
+            "POST",
+            transport.oauth_base,
+            "/oauth/token",
+            operation="token_refresh",
+            log_fields={"org_id": self.org_id},
+            data={"grant_type": "refresh_token", "refresh_token": connection.refresh_token},
+            auth=transport.client_auth,
+        )
         if response.status_code == 200:
             token = response.json()
             if not token.get("access_token") or not token.get("refresh_token"):
@@ -588,25 +588,15 @@ class ZoomClient:
             except ZoomAuthError:
                 return  # Zoom already dropped the grant: nothing left to revoke
         transport = self._transport
-        started = time.monotonic()
-        fields: dict[str, Any] = {"operation": "revoke", "method": "POST", "path": "/oauth/revoke"}
-        try:
-            response = transport.send(
-                "POST",
-                f"{transport.oauth_base}/oauth/revoke",
-                operation="revoke",
-                timeout=None,
-                data={"token": token},
-                auth=transport.client_auth,
-            )
-            fields["status"] = response.status_code
-        except ZoomError:
-            fields["status"] = "unreachable"
-            raise
-        finally:
-            fields["latency_ms"] = round((time.monotonic() - started) * 1000)
-            fields["org_id"] = self.org_id
-            _log_call(fields)
+        response = transport.exchange(
+            "POST",
+            transport.oauth_base,
+            "/oauth/revoke",
+            operation="revoke",
+            log_fields={"org_id": self.org_id},
+            data={"token": token},
+            auth=transport.client_auth,
+        )
         if response.status_code >= 500 or response.status_code == 429:
             raise error_for(response)
         code, _ = _error_body(response)
