@@ -372,7 +372,8 @@ class ZoomClient:
                 redis_key("lock", "zoom-token", self.org_id),
                 timeout=self.lock_ttl,
                 sleep=0.05,
-                blocking_timeout=self.lock_ttl,
+                # Wait no longer than the caller's own Zoom timeout (5 s for the Start link).
+                blocking_timeout=min(self.lock_ttl, self.timeout),
             )
             acquired = lock.acquire()
         except RedisError:
