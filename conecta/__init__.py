@@ -9,16 +9,20 @@ from typing import Any
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from conecta import crypto, jobs
 from conecta.config import Config
 from conecta.extensions import csrf, db, htmx, login_manager, migrate, oauth
+from conecta.models.types import MAX_DATABASE_ID
 from conecta.zoom.oauth import OAuthStateCache
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app factory: configuration, extensions, blueprints, CLI, error pages."""
     app = Flask(__name__, instance_relative_config=True)
+    # An id past BIGINT would overflow the database driver (a 500); make such URLs simply not match (404).
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.from_mapping(Config().as_dict())
     if config:
         app.config.from_mapping(config)
@@ -68,6 +72,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` bounded to what a database integer column can hold."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def _resolve_defaults(app: Flask) -> None:
     instance = Path(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -110,6 +122,13 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(e):
+        return render_error(404, "Not found", "There is nothing here, or it belongs to someone else.")
+
+    @app.errorhandler(OverflowError)
+    def out_of_range(e):
+        # Only a hand-made URL or form carries an id or date beyond what the database or the calendar
+        # can hold (route ids are bounded by DatabaseIdConverter; form ids and dates may still be).
+        db.session.rollback()
         return render_error(404, "Not found", "There is nothing here, or it belongs to someone else.")
 
     @app.errorhandler(405)

@@ -21,7 +21,7 @@ from conecta.bookings.access import get_appointment_for
 from conecta.bookings.forms import BookingForm
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
-from conecta.models.types import utcnow
+from conecta.models.types import MAX_DATABASE_ID, utcnow
 from conecta.scheduling import BookingError, to_utc
 
 CLIENT_OPTIONS_LIMIT = 100
@@ -120,7 +120,8 @@ def _booking_input(form: BookingForm, org: Organization) -> dict[str, Any]:
     """The form's values as the rules take them (objects, a UTC instant); may raise BookingError."""
 
     def get(model: type, key: int | None) -> Any:
-        return db.session.get(model, key) if key is not None else None
+        # An id no database row can have is simply not found (it would overflow the driver).
+        return db.session.get(model, key) if key is not None and 0 < key <= MAX_DATABASE_ID else None
 
     starts_at: datetime = to_utc(form.date.data, form.time.data, org.timezone)
     return {

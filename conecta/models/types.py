@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# The largest id an integer primary key can hold (BIGINT); larger numbers overflow the database driver.
+MAX_DATABASE_ID = 2**63 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, hands back aware UTC: one behaviour on SQLite and PostgreSQL alike."""

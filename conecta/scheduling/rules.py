@@ -12,6 +12,8 @@ from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import utcnow
 
 MAX_DURATION_MINUTES = 12 * 60
+# Far enough either way for any real booking, and clear of datetime's limits in every time zone.
+MIN_BOOKING_YEAR, MAX_BOOKING_YEAR = 1900, 2999
 
 
 class BookingError(ValueError):
@@ -24,6 +26,8 @@ class BookingError(ValueError):
 
 def to_utc(local_date: date, local_time: time, tz: str) -> datetime:
     """The UTC instant of a wall-clock time in `tz`; a time skipped by a DST change is refused."""
+    if not MIN_BOOKING_YEAR <= local_date.year <= MAX_BOOKING_YEAR:
+        raise BookingError({"date": f"Choose a date between {MIN_BOOKING_YEAR} and {MAX_BOOKING_YEAR}."})
     zone = ZoneInfo(tz)
     naive = datetime.combine(local_date, local_time)
     aware = naive.replace(tzinfo=zone)
