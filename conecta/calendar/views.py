@@ -117,8 +117,9 @@ def calendar_entries(
     if staff_id is not None:
         statement = statement.where(Appointment.staff_id == staff_id)
     zone = org.tz
-    # Plain rows straight from the connection: no ORM identity map work for a read-only grid.
-    rows = db.session.connection().execute(statement)
+    # Plain rows straight from the connection: no ORM identity map work for a read-only grid; and
+    # all at once (`.all()` is one fetchall, iterating the result fetches row by row).
+    rows = db.session.connection().execute(statement).all()
     href_before, _, href_after = drawer_href.partition("{id}")
     entries = [
         CalendarEntry(
