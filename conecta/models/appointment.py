@@ -56,6 +56,8 @@ class Appointment(db.Model):
     zoom_synced_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     zoom_synced_duration: Mapped[int | None]
     zoom_synced_topic: Mapped[str | None] = mapped_column(String(200))
+    # The client the meeting was made for (who was sent its link): another client gets a new meeting.
+    zoom_client_id: Mapped[int | None]
     # The service whose toggle decided `zoom_wanted`: a changed service re-decides it, nothing else does.
     zoom_wanted_service_id: Mapped[int | None]
     # Retry bookkeeping that must survive Redis: consecutive transient failures, and the earliest time

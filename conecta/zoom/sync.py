@@ -11,6 +11,9 @@ Every appointment carries the Zoom state it *wants*; `reconcile(appointment_id)`
   PATCHes (only the fields that differ from what Zoom was last told), deletes, or does nothing. It clears
   the mark only if no newer save re-marked the appointment meanwhile (compare-and-clear), and goes round
   again if one did.
+- A meeting belongs to the client it was made for (`zoom_client_id`): they were sent its link, passcode
+  and invite. When the appointment passes to another client the meeting is deleted and a new one made
+  (never PATCHed), so the former client cannot join the new client's session.
 - A create first commits a tracking key, which goes into the meeting's agenda: a retry after a crash
   looks for that key among the host's upcoming meetings before creating again, so a lost answer never
   becomes a second meeting.
@@ -91,6 +94,10 @@ DISCONNECTED_NOT_CREATED = (
     "Zoom is not connected, so no meeting was created. An admin can connect Zoom in "
     "Settings → Integrations; then Retry."
 )
+DISCONNECTED_NOT_REPLACED = (
+    "Zoom is disconnected, so the meeting made for the previous client could not be replaced. Reconnect "
+    "Zoom in Settings → Integrations, then Retry."
+)
 UNEXPECTED_FAILURE = "Something went wrong on our side while talking to Zoom. Retry, or ask for help."
 
 
@@ -152,6 +159,18 @@ def pending_changes(appointment: Appointment) -> dict[str, Any]:
     return changes
 
 
+def made_for_another_client(appointment: Appointment) -> bool:
+    """The stored meeting was made for a former client, who has its link: it must be replaced, not PATCHed.
+
+    A meeting with no recorded client predates that bookkeeping and counts as the current client's.
+    """
+    return (
+        appointment.zoom_meeting_id is not None
+        and appointment.zoom_client_id is not None
+        and appointment.zoom_client_id != appointment.client_id
+    )
+
+
 def org_connected(org_id: int) -> bool:
     """A live connection right now (none, or one that needs reconnecting, both mean no)."""
     return zoom_connection_for(org_id) is not None
@@ -204,7 +223,15 @@ def on_appointment_saving(appointment: Appointment, change: str, **_: Any) -> No
         appointment.zoom_retry_at = None  # a DELETE is not held back by the daily create/update limit
     # Always mark (the job is cheap when nothing differs), but only say "pending" when Zoom must change:
     # a notes-only edit keeps showing the ready meeting and ends without any call to Zoom.
-    if not wanted or appointment.zoom_meeting_id is None or pending_changes(appointment):
+    if made_for_another_client(appointment) and wanted:
+        appointment.zoom_error = None
+        _set_state(
+            appointment,
+            "pending",
+            "zoom_sync_requested",
+            "Client changed: the Zoom meeting will be replaced with a new one.",
+        )
+    elif not wanted or appointment.zoom_meeting_id is None or pending_changes(appointment):
         appointment.zoom_error = None
         _set_state(appointment, "pending", "zoom_sync_requested", _change_detail(change))
     _mark(appointment)
@@ -224,6 +251,9 @@ def _while_disconnected(appointment: Appointment, wanted: bool) -> None:
     if not wanted and appointment.zoom_meeting_id is not None:
         appointment.zoom_error = DISCONNECTED_LEFT
         _set_state(appointment, "left", "zoom_meeting_left", DISCONNECTED_LEFT)
+    elif wanted and made_for_another_client(appointment):
+        appointment.zoom_error = DISCONNECTED_NOT_REPLACED
+        _set_state(appointment, "failed", "zoom_meeting_failed", DISCONNECTED_NOT_REPLACED)
     elif wanted and appointment.zoom_meeting_id is not None:
         if pending_changes(appointment):
             appointment.zoom_error = DISCONNECTED_NOT_UPDATED
@@ -451,6 +481,8 @@ def _reconcile_once(appointment_id: int) -> str:
 
 def _ensure_meeting(client: ZoomClient, run: _Run) -> str:
     appointment = run.appointment
+    if made_for_another_client(appointment):
+        _drop_former_clients_meeting(client, run)
     if appointment.zoom_meeting_id is not None:
         changes = pending_changes(appointment)
         if not changes:
@@ -471,6 +503,28 @@ def _ensure_meeting(client: ZoomClient, run: _Run) -> str:
             _remember_synced(appointment, changes)
             return _settle(run, "ready", "zoom_meeting_updated", _describe(changes))
     return _create_meeting(client, run)
+
+
+def _drop_former_clients_meeting(client: ZoomClient, run: _Run) -> None:
+    """Delete the meeting a former client was sent, and forget it (tracking key too) before creating anew.
+
+    Committed before the create: a retry after a crash then creates (or, by the new tracking key, finds)
+    the new client's meeting and can never adopt the old one. A crash before this commit repeats the
+    DELETE, and a 404 counts as done.
+    """
+    appointment = run.appointment
+    old_id = appointment.zoom_meeting_id
+    with suppress(ZoomNotFound):
+        client.delete_meeting(old_id, log_context=run.context("delete-former-client"))
+    _forget_meeting(appointment)
+    appointment.zoom_tracking_key = None
+    audit.record(
+        appointment.org_id,
+        "zoom_meeting_replaced",
+        f"Meeting {old_id} deleted: it was made for the previous client. Creating a new one.",
+        appointment_id=appointment.id,
+    )
+    db.session.commit()
 
 
 def _create_meeting(client: ZoomClient, run: _Run) -> str:
@@ -595,6 +649,7 @@ def _remove_meeting(client: ZoomClient, run: _Run) -> str:
 def _adopt(appointment: Appointment, meeting: dict[str, Any]) -> None:
     """Store what we keep of a meeting (DESIGN.md §5): id, join URL, start URL, passcode — if any."""
     appointment.zoom_meeting_id = str(meeting["id"])
+    appointment.zoom_client_id = appointment.client_id
     appointment.zoom_join_url = meeting.get("join_url")
     appointment.zoom_start_url = meeting.get("start_url")
     appointment.zoom_start_url_issued_at = utcnow() if meeting.get("start_url") else None
@@ -624,6 +679,7 @@ def _remember_synced(appointment: Appointment, changes: dict[str, Any]) -> None:
 
 def _forget_meeting(appointment: Appointment) -> None:
     appointment.zoom_meeting_id = None
+    appointment.zoom_client_id = None
     appointment.zoom_join_url = None
     appointment.zoom_start_url = None
     appointment.zoom_start_url_issued_at = None
@@ -710,6 +766,10 @@ def _disconnected(run: _Run, exc: ZoomError) -> str:
         appointment.zoom_error = DISCONNECTED_LEFT
         _set_state(appointment, "left", "zoom_meeting_left", f"{DISCONNECTED_LEFT} ({exc.message})")
         state = "left"
+    elif wants_meeting(appointment) and made_for_another_client(appointment):
+        appointment.zoom_error = f"{DISCONNECTED_NOT_REPLACED} ({exc.message})"
+        _set_state(appointment, "failed", "zoom_meeting_failed", appointment.zoom_error)
+        state = "failed"
     elif wants_meeting(appointment) and appointment.zoom_meeting_id is not None:
         appointment.zoom_error = DISCONNECTED_NOT_UPDATED
         _set_state(appointment, "ready", "zoom_meeting_not_updated", f"{exc.message}")

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
 from conecta.bookings import service as bookings
-from conecta.zoom.client import ZoomClient
+from conecta.extensions import db
+from conecta.mail.compose import compose
+from conecta.models.email import OutboxEmail
+from conecta.zoom.client import ZoomClient, ZoomNotFound
 from tests.support.worker import pending_job_count
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
@@ -94,12 +100,46 @@ def test_quick_successive_edits_coalesce_into_one_patch(sync_app, connected, zoo
     assert meeting["start_time"] == "2030-03-11T20:00:00Z" and meeting["duration"] == 45
 
 
-def test_changing_the_client_renames_the_meeting(sync_app, connected, zoom_sandbox):
+def test_changing_the_client_replaces_the_meeting(sync_app, connected, zoom_sandbox):
+    """The former client was sent the join link and passcode: they must not be able to join the new
+    client's session, so the meeting is deleted and a new one made (never just renamed)."""
     appointment = settle(sync_app, book(connected).id)
+    old_id, old_join_url = appointment.zoom_meeting_id, appointment.zoom_join_url
+    assert appointment.zoom_client_id == connected.client.id
+    (delivered,) = outbox_rows(appointment.id)
+    delivered.status = "sent"  # her confirmation, with the join link, went out (no SMTP server here)
+    db.session.commit()
+
     edit(appointment, client=connected.other_client)
-    settle(sync_app, appointment.id)
+    assert fresh(appointment.id).zoom_state == "pending"  # the panel shows the replacement under way
+    emails = {(row.client_id, row.kind): row for row in outbox_rows(appointment.id)}
+    assert emails[(connected.other_client.id, "confirmation")].status == "waiting"  # for the new meeting
+    appointment = settle(sync_app, appointment.id)
+
     (meeting,) = meetings(zoom_sandbox)
+    assert str(meeting["id"]) == appointment.zoom_meeting_id != old_id
     assert meeting["topic"] == "Video call with Omar Other"
+    assert appointment.zoom_join_url == meeting["join_url"] != old_join_url
+    assert appointment.zoom_state == "ready" and appointment.zoom_client_id == connected.other_client.id
+    with pytest.raises(ZoomNotFound):  # gone at Zoom: the old link opens nothing
+        ZoomClient.for_org(connected.org.id).get_meeting(old_id)
+    assert ("DELETE", f"/v2/meetings/{old_id}") in api_calls(zoom_sandbox)
+    assert api_calls(zoom_sandbox, "PATCH") == []
+    assert "zoom_meeting_replaced" in audit_events(appointment.id)
+    # Composed when sent: the new client gets the new link; the former client's cancellation has none.
+    emails = {(row.client_id, row.kind): row for row in outbox_rows(appointment.id)}
+    confirmation = compose(emails[(connected.other_client.id, "confirmation")])
+    assert appointment.zoom_join_url in confirmation.text and old_join_url not in confirmation.text
+    assert appointment.zoom_join_url in confirmation.ics.decode().replace("\r\n ", "")
+    cancellation = compose(emails[(connected.client.id, "cancellation")])
+    unfolded_ics = cancellation.ics.decode().replace("\r\n ", "")
+    for part in (cancellation.text, cancellation.html.replace("&amp;", "&"), unfolded_ics):
+        assert appointment.zoom_join_url not in part and old_join_url not in part
+
+
+def outbox_rows(appointment_id: int) -> list[OutboxEmail]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.appointment_id == appointment_id)))
 
 
 def test_changing_to_a_service_without_zoom_deletes_the_meeting_and_back_creates_one(

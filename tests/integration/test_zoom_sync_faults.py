@@ -30,6 +30,35 @@ def test_server_errors_are_retried_until_one_meeting_exists(sync_app, connected,
     assert api_calls(zoom_sandbox, "GET").count(("GET", CREATE)) >= 2
 
 
+def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
+    sync_app, connected, zoom_sandbox
+):
+    """The DELETE's answer is lost (Zoom did delete), then the create fails: the retries repeat the DELETE
+    (404 counts as done), never adopt the old meeting by its tracking key, and end with one meeting."""
+    appointment = settle(sync_app, book(connected).id)
+    old_id, old_key = appointment.zoom_meeting_id, appointment.zoom_tracking_key
+    zoom_sandbox.set_faults(
+        errors=[
+            {
+                "method": "DELETE",
+                "path": f"/v2/meetings/{old_id}",
+                "status": 502,
+                "commit_then_fail": True,
+                "count": 1,
+            },
+            {"method": "POST", "path": CREATE, "status": 503, "count": 1},
+        ]
+    )
+    edit(appointment, client=connected.other_client)
+    appointment = settle(sync_app, appointment.id)
+
+    (meeting,) = meetings(zoom_sandbox)
+    assert appointment.zoom_state == "ready" and appointment.zoom_meeting_id == str(meeting["id"]) != old_id
+    assert appointment.zoom_tracking_key != old_key and appointment.zoom_tracking_key in meeting["agenda"]
+    assert appointment.zoom_client_id == connected.other_client.id
+    assert api_calls(zoom_sandbox, "DELETE") == [("DELETE", f"/v2/meetings/{old_id}")] * 2
+
+
 def test_a_rate_limit_waits_for_retry_after(sync_app, connected, zoom_sandbox):
     zoom_sandbox.set_faults(
         errors=[{"method": "POST", "path": CREATE, "status": 429, "retry_after": 1, "count": 1}]
