@@ -392,7 +392,24 @@ class ZoomClient:
                     return connection.access_token
                 if stale_token is not None and connection.access_token != stale_token:
                     return connection.access_token
+                spent = connection.refresh_token
                 token = self._post_refresh(session, connection)
+                # Compare-and-set: a Reconnect (or Disconnect) does not take this lock, and may have
+                # replaced the tokens while our refresh was in flight. Its tokens win: re-read the row
+                # (locked on PostgreSQL until our commit) and write ours only over the one we spent.
+                current = session.scalar(
+                    select(ZoomConnection)
+                    .filter_by(id=connection.id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                )
+                if current is None or current.refresh_token != spent:
+                    session.rollback()
+                    log.info(
+                        "zoom token refresh for org %s discarded: the connection was replaced", self.org_id
+                    )
+                    self._expire_caller_copy()
+                    return self._load(session).access_token
                 connection.access_token = token["access_token"]
                 connection.refresh_token = token["refresh_token"]
                 connection.access_token_expires_at = utcnow() + timedelta(

@@ -175,6 +175,33 @@ def test_a_refresh_that_fails_transiently_keeps_the_connection(zoom_app, zoom_sa
     assert client.me()["id"] == "sandbox-user-1"  # the next attempt refreshes fine
 
 
+def test_a_refresh_in_flight_during_a_reconnect_keeps_the_reconnected_tokens(
+    zoom_app, zoom_sandbox, acme, connect_zoom, monkeypatch
+):
+    """Reconnect does not take the token lock: a refresh that was already at Zoom must not write its
+    tokens over the ones the admin just connected (compare-and-set on the spent refresh token)."""
+    connect_zoom(acme)
+    _expire_locally(acme.org.id)
+    post_refresh = ZoomClient._post_refresh
+    reconnected = {}
+
+    def refresh_then_reconnect(self, session, connection):
+        token = post_refresh(self, session, connection)
+        fresh = connect_zoom(acme)  # an admin's Reconnect lands while our answer is on its way
+        reconnected.update(access=fresh.access_token, refresh=fresh.refresh_token)
+        return token
+
+    monkeypatch.setattr(ZoomClient, "_post_refresh", refresh_then_reconnect)
+    returned = ZoomClient.for_org(acme.org.id).access_token()
+
+    assert zoom_sandbox.state()["refresh_count"] == 1
+    db.session.expire_all()
+    connection = zoom_connection_for(acme.org.id)
+    assert connection.refresh_token == reconnected["refresh"]
+    assert connection.access_token == reconnected["access"] == returned
+    assert connection.last_refreshed_at is None  # as Reconnect left it
+
+
 def test_meetings_round_trip(zoom_app, zoom_sandbox, acme, connect_zoom):
     connect_zoom(acme)
     client = ZoomClient.for_org(acme.org.id)
