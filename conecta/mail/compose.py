@@ -121,9 +121,10 @@ def zoom_details_for(appointment: Appointment) -> ZoomDetails | None:
 
     Shown while the appointment is booked and the meeting exists: Zoom is wanted and a join URL is
     stored, or Zoom was disconnected and the meeting was left as it is ("left" — the link still works).
+    Never the meeting of a former client of this appointment (it is being replaced).
     """
     join_url = _clean(appointment.zoom_join_url)
-    if appointment.is_cancelled or join_url is None:
+    if appointment.is_cancelled or join_url is None or appointment.zoom_meeting_is_a_former_clients:
         return None
     if appointment.zoom_state == "left" or (
         appointment.zoom_wanted and appointment.zoom_state in ("ready", "pending", "failed")

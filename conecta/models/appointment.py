@@ -77,3 +77,14 @@ class Appointment(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == "cancelled"
+
+    @property
+    def zoom_meeting_is_a_former_clients(self) -> bool:
+        """The stored meeting was made for a former client, who has its link: it must be replaced (not
+        PATCHed) and its details shown to nobody. A meeting with no recorded client predates that
+        bookkeeping and counts as the current client's."""
+        return (
+            self.zoom_meeting_id is not None
+            and self.zoom_client_id is not None
+            and self.zoom_client_id != self.client_id
+        )

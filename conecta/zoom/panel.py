@@ -69,7 +69,12 @@ def zoom_panel(appointment: Appointment | None, viewer: str) -> ZoomPanel | None
         "bookings.zoom_panel" if staff else "portal.zoom_panel", appointment_id=appointment.id
     )
     meeting = {}
-    if appointment.zoom_meeting_id and appointment.zoom_join_url and not appointment.is_cancelled:
+    if (
+        appointment.zoom_meeting_id
+        and appointment.zoom_join_url
+        and not appointment.is_cancelled
+        and not appointment.zoom_meeting_is_a_former_clients
+    ):
         meeting = {
             "join_url": appointment.zoom_join_url,
             "meeting_id": appointment.zoom_meeting_id,

@@ -159,18 +159,6 @@ def pending_changes(appointment: Appointment) -> dict[str, Any]:
     return changes
 
 
-def made_for_another_client(appointment: Appointment) -> bool:
-    """The stored meeting was made for a former client, who has its link: it must be replaced, not PATCHed.
-
-    A meeting with no recorded client predates that bookkeeping and counts as the current client's.
-    """
-    return (
-        appointment.zoom_meeting_id is not None
-        and appointment.zoom_client_id is not None
-        and appointment.zoom_client_id != appointment.client_id
-    )
-
-
 def org_connected(org_id: int) -> bool:
     """A live connection right now (none, or one that needs reconnecting, both mean no)."""
     return zoom_connection_for(org_id) is not None
@@ -223,7 +211,7 @@ def on_appointment_saving(appointment: Appointment, change: str, **_: Any) -> No
         appointment.zoom_retry_at = None  # a DELETE is not held back by the daily create/update limit
     # Always mark (the job is cheap when nothing differs), but only say "pending" when Zoom must change:
     # a notes-only edit keeps showing the ready meeting and ends without any call to Zoom.
-    if made_for_another_client(appointment) and wanted:
+    if appointment.zoom_meeting_is_a_former_clients and wanted:
         appointment.zoom_error = None
         _set_state(
             appointment,
@@ -251,7 +239,7 @@ def _while_disconnected(appointment: Appointment, wanted: bool) -> None:
     if not wanted and appointment.zoom_meeting_id is not None:
         appointment.zoom_error = DISCONNECTED_LEFT
         _set_state(appointment, "left", "zoom_meeting_left", DISCONNECTED_LEFT)
-    elif wanted and made_for_another_client(appointment):
+    elif wanted and appointment.zoom_meeting_is_a_former_clients:
         appointment.zoom_error = DISCONNECTED_NOT_REPLACED
         _set_state(appointment, "failed", "zoom_meeting_failed", DISCONNECTED_NOT_REPLACED)
     elif wanted and appointment.zoom_meeting_id is not None:
@@ -481,7 +469,7 @@ def _reconcile_once(appointment_id: int) -> str:
 
 def _ensure_meeting(client: ZoomClient, run: _Run) -> str:
     appointment = run.appointment
-    if made_for_another_client(appointment):
+    if appointment.zoom_meeting_is_a_former_clients:
         _drop_former_clients_meeting(client, run)
     if appointment.zoom_meeting_id is not None:
         changes = pending_changes(appointment)
@@ -766,7 +754,7 @@ def _disconnected(run: _Run, exc: ZoomError) -> str:
         appointment.zoom_error = DISCONNECTED_LEFT
         _set_state(appointment, "left", "zoom_meeting_left", f"{DISCONNECTED_LEFT} ({exc.message})")
         state = "left"
-    elif wants_meeting(appointment) and made_for_another_client(appointment):
+    elif wants_meeting(appointment) and appointment.zoom_meeting_is_a_former_clients:
         appointment.zoom_error = f"{DISCONNECTED_NOT_REPLACED} ({exc.message})"
         _set_state(appointment, "failed", "zoom_meeting_failed", appointment.zoom_error)
         state = "failed"
