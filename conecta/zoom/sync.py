@@ -862,15 +862,24 @@ def fresh_start_url(appointment: Appointment, *, timeout: float | None = None) -
     client = ZoomClient.for_org(
         appointment.org_id, timeout=timeout or float(setting("ZOOM_START_TIMEOUT_SECONDS"))
     )
+    meeting_id = appointment.zoom_meeting_id
     meeting = client.get_meeting(
-        appointment.zoom_meeting_id, log_context={"appointment_id": appointment.id, "step": "start_url"}
+        meeting_id, log_context={"appointment_id": appointment.id, "step": "start_url"}
     )
     start_url = meeting.get("start_url")
     if not start_url:
         raise ZoomTransientError("Zoom did not send a start link.")
-    appointment.zoom_start_url = start_url
-    appointment.zoom_start_url_issued_at = utcnow()
+    # Stored only if the meeting is still this one: a reconcile may have replaced it meanwhile (this
+    # path, from the Start button, runs without the appointment's lock).
+    stored = db.session.execute(
+        update(Appointment)
+        .where(Appointment.id == appointment.id, Appointment.zoom_meeting_id == meeting_id)
+        .values(zoom_start_url=start_url, zoom_start_url_issued_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
+    if not stored:
+        raise ZoomTransientError("The Zoom meeting was just replaced; try again in a moment.")
     return start_url
 
 
