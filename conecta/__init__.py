@@ -21,7 +21,7 @@ from conecta.zoom.oauth import OAuthStateCache
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app factory: configuration, extensions, blueprints, CLI, error pages."""
     app = Flask(__name__, instance_relative_config=True)
-    # An id past BIGINT would overflow the database driver (a 500); make such URLs simply not match (404).
+    # An id past our integer columns would overflow the database driver (a 500): such URLs do not match (404).
     app.url_map.converters["int"] = DatabaseIdConverter
     app.config.from_mapping(Config().as_dict())
     if config:
@@ -122,13 +122,6 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(e):
-        return render_error(404, "Not found", "There is nothing here, or it belongs to someone else.")
-
-    @app.errorhandler(OverflowError)
-    def out_of_range(e):
-        # Only a hand-made URL or form carries an id or date beyond what the database or the calendar
-        # can hold (route ids are bounded by DatabaseIdConverter; form ids and dates may still be).
-        db.session.rollback()
         return render_error(404, "Not found", "There is nothing here, or it belongs to someone else.")
 
     @app.errorhandler(405)

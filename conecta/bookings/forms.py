@@ -9,26 +9,31 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from conecta.models.types import database_id
 
-def optional_int(value: object) -> int | None:
-    """Select values: "" (the placeholder) means nothing chosen."""
+
+def optional_id(value: object) -> int | None:
+    """Select values: "" (the placeholder) means nothing chosen; anything but a possible id is invalid."""
     if value in ("", None):
         return None
-    return int(value)  # type: ignore[arg-type]
+    number = database_id(value)
+    if number is None:
+        raise ValueError("not an id")  # WTForms shows the field's invalid_value_message
+    return number
 
 
 class BookingForm(FlaskForm):
     client_id = SelectField(
         "Client",
-        coerce=optional_int,
+        coerce=optional_id,
         validate_choice=False,  # the options shown are a search result; the rules check the client
         invalid_value_message="Choose a client.",
     )
     service_id = SelectField(
-        "Service", coerce=optional_int, validate_choice=False, invalid_value_message="Choose a service."
+        "Service", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a service."
     )
     staff_id = SelectField(
-        "Staff", coerce=optional_int, validate_choice=False, invalid_value_message="Choose a staff member."
+        "Staff", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a staff member."
     )
     date = DateField("Date", validators=[InputRequired("Choose a date.")])
     time = TimeField("Time", validators=[InputRequired("Choose a time.")])

@@ -21,7 +21,7 @@ from conecta.bookings.access import get_appointment_for
 from conecta.bookings.forms import BookingForm
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
-from conecta.models.types import MAX_DATABASE_ID, utcnow
+from conecta.models.types import database_id, utcnow
 from conecta.scheduling import BookingError, to_utc
 
 CLIENT_OPTIONS_LIMIT = 100
@@ -83,8 +83,7 @@ def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment
 
 
 def _arg_int(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return database_id(request.args.get(name))
 
 
 def _prefill_new(form: BookingForm, org: Organization) -> None:
@@ -120,8 +119,7 @@ def _booking_input(form: BookingForm, org: Organization) -> dict[str, Any]:
     """The form's values as the rules take them (objects, a UTC instant); may raise BookingError."""
 
     def get(model: type, key: int | None) -> Any:
-        # An id no database row can have is simply not found (it would overflow the driver).
-        return db.session.get(model, key) if key is not None and 0 < key <= MAX_DATABASE_ID else None
+        return db.session.get(model, key) if key is not None else None
 
     starts_at: datetime = to_utc(form.date.data, form.time.data, org.timezone)
     return {

@@ -32,8 +32,8 @@ from conecta.calendar.layout import (
 )
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
-from conecta.models.types import utcnow
-from conecta.scheduling import MAX_DURATION_MINUTES
+from conecta.models.types import database_id, utcnow
+from conecta.scheduling import MAX_BOOKING_YEAR, MAX_DURATION_MINUTES, MIN_BOOKING_YEAR
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,9 @@ def _parse_state(default_anchor: date | None = None) -> CalendarState:
         anchor: date | None = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         anchor = default_anchor
-    staff = request.args.get("staff", "")
-    return CalendarState(view, anchor, int(staff) if staff.isdigit() else None)
+    if anchor is not None and not MIN_BOOKING_YEAR <= anchor.year <= MAX_BOOKING_YEAR:
+        anchor = default_anchor  # no booking can be there, and datetime's edges are near
+    return CalendarState(view, anchor, database_id(request.args.get("staff")))
 
 
 def _staff_members(org: Organization) -> list[User]:

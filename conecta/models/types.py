@@ -7,8 +7,18 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-# The largest id an integer primary key can hold (BIGINT); larger numbers overflow the database driver.
-MAX_DATABASE_ID = 2**63 - 1
+# The largest id our integer primary keys hold (INTEGER is 32-bit on PostgreSQL): a larger number in a
+# query overflows the driver (a 500) instead of simply finding nothing.
+MAX_DATABASE_ID = 2**31 - 1
+
+
+def database_id(value: object) -> int | None:
+    """A request's id ("12") as an int, or None when it is empty, not a number or beyond any row."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_DATABASE_ID else None
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,7 +1,9 @@
 """The booking rules: validation, conflicts and time zones. No Flask here — callers pass a session."""
 
 from conecta.scheduling.rules import (
+    MAX_BOOKING_YEAR,
     MAX_DURATION_MINUTES,
+    MIN_BOOKING_YEAR,
     BookingError,
     cancel_appointment,
     create_appointment,
@@ -12,7 +14,9 @@ from conecta.scheduling.rules import (
 )
 
 __all__ = [
+    "MAX_BOOKING_YEAR",
     "MAX_DURATION_MINUTES",
+    "MIN_BOOKING_YEAR",
     "BookingError",
     "cancel_appointment",
     "create_appointment",
