@@ -8,6 +8,7 @@ commit appointments themselves, so every save passes through here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -28,8 +29,11 @@ def _lock_staff(staff: User | None) -> None:
         db.session.execute(select(User.id).where(User.id == staff.id).with_for_update())
 
 
-def _commit(appointment: Appointment, change: str) -> Appointment:
+def _save(change: str, staff: User | None, apply: Callable[[], Appointment]) -> Appointment:
+    """One transaction: lock the staff member, apply the rules, let receivers join, commit — or roll back."""
     try:
+        _lock_staff(staff)
+        appointment = apply()
         db.session.flush()
         appointment_saving.send(appointment, change=change)
         db.session.commit()
@@ -51,9 +55,10 @@ def save_new(
     notes: str = "",
 ) -> Appointment:
     """Book a new appointment; raises `scheduling.BookingError` (nothing saved) when the rules refuse."""
-    try:
-        _lock_staff(staff)
-        appointment = scheduling.create_appointment(
+    return _save(
+        "created",
+        staff,
+        lambda: scheduling.create_appointment(
             db.session,
             org,
             client=client,
@@ -62,11 +67,8 @@ def save_new(
             starts_at=starts_at,
             duration_minutes=duration_minutes,
             notes=notes,
-        )
-    except BaseException:
-        db.session.rollback()
-        raise
-    return _commit(appointment, "created")
+        ),
+    )
 
 
 def save_edit(
@@ -80,9 +82,10 @@ def save_edit(
     notes: str = "",
 ) -> Appointment:
     """Apply an edit (time, service, staff, client, notes); raises `BookingError` when refused."""
-    try:
-        _lock_staff(staff)
-        scheduling.update_appointment(
+    return _save(
+        "updated",
+        staff,
+        lambda: scheduling.update_appointment(
             db.session,
             appointment,
             client=client,
@@ -91,16 +94,12 @@ def save_edit(
             starts_at=starts_at,
             duration_minutes=duration_minutes,
             notes=notes,
-        )
-    except BaseException:
-        db.session.rollback()
-        raise
-    return _commit(appointment, "updated")
+        ),
+    )
 
 
 def cancel(appointment: Appointment) -> Appointment:
     """Cancel (the appointment stays, struck through); cancelling an already cancelled one is a no-op."""
     if appointment.is_cancelled:
         return appointment
-    scheduling.cancel_appointment(appointment)
-    return _commit(appointment, "cancelled")
+    return _save("cancelled", None, lambda: scheduling.cancel_appointment(appointment))
