@@ -1,21 +1,18 @@
 """The RQ worker: listens on the app's queues with the scheduler on (RQ's retry intervals need it).
 
-Each job opens its own app context on this app (`conecta.jobs.app_job`). The worker also keeps the
-periodic Zoom sweep on the schedule (`conecta.zoom.sync.schedule_sweep`): at start and on every
-maintenance tick (each minute), so a sweep chain lost with Redis comes back by itself; however many
-workers run, a Redis NX key lets only one sweep be scheduled at a time. The same tick runs the email
-outbox sweep (`conecta.mail.notify.sweep`).
+Each job opens its own app context on this app (`conecta.jobs.app_job`). On its maintenance tick the
+worker also takes its turn at the periodic sweeps (`conecta.periodic`); a Redis key lets only one worker
+run them per interval.
 
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
-rebuilding database connections and statement caches in each fresh child — about three times the job
+rebuilding database connections and statement caches in each fresh child -- about three times the job
 itself (bench/sync_throughput.py). A worker that dies mid-job loses nothing: the appointment's sync
 mark stays in the database and the sweep re-enqueues it; run several workers under a supervisor.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
@@ -25,40 +22,29 @@ from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 from rq.worker.base import BaseWorker
 
-from conecta import create_app, jobs
+from conecta import create_app, jobs, periodic
 
-MAINTENANCE_SECONDS = 60
+MAX_MAINTENANCE_SECONDS = 60
 
 
-class SweepScheduling:
-    """Adds the app's periodic duties (the Zoom sweep's schedule, the email sweep) to an RQ worker's
-    maintenance tick."""
+class PeriodicWork:
+    """Adds the app's periodic sweeps to an RQ worker's maintenance tick."""
 
     conecta_app: Flask
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
-        from conecta.mail import notify
-        from conecta.zoom import sync
-
-        with self.conecta_app.app_context():
-            try:
-                sync.schedule_sweep()
-            except RedisError:
-                logging.getLogger("conecta.zoom.sync").warning("could not schedule the Zoom sweep")
-            # The email outbox's safety net (idempotent): mail left behind by a Redis outage at
-            # commit, or held too long for a Zoom meeting, goes out from here.
-            try:
-                notify.sweep()
-            except RedisError:
-                logging.getLogger("conecta.mail").warning("could not run the email sweep")
+        try:
+            periodic.run_if_due(self.conecta_app)
+        except RedisError:
+            self.log.warning("could not take the periodic turn (Redis unreachable)")
 
 
-class ConectaWorker(SweepScheduling, Worker):
+class ConectaWorker(PeriodicWork, Worker):
     """Forks a work horse per job (RQ's default)."""
 
 
-class ConectaSimpleWorker(SweepScheduling, SimpleWorker):
+class ConectaSimpleWorker(PeriodicWork, SimpleWorker):
     """Runs jobs in the worker process itself: warm connections, statement and template caches."""
 
 
@@ -66,13 +52,14 @@ def build_worker(app: Flask, *, worker_class: type[BaseWorker] = ConectaSimpleWo
     with app.app_context():
         connection = jobs.redis_conn()
         names = jobs.queue_names(app, ("default", "mail"))
+    tick = max(1, min(MAX_MAINTENANCE_SECONDS, int(float(app.config["PERIODIC_INTERVAL_SECONDS"]))))
     worker = worker_class(
         names,
         connection=connection,
         serializer=JSONSerializer,
-        maintenance_interval=MAINTENANCE_SECONDS,
+        maintenance_interval=tick,
         # The idle wait (worker_ttl - 15 s) bounds how long the maintenance tick can be late.
-        worker_ttl=MAINTENANCE_SECONDS + 15,
+        worker_ttl=tick + 15,
     )
     worker.conecta_app = app
     return worker

@@ -43,10 +43,10 @@ from flask_migrate import upgrade  # noqa: E402
 
 from conecta import create_app, jobs  # noqa: E402
 from conecta.extensions import db  # noqa: E402
-from conecta.models import Appointment, Client, Organization, Service, User  # noqa: E402
+from conecta.models import Client, Organization, Service, User, ZoomMeeting  # noqa: E402
 from conecta.models.types import utcnow  # noqa: E402
 from conecta.models.zoom import ZoomConnection  # noqa: E402
-from conecta.scheduling import to_utc  # noqa: E402
+from conecta.scheduling import BookingDetails, to_utc  # noqa: E402
 
 TZ = "America/Tijuana"
 FIRST_DAY = date(2031, 3, 3)  # a Monday, far enough ahead to be "upcoming" for Zoom
@@ -272,13 +272,13 @@ class Harness:
 
         staff_id, day, at = self.slot(i)
         with self.app.app_context():
-            appointment = bookings.save_new(
-                db.session.get(Organization, self.org_id),
+            details = BookingDetails(
                 client=db.session.get(Client, self.client_ids[i % len(self.client_ids)]),
                 service=db.session.get(Service, self.service_id),
                 staff=db.session.get(User, staff_id),
                 starts_at=to_utc(day, at, TZ),
             )
+            appointment = bookings.save_new(db.session.get(Organization, self.org_id), details)
             return appointment.id
 
     def zoom_state(self, appointment_id: int) -> str:
@@ -286,9 +286,13 @@ class Harness:
         if not hasattr(self, "_engine"):
             self._engine = sa.create_engine(self.config["SQLALCHEMY_DATABASE_URI"])
         with self._engine.connect() as conn:
-            return conn.execute(
-                sa.text("SELECT zoom_state FROM appointments WHERE id = :id"), {"id": appointment_id}
-            ).scalar_one()
+            return (
+                conn.execute(
+                    sa.text("SELECT state FROM zoom_meetings WHERE appointment_id = :id"),
+                    {"id": appointment_id},
+                ).scalar_one_or_none()
+                or "none"
+            )
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time used so far (user + system, reaped children included): workers, sandbox, this process."""
@@ -315,7 +319,7 @@ class Harness:
     def count_states(self) -> dict[str, int]:
         with self.app.app_context():
             rows = db.session.execute(
-                sa.select(Appointment.zoom_state, sa.func.count()).group_by(Appointment.zoom_state)
+                sa.select(ZoomMeeting.state, sa.func.count()).group_by(ZoomMeeting.state)
             ).all()
             db.session.remove()
         return {state: n for state, n in rows}

@@ -55,11 +55,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt("conecta.zoom.webhooks.zoom")  # signed by Zoom instead; the only CSRF-exempt route
 
     from conecta import cli, mail, templating
-    from conecta.zoom import sync as zoom_sync
 
     cli.init_app(app)
-    mail.init_app(app)  # client emails: signal receivers, email actions, Dev mailbox (development)
-    zoom_sync.init_app(app)  # Zoom meetings follow appointments: signal receivers, sync settings
+    mail.init_app(app)  # email actions and, in development, the Dev mailbox
     templating.init_app(app)
     _register_error_pages(app)
 
@@ -84,6 +82,10 @@ def _resolve_defaults(app: Flask) -> None:
     instance = Path(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'conecta.db'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has one writer at a time: wait for it (parallel bookings queue up) rather than fail.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
     if not app.config.get("SECRET_KEY"):
         if app.config.get("ENV_NAME") == "production":
             raise RuntimeError("SECRET_KEY is not set: refusing to start in production.")

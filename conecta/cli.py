@@ -82,7 +82,7 @@ def mail_catcher(host: str, port: int) -> None:
 def zoom_status() -> None:
     """Appointments per Zoom state, and the oldest one still waiting for Zoom."""
     from conecta.models.types import utcnow
-    from conecta.zoom.sync import status
+    from conecta.zoom.sweep import status
 
     report = status()
     click.echo("Appointments by Zoom state:")
@@ -93,11 +93,14 @@ def zoom_status() -> None:
     if oldest is None:
         click.echo("Oldest pending: none")
         return
-    since = oldest.zoom_sync_requested_at or oldest.updated_at
+    since = oldest.sync_requested_at or oldest.appointment.updated_at
     minutes = (utcnow() - since).total_seconds() / 60
-    line = f"Oldest pending: appointment {oldest.id} (org {oldest.org_id}), waiting {minutes:.1f} min"
-    if oldest.zoom_retry_at:
-        line += f", next try {oldest.zoom_retry_at:%Y-%m-%d %H:%M:%S} UTC"
+    appointment = oldest.appointment
+    line = (
+        f"Oldest pending: appointment {appointment.id} (org {appointment.org_id}), waiting {minutes:.1f} min"
+    )
+    if oldest.retry_at:
+        line += f", next try {oldest.retry_at:%Y-%m-%d %H:%M:%S} UTC"
     click.echo(line)
-    if oldest.zoom_error:
-        click.echo(f"  last problem: {oldest.zoom_error}")
+    if oldest.error:
+        click.echo(f"  last problem: {oldest.error}")

@@ -1,8 +1,27 @@
-"""Configuration read from the environment. The variable names are a public interface (DESIGN.md §3)."""
+"""Configuration read from the environment: every setting the app reads, tuning knobs included.
+
+The variable names are a public interface (README, "Configuration").
+"""
 
 from __future__ import annotations
 
 import os
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _ints(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole seconds, e.g. "30,120,600"."""
+    raw = os.environ.get(name) or default
+    return tuple(int(float(part)) for part in raw.split(",") if part.strip())
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -38,14 +57,38 @@ class Config:
         self.MAIL_PASSWORD = env("MAIL_PASSWORD")
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
         self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "Conecta <no-reply@holaconecta.com>")
+        self.MAIL_TIMEOUT = _float("MAIL_TIMEOUT", 20.0)  # seconds for one SMTP conversation
+        # Retries of a failed send (about three hours in all: a mail server restart is ridden out).
+        self.MAIL_RETRY_INTERVALS = _ints("MAIL_RETRY_INTERVALS", "30,120,600,1800,7200")
+        # How long a confirmation waits for its Zoom meeting before it goes without the link.
+        self.MAIL_ZOOM_WAIT_SECONDS = _float("MAIL_ZOOM_WAIT_SECONDS", 300.0)
+        # --- Zoom sync tuning (tests shorten the clocks) ---
+        self.ZOOM_API_TIMEOUT_SECONDS = _float("ZOOM_API_TIMEOUT_SECONDS", 10.0)  # every call from a worker
+        # The one call a web request may make: a fresh start URL when the host clicks Start.
+        self.ZOOM_START_TIMEOUT_SECONDS = _float("ZOOM_START_TIMEOUT_SECONDS", 5.0)
+        # The per-appointment lock is a lease: renewed while its job runs, so a dead holder frees it soon.
+        self.ZOOM_LOCK_LEASE_SECONDS = _float("ZOOM_LOCK_LEASE_SECONDS", 15.0)
+        self.ZOOM_JOB_TIMEOUT_SECONDS = _int(
+            "ZOOM_JOB_TIMEOUT_SECONDS", 180
+        )  # a few calls of 10 s, with room
+        self.ZOOM_RETRY_BASE_SECONDS = _float("ZOOM_RETRY_BASE_SECONDS", 2.0)  # 2, 4, 8 … between attempts
+        self.ZOOM_RETRY_CAP_SECONDS = _float("ZOOM_RETRY_CAP_SECONDS", 300.0)
+        self.ZOOM_RETRY_MAX_ATTEMPTS = _int("ZOOM_RETRY_MAX_ATTEMPTS", 8)  # ~9 minutes of trying, then failed
+        # RQ's own retries of a job that crashed (a bug, the database gone): not a Zoom error.
+        self.ZOOM_CRASH_RETRY_SECONDS = _ints("ZOOM_CRASH_RETRY_SECONDS", "10,60")
+        self.ZOOM_SWEEP_MIN_AGE_SECONDS = _float(
+            "ZOOM_SWEEP_MIN_AGE_SECONDS", 60.0
+        )  # younger: job on its way
+        self.ZOOM_START_URL_FRESH_MINUTES = _float("ZOOM_START_URL_FRESH_MINUTES", 100.0)  # Zoom's last 2 h
+        self.ZOOM_START_URL_REFRESH_MINUTES = _float("ZOOM_START_URL_REFRESH_MINUTES", 60.0)
+        # After a create that followed a lost answer, look for a twin this much later.
+        self.ZOOM_DUPLICATE_CHECK_SECONDS = _float("ZOOM_DUPLICATE_CHECK_SECONDS", 120.0)
+        # --- periodic work (the sweeps), run by whichever worker takes the turn ---
+        self.PERIODIC_INTERVAL_SECONDS = _float("PERIODIC_INTERVAL_SECONDS", 60.0)
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
         self.PORTAL_INVITE_MAX_AGE = int(env("PORTAL_INVITE_MAX_AGE", str(7 * 24 * 3600)))
-
-    @property
-    def is_production(self) -> bool:
-        return self.ENV_NAME == "production"
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

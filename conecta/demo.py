@@ -9,7 +9,7 @@ from conecta.auth.passwords import hash_password
 from conecta.extensions import db
 from conecta.models import Client, Organization, Service, User
 from conecta.models.types import utcnow
-from conecta.scheduling import BookingError, create_appointment, to_utc
+from conecta.scheduling import BookingDetails, BookingError, create_appointment, to_utc
 
 DEMO_ORG = "Bright Path Wellness"
 DEMO_TZ = "America/Tijuana"
@@ -71,15 +71,13 @@ def seed() -> list[tuple[str, str, str]]:
             for hour in rng.sample(range(9, 17), 3):
                 service = rng.choice(services)
                 try:
-                    create_appointment(
-                        db.session,
-                        org,
+                    details = BookingDetails(
                         client=rng.choice(clients),
                         service=service,
                         staff=staff,
                         starts_at=to_utc(day, time(hour, 0), org.timezone),
-                        notes="",
                     )
+                    create_appointment(db.session, org, details)
                     db.session.flush()
                 except BookingError:
                     continue  # a clash with an earlier random pick: skip it, the demo stays valid

@@ -1,7 +1,7 @@
 """RQ plumbing: one Redis connection per app, one `enqueue()` helper, one app context per job.
 
-Job functions live next to their domain (e.g. `conecta.zoom.jobs`) and are enqueued by dotted path
-with ids only, never objects: the job reads the current state when it runs.
+Job functions live next to their domain (`conecta.zoom.dispatch`, `conecta.mail.send`) and are enqueued
+by function reference, with ids only, never objects: the job reads the current state when it runs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -55,38 +55,36 @@ def safe_job_id(*parts: object) -> str:
 
 
 def enqueue(
-    func_path: str,
+    func: Callable[..., Any],
     *args: Any,
-    job_id: str | None = None,
+    job_id: str,
     queue_name: str = "default",
     retry: Retry | None = None,
-    on_failure: str | None = None,
-    at_front: bool = False,
+    on_failure: Callable[..., Any] | None = None,
     job_timeout: int = 60,
     at: datetime | None = None,
 ) -> Job:
-    """Enqueue `func_path(*args)` with the house defaults (JSON, TTLs, optional retry/callback).
+    """Enqueue `func(*args)` with the house defaults (JSON, TTLs, optional retry and failure callback).
 
-    `at` (an aware datetime) schedules the job instead; the worker's scheduler enqueues it when due.
+    `job_id` is deterministic (e.g. "zoom-reconcile-7"): enqueuing the same work twice is harmless by
+    design, so there is no de-duplication here. `at` (an aware datetime) schedules the job instead; the
+    worker's scheduler enqueues it when due.
     """
-    from rq import Callback
-
     prefix = current_app.config["CONECTA_QUEUE"]
     kwargs: dict[str, Any] = {
         # Job ids carry the queue prefix too: two runs sharing one Redis never share a job.
-        "job_id": safe_job_id(prefix, job_id) if job_id else None,
+        "job_id": safe_job_id(prefix, job_id),
         "retry": retry,
         "result_ttl": 3600,
         "failure_ttl": 7 * 24 * 3600,
         "ttl": 24 * 3600,
         "job_timeout": job_timeout,
-        "at_front": at_front,
     }
-    if on_failure:
+    if on_failure is not None:
         kwargs["on_failure"] = Callback(on_failure)
     if at is not None:
-        return queue(queue_name).enqueue_at(at, func_path, *args, **kwargs)
-    return queue(queue_name).enqueue(func_path, *args, **kwargs)
+        return queue(queue_name).enqueue_at(at, func, *args, **kwargs)
+    return queue(queue_name).enqueue(func, *args, **kwargs)
 
 
 def set_worker_app(app: Flask) -> None:
@@ -96,13 +94,10 @@ def set_worker_app(app: Flask) -> None:
 
 
 def _app_for_job() -> Flask:
-    global _worker_app
-    if has_app_context():
+    if has_app_context():  # a test working the queue in its own context
         return current_app._get_current_object()  # type: ignore[attr-defined]
     if _worker_app is None:
-        from conecta import create_app
-
-        _worker_app = create_app()
+        raise RuntimeError("No app for this job: worker.py hands its app over with set_worker_app().")
     return _worker_app
 
 

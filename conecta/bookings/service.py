@@ -1,100 +1,86 @@
-"""Saving appointments: ONE function per action, each a single transaction.
+"""The booking pipeline: every change to an appointment goes through here, in this order.
 
-Each function applies the booking rules (`conecta.scheduling`), flushes, sends `appointment_saving`
-(receivers add their bookkeeping — the Zoom "sync needed" mark, an email outbox row — to the same
-transaction), commits, then sends `appointment_committed` (receivers enqueue jobs). Views never
-commit appointments themselves, so every save passes through here.
+1. In one transaction: lock the staff member's row (so two parallel bookings of one slot cannot both
+   pass the conflict check), apply the booking rules (`conecta.scheduling`), then
+   `conecta.zoom.plan.plan` (does it want a meeting? mark it for a sync) and
+   `conecta.mail.plan.plan` (the emails it owes, waiting for the meeting's link if one is on its way),
+   and commit -- all or nothing.
+2. After the commit: `conecta.zoom.dispatch.request_reconcile` (the job that makes Zoom match) and
+   `conecta.mail.send.enqueue_queued` (the emails that need not wait).
+3. Later, in the worker: the reconcile job settles the meeting and releases the email that waited.
+If Redis is down at step 2 the booking still stands: the marks are in the database and the sweeps
+(`conecta.periodic`) enqueue them. Views never commit appointments themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import update
 
 from conecta import scheduling
 from conecta.extensions import db
-from conecta.models import Appointment, Client, Organization, Service, User
-from conecta.signals import appointment_committed, appointment_saving
+from conecta.mail import plan as mail_plan
+from conecta.mail import send as mail_send
+from conecta.models import Appointment, Organization, User
+from conecta.scheduling import BookingDetails
+from conecta.zoom import dispatch as zoom_dispatch
+from conecta.zoom import plan as zoom_plan
+from conecta.zoom.plan import Change
 
 
 def _lock_staff(staff: User | None) -> None:
-    """Serialize bookings per staff member (row lock on PostgreSQL) so the conflict check cannot race.
+    """Serialize bookings per staff member so the conflict check cannot race.
 
-    Two requests booking the same person at the same time would otherwise both pass `find_conflict`.
-    SQLite has no row locks, but it allows only one writer at a time anyway.
+    A no-op UPDATE of the staff member's row: on PostgreSQL it takes the row lock until the commit; on
+    SQLite it takes the database's write lock now, before the conflict check reads (SQLite otherwise
+    takes it at the first write, after both parallel requests have already read "no conflict").
     """
     if staff is not None and staff.id is not None:
-        db.session.execute(select(User.id).where(User.id == staff.id).with_for_update())
+        db.session.execute(
+            update(User)
+            .where(User.id == staff.id)
+            .values(id=User.id)
+            .execution_options(synchronize_session=False)
+        )
 
 
-def _save(change: str, staff: User | None, apply: Callable[[], Appointment]) -> Appointment:
-    """One transaction: lock the staff member, apply the rules, let receivers join, commit — or roll back."""
+def _save(
+    change: Change, staff: User | None, apply: Callable[[], Appointment], **plan_options: Any
+) -> Appointment:
+    """Step 1 in one transaction (or roll back), then step 2."""
     try:
         _lock_staff(staff)
         appointment = apply()
         db.session.flush()
-        appointment_saving.send(appointment, change=change)
+        zoom_marked = zoom_plan.plan(appointment, change, **plan_options)
+        mail_plan.plan(appointment)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    appointment_committed.send(appointment.id, change=change)
+    if zoom_marked:
+        zoom_dispatch.request_reconcile(appointment.id)
+    mail_send.enqueue_queued(appointment.id)
     return appointment
 
 
-def save_new(
-    org: Organization,
-    *,
-    client: Client | None,
-    service: Service | None,
-    staff: User | None,
-    starts_at: datetime | None,
-    duration_minutes: int | None = None,
-    notes: str = "",
-) -> Appointment:
+def save_new(org: Organization, details: BookingDetails) -> Appointment:
     """Book a new appointment; raises `scheduling.BookingError` (nothing saved) when the rules refuse."""
     return _save(
-        "created",
-        staff,
-        lambda: scheduling.create_appointment(
-            db.session,
-            org,
-            client=client,
-            service=service,
-            staff=staff,
-            starts_at=starts_at,
-            duration_minutes=duration_minutes,
-            notes=notes,
-        ),
+        Change.CREATED, details.staff, lambda: scheduling.create_appointment(db.session, org, details)
     )
 
 
-def save_edit(
-    appointment: Appointment,
-    *,
-    client: Client | None,
-    service: Service | None,
-    staff: User | None,
-    starts_at: datetime | None,
-    duration_minutes: int | None = None,
-    notes: str = "",
-) -> Appointment:
+def save_edit(appointment: Appointment, details: BookingDetails) -> Appointment:
     """Apply an edit (time, service, staff, client, notes); raises `BookingError` when refused."""
+    previous_service_id = appointment.service_id
     return _save(
-        "updated",
-        staff,
-        lambda: scheduling.update_appointment(
-            db.session,
-            appointment,
-            client=client,
-            service=service,
-            staff=staff,
-            starts_at=starts_at,
-            duration_minutes=duration_minutes,
-            notes=notes,
-        ),
+        Change.UPDATED,
+        details.staff,
+        lambda: scheduling.update_appointment(db.session, appointment, details),
+        service_changed=details.service is not None and details.service.id != previous_service_id,
     )
 
 
@@ -102,4 +88,11 @@ def cancel(appointment: Appointment) -> Appointment:
     """Cancel (the appointment stays, struck through); cancelling an already cancelled one is a no-op."""
     if appointment.is_cancelled:
         return appointment
-    return _save("cancelled", None, lambda: scheduling.cancel_appointment(appointment))
+    return _save(Change.CANCELLED, None, lambda: scheduling.cancel_appointment(appointment))
+
+
+def retry_zoom(appointment: Appointment, actor: Any = None) -> None:
+    """Staff's Retry after a Zoom failure: start the sync over from what the appointment wants now."""
+    zoom_plan.request_retry(appointment, actor=actor)
+    db.session.commit()
+    zoom_dispatch.request_reconcile(appointment.id)

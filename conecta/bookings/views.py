@@ -6,7 +6,7 @@ refresh themselves.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -22,7 +22,7 @@ from conecta.bookings.forms import BookingForm
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import database_id, utcnow
-from conecta.scheduling import BookingError, to_utc
+from conecta.scheduling import BookingDetails, BookingError, to_utc
 
 CLIENT_OPTIONS_LIMIT = 100
 
@@ -115,21 +115,20 @@ def _prefill_edit(form: BookingForm, appointment: Appointment) -> None:
     form.notes.data = appointment.notes
 
 
-def _booking_input(form: BookingForm, org: Organization) -> dict[str, Any]:
+def _booking_input(form: BookingForm, org: Organization) -> BookingDetails:
     """The form's values as the rules take them (objects, a UTC instant); may raise BookingError."""
 
     def get(model: type, key: int | None) -> Any:
         return db.session.get(model, key) if key is not None else None
 
-    starts_at: datetime = to_utc(form.date.data, form.time.data, org.timezone)
-    return {
-        "client": get(Client, form.client_id.data),
-        "service": get(Service, form.service_id.data),
-        "staff": get(User, form.staff_id.data),
-        "starts_at": starts_at,
-        "duration_minutes": form.duration_minutes.data,
-        "notes": (form.notes.data or "").strip(),
-    }
+    return BookingDetails(
+        client=get(Client, form.client_id.data),
+        service=get(Service, form.service_id.data),
+        staff=get(User, form.staff_id.data),
+        starts_at=to_utc(form.date.data, form.time.data, org.timezone),
+        duration_minutes=form.duration_minutes.data,
+        notes=(form.notes.data or "").strip(),
+    )
 
 
 def _saved(appointment: Appointment, change: str, notice: str):
@@ -152,7 +151,7 @@ def new():
         _prefill_new(form, org)
     elif form.validate_on_submit():
         try:
-            appointment = service.save_new(org, **_booking_input(form, org))
+            appointment = service.save_new(org, _booking_input(form, org))
         except BookingError as exc:
             general_errors = form.booking_errors(exc.errors)
         else:
@@ -188,7 +187,7 @@ def edit(appointment_id: int):
         _prefill_edit(form, appointment)
     elif form.validate_on_submit():
         try:
-            service.save_edit(appointment, **_booking_input(form, org))
+            service.save_edit(appointment, _booking_input(form, org))
         except BookingError as exc:
             general_errors = form.booking_errors(exc.errors)
         else:

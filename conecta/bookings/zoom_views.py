@@ -10,15 +10,13 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from conecta.auth.permissions import staff_required
-from conecta.bookings import bp
+from conecta.bookings import bp, service
 from conecta.bookings.access import get_appointment_for
 from conecta.extensions import htmx
 from conecta.models import Appointment
-from conecta.zoom import sync
-from conecta.zoom.client import ZoomError, ZoomNotConnected
-from conecta.zoom.panel import can_retry, zoom_panel
-
-bp.add_app_template_global(zoom_panel, "zoom_panel")
+from conecta.zoom.errors import ZoomError, ZoomNotConnected
+from conecta.zoom.panel import can_retry
+from conecta.zoom.start_link import fresh_start_url
 
 
 def render_panel(appointment: Appointment, viewer: str, page_template: str):
@@ -41,7 +39,7 @@ def zoom_retry(appointment_id: int):
     """Start the sync over after a failure; the panel comes back pending and polls until it settles."""
     appointment = get_appointment_for(current_user, appointment_id)
     if can_retry(appointment):
-        sync.retry(appointment, actor=current_user)
+        service.retry_zoom(appointment, actor=current_user)
     if htmx:
         return render_template("partials/_zoom_panel.html", appointment=appointment, viewer="staff")
     return redirect(url_for("bookings.zoom_panel", appointment_id=appointment.id), code=303)
@@ -53,12 +51,12 @@ def zoom_start(appointment_id: int):
     """The host's way into the meeting: the stored start URL while it is under 100 minutes old, else a
     fresh one from Zoom (GET /meetings/{id}, 5-second timeout); on failure, a page that says so."""
     appointment = get_appointment_for(current_user, appointment_id)
-    if appointment.zoom_meeting_id is None or appointment.is_cancelled:
+    if appointment.zoom is None or appointment.zoom.meeting_id is None or appointment.is_cancelled:
         return _start_problem(
             appointment, 404, "No Zoom meeting", "This appointment has no Zoom meeting to start.", retry=False
         )
     try:
-        start_url = sync.fresh_start_url(appointment)
+        start_url = fresh_start_url(appointment)
     except ZoomNotConnected as exc:
         return _start_problem(appointment, 409, "Zoom is not connected", exc.message, retry=False)
     except ZoomError as exc:

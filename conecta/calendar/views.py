@@ -31,7 +31,7 @@ from conecta.calendar.layout import (
     utc_bounds,
 )
 from conecta.extensions import db, htmx
-from conecta.models import Appointment, Client, Organization, Service, User
+from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
 from conecta.models.types import database_id, utcnow
 from conecta.scheduling import MAX_BOOKING_YEAR, MAX_DURATION_MINUTES, MIN_BOOKING_YEAR
 
@@ -98,7 +98,7 @@ def calendar_entries(
             Appointment.starts_at,
             Appointment.duration_minutes,
             Appointment.status,
-            Appointment.zoom_state,
+            ZoomMeeting.state,  # None when Zoom was never involved (the outer join below)
             Client.name,
             Service.name,
             User.name,
@@ -107,6 +107,7 @@ def calendar_entries(
         .join(Client, Client.id == Appointment.client_id)
         .join(Service, Service.id == Appointment.service_id)
         .join(User, User.id == Appointment.staff_id)
+        .outerjoin(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
         .where(
             Appointment.org_id == org.id,
             Appointment.starts_at < end,
@@ -133,7 +134,7 @@ def calendar_entries(
             staff,
             color,
             zone,
-            zoom_state,
+            zoom_state or "none",
             href=f"{href_before}{id_}{href_after}",
         )
         for id_, starts_at, duration, status, zoom_state, client, service, staff, color in rows

@@ -1,6 +1,6 @@
-"""Client emails: the outbox rules (`notify`), composing (`compose`, `ics`), sending (`send`), the
-staff actions that send details and invites (`views`) and, in development, the mail catcher and the
-Dev mailbox page (`catcher`, `dev`)."""
+"""Client emails: what is owed, in the booking's transaction (`plan`), composing (`compose`, `ics`),
+sending (`send`), actions outside the booking pipeline and the safety net (`outbox`), the staff actions'
+routes (`views`) and, in development, the mail catcher and the Dev mailbox page (`catcher`, `dev`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Connect the signal receivers, add the email actions and, in development, the Dev mailbox."""
-    from conecta.mail import notify  # noqa: F401  (connecting the receivers is the import's effect)
+    """Add the email actions and, in development, the Dev mailbox."""
     from conecta.mail.views import bp
 
     app.register_blueprint(bp)

@@ -19,15 +19,16 @@ from flask import current_app, render_template, url_for
 
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.models import Appointment
-from conecta.models.email import OutboxEmail
+from conecta.models.email import EmailKind, OutboxEmail
 from conecta.models.types import utcnow
+from conecta.models.zoom_meeting import format_meeting_id
 
 SUBJECT_PREFIX = {
-    "confirmation": "Confirmed",
-    "update": "Updated",
-    "cancellation": "Cancelled",
-    "zoom_link": "Zoom link",
-    "details": "Your booking",
+    EmailKind.CONFIRMATION: "Confirmed",
+    EmailKind.UPDATE: "Updated",
+    EmailKind.CANCELLATION: "Cancelled",
+    EmailKind.ZOOM_LINK: "Zoom link",
+    EmailKind.DETAILS: "Your booking",
 }
 
 
@@ -41,7 +42,7 @@ class ZoomDetails:
 
     @property
     def meeting_id_display(self) -> str | None:
-        return format_meeting_id(self.meeting_id)
+        return format_meeting_id(self.meeting_id) or None
 
     def digest(self) -> str:
         """Tells whether the client already has these details, without storing them in clear."""
@@ -96,20 +97,6 @@ class Composed:
     zoom_details_hash: str | None = None
 
 
-def format_meeting_id(meeting_id: str | None) -> str | None:
-    """Zoom's own grouping ("123 4567 8901"), which people type into the Zoom app."""
-    if not meeting_id:
-        return None
-    digits = str(meeting_id).strip()
-    if not digits.isdigit():
-        return digits
-    if len(digits) == 11:
-        return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-    if len(digits) in (9, 10):
-        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-    return digits
-
-
 def _clean(value: str | None) -> str | None:
     """Treat empty values as absent, so a template never prints an empty, "None" or "undefined" line."""
     text = (value or "").strip()
@@ -117,24 +104,13 @@ def _clean(value: str | None) -> str | None:
 
 
 def zoom_details_for(appointment: Appointment) -> ZoomDetails | None:
-    """The Join details a client may see now, or None.
-
-    Shown while the appointment is booked and the meeting exists: Zoom is wanted and a join URL is
-    stored, or Zoom was disconnected and the meeting was left as it is ("left" — the link still works).
-    Never the meeting of a former client of this appointment (it is being replaced).
-    """
-    join_url = _clean(appointment.zoom_join_url)
-    if appointment.is_cancelled or join_url is None or appointment.zoom_meeting_is_a_former_clients:
+    """The Join details a client may see now (`ZoomMeeting.shareable`), or None."""
+    zoom = appointment.zoom
+    if zoom is None or not zoom.shareable or _clean(zoom.join_url) is None:
         return None
-    if appointment.zoom_state == "left" or (
-        appointment.zoom_wanted and appointment.zoom_state in ("ready", "pending", "failed")
-    ):
-        return ZoomDetails(
-            join_url=join_url,
-            meeting_id=_clean(appointment.zoom_meeting_id),
-            passcode=_clean(appointment.zoom_passcode),
-        )
-    return None
+    return ZoomDetails(
+        join_url=_clean(zoom.join_url), meeting_id=_clean(zoom.meeting_id), passcode=_clean(zoom.passcode)
+    )
 
 
 def facts_for(appointment: Appointment) -> Facts:
@@ -182,10 +158,12 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         cancelled = True
     else:
         facts = facts_for(appointment)
-        cancelled = row.kind == "cancellation" or appointment.is_cancelled
+        cancelled = row.kind == EmailKind.CANCELLATION or appointment.is_cancelled
     zoom = None if cancelled else zoom_details_for(appointment)
-    link_will_follow = not cancelled and zoom is None and appointment.zoom_wanted
-    kind = "cancellation" if cancelled else row.kind
+    link_will_follow = (
+        not cancelled and zoom is None and appointment.zoom is not None and appointment.zoom.wanted
+    )
+    kind = EmailKind.CANCELLATION if cancelled else row.kind
     context = {
         "kind": kind,
         "facts": facts,
@@ -249,7 +227,7 @@ def portal_invite_subject(org_name: str) -> str:
 
 def compose(row: OutboxEmail) -> Composed:
     """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
-    if row.kind == "portal_invite":
+    if row.kind == EmailKind.PORTAL_INVITE:
         return _compose_portal_invite(row)
     return _compose_appointment(row)
 

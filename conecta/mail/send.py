@@ -1,4 +1,4 @@
-"""The RQ job that sends one outbox message over SMTP, and the sweep job that catches up.
+"""The RQ job that sends one outbox message over SMTP, and the one way it is enqueued.
 
 The job claims its row with a conditional UPDATE (queued/retrying → sending), so duplicate jobs, the
 sweep and an admin's Retry never send a message twice. It composes the message from the current state
@@ -18,44 +18,55 @@ from email.message import EmailMessage
 
 from flask import current_app
 from rq import Retry, get_current_job
-from rq.job import Job
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from conecta.extensions import db
 from conecta.jobs import app_job, enqueue
-from conecta.mail import notify
+from conecta.mail import plan
 from conecta.mail.compose import build_message, compose
-from conecta.models.email import OutboxEmail
+from conecta.models.email import EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# About three hours of retries: a mail server restart or a short outage is ridden out.
-DEFAULT_RETRY_INTERVALS = (30, 120, 600, 1800, 7200)
 MAX_ERROR_LENGTH = 1000
 
 
 def retry_intervals() -> list[int]:
-    return list(current_app.config.get("MAIL_RETRY_INTERVALS", DEFAULT_RETRY_INTERVALS))
+    return list(current_app.config["MAIL_RETRY_INTERVALS"])
 
 
-def enqueue_send_job(outbox_id: int) -> Job:
+def enqueue_send(outbox_id: int) -> bool:
+    """Enqueue the send job; False when Redis is unreachable (the row stays queued: the sweep retries)."""
     intervals = retry_intervals()
-    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
-    return enqueue(
-        "conecta.mail.send.send_outbox_email",
-        outbox_id,
-        job_id=f"mail-{outbox_id}",
-        queue_name="mail",
-        retry=retry,
-        job_timeout=120,
-    )
+    try:
+        enqueue(
+            send_outbox_email,
+            outbox_id,
+            job_id=f"mail-{outbox_id}",
+            queue_name="mail",
+            retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+            job_timeout=120,
+        )
+    except Exception as exc:  # Redis down or misconfigured
+        log.warning("could not enqueue email %s (%s); the sweep will retry", outbox_id, exc)
+        return False
+    return True
+
+
+def enqueue_queued(appointment_id: int | None = None) -> int:
+    """Enqueue every queued message (of one appointment); returns how many were enqueued."""
+    query = select(OutboxEmail.id).where(OutboxEmail.status == EmailStatus.QUEUED)
+    if appointment_id is not None:
+        query = query.where(OutboxEmail.appointment_id == appointment_id)
+    ids = list(db.session.scalars(query.order_by(OutboxEmail.id)))
+    return sum(enqueue_send(outbox_id) for outbox_id in ids)
 
 
 def deliver(message: EmailMessage) -> None:
     """Hand one message to the configured SMTP server (MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS, login)."""
     config = current_app.config
-    timeout = config.get("MAIL_TIMEOUT", 20)
+    timeout = float(config["MAIL_TIMEOUT"])
     with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=timeout) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls(context=ssl.create_default_context())
@@ -77,9 +88,11 @@ def is_permanent(exc: BaseException) -> bool:
 def _claim(outbox_id: int) -> bool:
     claimed = db.session.execute(
         update(OutboxEmail)
-        .where(OutboxEmail.id == outbox_id, OutboxEmail.status.in_(("queued", "retrying")))
+        .where(
+            OutboxEmail.id == outbox_id, OutboxEmail.status.in_((EmailStatus.QUEUED, EmailStatus.RETRYING))
+        )
         .values(
-            status="sending",
+            status=EmailStatus.SENDING,
             attempts=OutboxEmail.attempts + 1,
             next_attempt_at=None,
             updated_at=utcnow(),
@@ -104,13 +117,14 @@ def send_outbox_email(outbox_id: int) -> str:
         deliver(build_message(row, composed, org_name))
     except Exception as exc:
         return _record_failure(row, exc)
-    row.status = "sent"
+    row.status = EmailStatus.SENT
     row.sent_at = utcnow()
     row.subject = composed.subject
     row.zoom_details_hash = composed.zoom_details_hash
     db.session.commit()
     log.info("email %s (%s) sent after %s attempt(s)", row.id, row.kind, row.attempts)
-    notify.after_sent(row.id)
+    if plan.after_sent(row.id):
+        enqueue_queued(row.appointment_id)
     return "sent"
 
 
@@ -127,10 +141,10 @@ def _record_failure(row: OutboxEmail, exc: Exception) -> str:
     row.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     if will_retry:
         delay = job.get_retry_interval() if job is not None else 0
-        row.status = "retrying"
+        row.status = EmailStatus.RETRYING
         row.next_attempt_at = utcnow() + timedelta(seconds=delay)
     else:
-        row.status = "failed"
+        row.status = EmailStatus.FAILED
     db.session.commit()
     log.warning(
         "email %s (%s) attempt %s failed: %s%s",
@@ -143,9 +157,3 @@ def _record_failure(row: OutboxEmail, exc: Exception) -> str:
     if will_retry:
         raise exc  # RQ schedules the next attempt
     return "failed"
-
-
-@app_job
-def sweep_job() -> dict[str, int]:
-    """Periodic safety net (see `notify.sweep`): enqueue what a Redis outage or a lost signal left."""
-    return notify.sweep()

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from conecta.auth.permissions import same_org_or_404, staff_required
 from conecta.extensions import db, htmx
-from conecta.mail import notify
+from conecta.mail import outbox
 from conecta.models import Appointment, Client
 
 bp = Blueprint("mail", __name__)
@@ -25,7 +25,7 @@ def _done(message: str, fallback: str):
 @staff_required
 def resend_details(appointment_id: int):
     appointment = same_org_or_404(db.session.get(Appointment, appointment_id))
-    row = notify.resend_details(appointment)
+    row = outbox.resend_details(appointment)
     back = (
         url_for("bookings.show", appointment_id=appointment.id)
         if "bookings.show" in current_app.view_functions
@@ -39,7 +39,7 @@ def resend_details(appointment_id: int):
 def send_invite(client_id: int):
     client = same_org_or_404(db.session.get(Client, client_id))
     # The link in the email points at this site as the staff member reached it.
-    row = notify.send_portal_invite(client, request.url_root)
+    row = outbox.send_portal_invite(client, request.url_root)
     return _done(
         f"Portal invite is on its way to {row.to_address}.", url_for("clients.detail", client_id=client.id)
     )

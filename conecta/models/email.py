@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -18,16 +19,35 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from conecta.extensions import db
 from conecta.models.appointment import Appointment
 from conecta.models.client import Client
-from conecta.models.types import UTCDateTime, utcnow
+from conecta.models.types import UTCDateTime, string_enum, utcnow
 
-# confirmation / update / cancellation: the appointment changed; zoom_link: the Join link follows a
-# message that went without it; details: staff asked to resend; portal_invite: the portal sign-up link.
-KINDS = ("confirmation", "update", "cancellation", "zoom_link", "details", "portal_invite")
-# waiting: held until the Zoom meeting settles; queued: a send job is due; sending: claimed by a job;
-# retrying: the last attempt failed, RQ retries later; sent; failed: gave up (an admin may Retry);
-# superseded: a newer message about the same appointment replaced it before it went out.
-STATUSES = ("waiting", "queued", "sending", "retrying", "sent", "failed", "superseded")
-UNSENT = ("waiting", "queued", "retrying", "failed")
+
+class EmailKind(StrEnum):
+    """What a message is about."""
+
+    CONFIRMATION = "confirmation"  # the appointment was booked
+    UPDATE = "update"  # it changed in a way the email shows (time, duration, service, staff)
+    CANCELLATION = "cancellation"
+    ZOOM_LINK = "zoom_link"  # the Join link follows a message that went without it
+    DETAILS = "details"  # staff asked to resend the details
+    PORTAL_INVITE = "portal_invite"  # the portal sign-up link
+
+
+class EmailStatus(StrEnum):
+    """Where a message stands in the outbox."""
+
+    WAITING = "waiting"  # held until the appointment's Zoom meeting settles (so it carries the link)
+    QUEUED = "queued"  # a send job is due
+    SENDING = "sending"  # claimed by a job
+    RETRYING = "retrying"  # the last attempt failed; RQ retries later
+    SENT = "sent"
+    FAILED = "failed"  # gave up; an admin may Retry
+    SUPERSEDED = "superseded"  # a newer message about the same appointment replaced it before it went out
+
+
+APPOINTMENT_KINDS = tuple(k for k in EmailKind if k is not EmailKind.PORTAL_INVITE)
+UNSENT = (EmailStatus.WAITING, EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.FAILED)
+DELIVERED = (EmailStatus.SENT, EmailStatus.SENDING)
 
 
 class OutboxEmail(db.Model):
@@ -44,10 +64,10 @@ class OutboxEmail(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
     # The recipient; the address is refreshed from the client when the message is sent.
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[EmailKind] = mapped_column(string_enum(EmailKind, 20))
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[EmailStatus] = mapped_column(string_enum(EmailStatus, 12))
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     # Idempotence: one row per (appointment, change sequence), or per invite request.
@@ -76,4 +96,4 @@ class OutboxEmail(db.Model):
 
     @property
     def can_retry(self) -> bool:
-        return self.status == "failed"
+        return self.status == EmailStatus.FAILED

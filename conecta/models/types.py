@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 # The largest id our integer primary keys hold (INTEGER is 32-bit on PostgreSQL): a larger number in a
@@ -42,3 +43,14 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def string_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A StrEnum stored as its values in a VARCHAR (no database enum type, no CHECK constraint)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )

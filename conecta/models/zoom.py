@@ -13,8 +13,6 @@ from conecta.models.org import Organization
 from conecta.models.types import UTCDateTime, utcnow
 from conecta.models.user import User
 
-CONNECTION_STATUSES = ("active", "needs_reconnect")
-
 
 class ZoomConnection(db.Model):
     """At most one per organization. Tokens are encrypted at rest; everything else is plain bookkeeping.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,16 +73,24 @@ def find_conflict(
     return None
 
 
-def _validate(
-    session: Session,
-    org: Organization,
-    client: Client | None,
-    service: Service | None,
-    staff: User | None,
-    starts_at: datetime | None,
-    duration_minutes: int | None,
-    exclude_id: int | None,
-) -> int:
+@dataclass(frozen=True)
+class BookingDetails:
+    """What a booking form says: who, what, when. Objects, not ids; the instant in UTC.
+
+    Any of them may be missing (None): the rules say which, with a message per field.
+    """
+
+    client: Client | None
+    service: Service | None
+    staff: User | None
+    starts_at: datetime | None
+    duration_minutes: int | None = None
+    notes: str = ""
+
+
+def _validate(session: Session, org: Organization, details: BookingDetails, exclude_id: int | None) -> int:
+    """The duration the booking gets, after every rule passed; BookingError with all that did not."""
+    client, service, staff, starts_at = details.client, details.service, details.staff, details.starts_at
     errors: dict[str, str] = {}
     if client is None or client.org_id != org.id:
         errors["client_id"] = "Choose a client."
@@ -91,7 +100,7 @@ def _validate(
         errors["service_id"] = f"{service.name} is no longer offered."
     if staff is None or staff.org_id != org.id or not staff.active:
         errors["staff_id"] = "Choose an active staff member."
-    duration = duration_minutes or (service.duration_minutes if service else None)
+    duration = details.duration_minutes or (service.duration_minutes if service else None)
     if duration is None or not 5 <= duration <= MAX_DURATION_MINUTES:
         errors["duration_minutes"] = f"Duration must be between 5 and {MAX_DURATION_MINUTES} minutes."
     if starts_at is None:
@@ -114,57 +123,31 @@ def _validate(
     return duration
 
 
-def create_appointment(
-    session: Session,
-    org: Organization,
-    *,
-    client: Client | None,
-    service: Service | None,
-    staff: User | None,
-    starts_at: datetime | None,
-    duration_minutes: int | None = None,
-    notes: str = "",
-) -> Appointment:
+def create_appointment(session: Session, org: Organization, details: BookingDetails) -> Appointment:
     """A new booked appointment, validated and added to the session (the caller commits)."""
-    duration = _validate(session, org, client, service, staff, starts_at, duration_minutes, None)
-    appointment = Appointment(
-        org_id=org.id,
-        client=client,
-        service=service,
-        staff=staff,
-        starts_at=starts_at,
-        duration_minutes=duration,
-        notes=notes or "",
-        status="booked",
-    )
+    duration = _validate(session, org, details, None)
+    appointment = Appointment(org_id=org.id, status="booked")
+    _apply(appointment, details, duration)
     session.add(appointment)
     return appointment
 
 
-def update_appointment(
-    session: Session,
-    appointment: Appointment,
-    *,
-    client: Client | None,
-    service: Service | None,
-    staff: User | None,
-    starts_at: datetime | None,
-    duration_minutes: int | None = None,
-    notes: str = "",
-) -> Appointment:
+def update_appointment(session: Session, appointment: Appointment, details: BookingDetails) -> Appointment:
     """Apply an edit after checking it; a cancelled appointment stays as it is, for the record."""
     if appointment.is_cancelled:
         raise BookingError({"status": "A cancelled appointment cannot be edited."})
-    duration = _validate(
-        session, appointment.org, client, service, staff, starts_at, duration_minutes, appointment.id
-    )
-    appointment.client = client
-    appointment.service = service
-    appointment.staff = staff
-    appointment.starts_at = starts_at
-    appointment.duration_minutes = duration
-    appointment.notes = notes or ""
+    duration = _validate(session, appointment.org, details, appointment.id)
+    _apply(appointment, details, duration)
     return appointment
+
+
+def _apply(appointment: Appointment, details: BookingDetails, duration: int) -> None:
+    appointment.client = details.client
+    appointment.service = details.service
+    appointment.staff = details.staff
+    appointment.starts_at = details.starts_at
+    appointment.duration_minutes = duration
+    appointment.notes = details.notes or ""
 
 
 def cancel_appointment(appointment: Appointment) -> Appointment:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from conecta.auth.permissions import admin_required, same_org_or_404
 from conecta.extensions import db, htmx
-from conecta.mail import notify
+from conecta.mail import outbox
 from conecta.models.email import OutboxEmail
 from conecta.settings import bp
 
@@ -46,7 +46,7 @@ def emails():
 @admin_required
 def retry_email(email_id: int):
     row = same_org_or_404(db.session.get(OutboxEmail, email_id))
-    retried = notify.retry(row)
+    retried = outbox.retry(row)
     message = (
         f"Retrying the email to {row.to_address}."
         if retried

@@ -19,9 +19,10 @@ from conecta.auth.permissions import admin_required, staff_required
 from conecta.extensions import db, htmx
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
-from conecta.zoom.client import ZoomError, fetch_profile
 from conecta.zoom.connection import disconnect, store_connection
+from conecta.zoom.errors import ZoomError
 from conecta.zoom.oauth import redirect_uri, zoom_oauth
+from conecta.zoom.transport import fetch_profile
 
 log = logging.getLogger("conecta.zoom")
 

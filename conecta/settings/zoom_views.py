@@ -29,9 +29,6 @@ def zoom_connected() -> bool:
     return request.environ[key]
 
 
-bp.add_app_template_global(zoom_connected, "zoom_connected")
-
-
 @bp.route("/calendar/events/<int:service_id>/zoom", methods=["POST"])
 @admin_required
 def event_zoom(service_id: int):

@@ -16,7 +16,8 @@ from conecta.extensions import db
 from conecta.models.types import utcnow
 from conecta.models.user import User
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
-from conecta.zoom.client import ZoomClient, ZoomError
+from conecta.zoom.client import ZoomClient
+from conecta.zoom.errors import ZoomError
 
 log = logging.getLogger("conecta.zoom")
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import url_for
 
-from conecta.models import Appointment
+from conecta.models import Appointment, ZoomState
 from conecta.models.types import utcnow
+from conecta.models.zoom_meeting import format_meeting_id
 
 # A pending panel re-fetches itself until the job is done; a wait Zoom imposed for longer than this
 # (the daily limit, a long backoff) is shown as such instead of polling for hours.
@@ -43,117 +45,144 @@ class ZoomPanel:
 
     @property
     def meeting_id_display(self) -> str:
-        """Zoom's own grouping: 123 4567 8901 (11 digits) or 123 456 7890 (10)."""
-        digits = self.meeting_id or ""
-        if len(digits) == 11:
-            return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
-        if len(digits) == 10:
-            return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
-        return digits
+        return format_meeting_id(self.meeting_id)
 
 
 def can_retry(appointment: Appointment) -> bool:
     """Retry is offered after a permanent failure, or when a change could not reach Zoom."""
-    if appointment.zoom_state == "failed":
-        return True
-    return appointment.zoom_state == "ready" and bool(appointment.zoom_error)
+    zoom = appointment.zoom
+    if zoom is None:
+        return False
+    return zoom.state == ZoomState.FAILED or (zoom.state == ZoomState.READY and bool(zoom.error))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every state's panel is built from."""
+
+    appointment: Appointment
+    staff: bool
+    base: dict[str, Any]  # appointment_id and viewer
+    meeting: dict[str, Any]  # join_url, meeting_id, passcode, start_href -- only when shareable
+    error: str
+    retry_href: str | None
+    poll_href: str
 
 
 def zoom_panel(appointment: Appointment | None, viewer: str) -> ZoomPanel | None:
     """The panel for `viewer` ("staff" or "client"); None when there is nothing to show at all."""
     if appointment is None or appointment.id is None:
         return None
+    return _BY_STATE[appointment.zoom_state](_context(appointment, viewer))
+
+
+def _context(appointment: Appointment, viewer: str) -> _Context:
     staff = viewer == "staff"
-    state = appointment.zoom_state
-    poll_href = url_for(
-        "bookings.zoom_panel" if staff else "portal.zoom_panel", appointment_id=appointment.id
-    )
+    zoom = appointment.zoom
     meeting = {}
-    if (
-        appointment.zoom_meeting_id
-        and appointment.zoom_join_url
-        and not appointment.is_cancelled
-        and not appointment.zoom_meeting_is_a_former_clients
-    ):
+    if zoom is not None and zoom.shareable:
         meeting = {
-            "join_url": appointment.zoom_join_url,
-            "meeting_id": appointment.zoom_meeting_id,
-            "passcode": appointment.zoom_passcode or None,
+            "join_url": zoom.join_url,
+            "meeting_id": zoom.meeting_id,
+            "passcode": zoom.passcode or None,
             "start_href": url_for("bookings.zoom_start", appointment_id=appointment.id) if staff else None,
         }
-    base = {"appointment_id": appointment.id, "viewer": viewer}
-    retry_href = (
-        url_for("bookings.zoom_retry", appointment_id=appointment.id)
-        if staff and can_retry(appointment)
-        else None
+    return _Context(
+        appointment=appointment,
+        staff=staff,
+        base={"appointment_id": appointment.id, "viewer": viewer},
+        meeting=meeting,
+        error=(zoom.error if zoom is not None else None) or "",
+        retry_href=(
+            url_for("bookings.zoom_retry", appointment_id=appointment.id)
+            if staff and can_retry(appointment)
+            else None
+        ),
+        poll_href=url_for(
+            "bookings.zoom_panel" if staff else "portal.zoom_panel", appointment_id=appointment.id
+        ),
     )
 
-    if state == "pending":
-        wait = (appointment.zoom_retry_at - utcnow()) if appointment.zoom_retry_at else None
-        if wait is not None and wait > POLL_HORIZON:
-            if not staff and not meeting:
-                return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **base)
-            return ZoomPanel(
-                kind="waiting",
-                headline="Waiting for Zoom",
-                note=(appointment.zoom_error or "") if staff else "",
-                **base,
-                **meeting,
-            )
-        if appointment.is_cancelled or not appointment.zoom_wanted:
-            headline = "Deleting Zoom meeting…"
-        elif appointment.zoom_meeting_id:
-            headline = "Updating Zoom meeting…"
-        else:
-            headline = "Creating Zoom meeting…"
-        return ZoomPanel(
-            kind="pending",
-            headline=headline,
-            note=(appointment.zoom_error or "") if staff else "",
-            poll_href=poll_href,
-            poll_delay=SLOW_POLL_DELAY if wait is not None and wait.total_seconds() > 5 else POLL_DELAY,
-            **base,
-            **meeting,
-        )
-    if state == "ready" and meeting:
-        return ZoomPanel(
-            kind="ready",
-            headline="Zoom meeting ready",
-            note=(appointment.zoom_error or "") if staff else "",
-            retry_href=retry_href,
-            **base,
-            **meeting,
-        )
-    if state == "failed":
-        if not staff:
-            if meeting:
-                return ZoomPanel(kind="ready", headline="Zoom meeting", **base, **meeting)
-            return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **base)
-        return ZoomPanel(
-            kind="failed",
-            headline="Zoom meeting failed",
-            note=appointment.zoom_error or "Zoom did not accept the meeting.",
-            retry_href=retry_href,
-            **base,
-            **meeting,
-        )
-    if state == "deleted":
-        return ZoomPanel(kind="deleted", headline="Zoom meeting deleted", **base)
-    if state == "left":
-        if not staff:
-            return None
-        return ZoomPanel(
-            kind="left",
-            headline="Zoom meeting left in Zoom",
-            note=appointment.zoom_error or "Zoom is disconnected; the meeting was left in Zoom.",
-            **base,
-        )
-    if staff and state == "none" and not appointment.is_cancelled and appointment.service.zoom_auto_create:
-        # The service has Zoom, yet this booking has none: say why rather than leave staff guessing.
-        return ZoomPanel(
-            kind="none",
-            headline="No Zoom meeting",
-            note="It was booked while Zoom was not connected, or before its service had Zoom meetings.",
-            **base,
-        )
-    return None
+
+def _pending(c: _Context) -> ZoomPanel:
+    zoom = c.appointment.zoom
+    wait = (zoom.retry_at - utcnow()) if zoom.retry_at else None
+    note = c.error if c.staff else ""
+    if wait is not None and wait > POLL_HORIZON:
+        if not c.staff and not c.meeting:
+            return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
+        return ZoomPanel(kind="waiting", headline="Waiting for Zoom", note=note, **c.base, **c.meeting)
+    if c.appointment.is_cancelled or not zoom.wanted:
+        headline = "Deleting Zoom meeting…"
+    elif zoom.meeting_id:
+        headline = "Updating Zoom meeting…"
+    else:
+        headline = "Creating Zoom meeting…"
+    slow = wait is not None and wait.total_seconds() > 5
+    return ZoomPanel(
+        kind="pending",
+        headline=headline,
+        note=note,
+        poll_href=c.poll_href,
+        poll_delay=SLOW_POLL_DELAY if slow else POLL_DELAY,
+        **c.base,
+        **c.meeting,
+    )
+
+
+def _ready(c: _Context) -> ZoomPanel | None:
+    if not c.meeting:
+        return None
+    note = c.error if c.staff else ""
+    return ZoomPanel(
+        kind="ready", headline="Zoom meeting ready", note=note, retry_href=c.retry_href, **c.base, **c.meeting
+    )
+
+
+def _failed(c: _Context) -> ZoomPanel:
+    if not c.staff:
+        if c.meeting:
+            return ZoomPanel(kind="ready", headline="Zoom meeting", **c.base, **c.meeting)
+        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
+    return ZoomPanel(
+        kind="failed",
+        headline="Zoom meeting failed",
+        note=c.error or "Zoom did not accept the meeting.",
+        retry_href=c.retry_href,
+        **c.base,
+        **c.meeting,
+    )
+
+
+def _deleted(c: _Context) -> ZoomPanel:
+    return ZoomPanel(kind="deleted", headline="Zoom meeting deleted", **c.base)
+
+
+def _left(c: _Context) -> ZoomPanel | None:
+    if not c.staff:
+        return None
+    note = c.error or "Zoom is disconnected; the meeting was left in Zoom."
+    return ZoomPanel(kind="left", headline="Zoom meeting left in Zoom", note=note, **c.base)
+
+
+def _none(c: _Context) -> ZoomPanel | None:
+    appointment = c.appointment
+    if not c.staff or appointment.is_cancelled or not appointment.service.zoom_auto_create:
+        return None
+    # The service has Zoom, yet this booking has none: say why rather than leave staff guessing.
+    return ZoomPanel(
+        kind="none",
+        headline="No Zoom meeting",
+        note="It was booked while Zoom was not connected, or before its service had Zoom meetings.",
+        **c.base,
+    )
+
+
+_BY_STATE = {
+    ZoomState.PENDING: _pending,
+    ZoomState.READY: _ready,
+    ZoomState.FAILED: _failed,
+    ZoomState.DELETED: _deleted,
+    ZoomState.LEFT: _left,
+    ZoomState.NONE: _none,
+}

@@ -4,6 +4,7 @@ client sees only the panel of their own booking; the list's Zoom toggle is for a
 from conecta.extensions import db
 from conecta.models.types import utcnow
 from tests.authz import Route, expect
+from tests.support.factories import with_zoom
 
 
 def appointment_id(w) -> dict:
@@ -13,12 +14,15 @@ def appointment_id(w) -> dict:
 def with_meeting(w) -> dict:
     """acme's appointment with a ready meeting and a fresh start URL (the Start link redirects to it)."""
     appointment = w.appointment
-    appointment.zoom_wanted = True
-    appointment.zoom_state = "ready"
-    appointment.zoom_meeting_id = "81234567890"
-    appointment.zoom_join_url = "https://zoom.example/j/81234567890?pwd=abc"
-    appointment.zoom_start_url = "https://zoom.example/s/81234567890?zak=host-token"
-    appointment.zoom_start_url_issued_at = utcnow()
+    with_zoom(
+        appointment,
+        wanted=True,
+        state="ready",
+        meeting_id="81234567890",
+        join_url="https://zoom.example/j/81234567890?pwd=abc",
+        start_url="https://zoom.example/s/81234567890?zak=host-token",
+        start_url_issued_at=utcnow(),
+    )
     db.session.commit()
     return {"appointment_id": appointment.id}
 

@@ -68,13 +68,13 @@ def test_booking_in_the_modal_swaps_in_the_join_button(
 
     (appointment,) = _appointments()
     assert appointment.zoom_state == "ready"
-    expect(join).to_have_attribute("href", appointment.zoom_join_url)
+    expect(join).to_have_attribute("href", appointment.zoom.join_url)
     expect(join).to_have_attribute("target", "_blank")
-    expect(panel.locator("dd code")).to_have_text(appointment.zoom_passcode)
+    expect(panel.locator("dd code")).to_have_text(appointment.zoom.passcode)
     expect(panel.get_by_role("link", name="Start meeting")).to_have_attribute(
         "href", f"/bookings/{appointment.id}/zoom/start"
     )
-    assert appointment.zoom_start_url not in page.content()
+    assert appointment.zoom.start_url not in page.content()
 
 
 def test_the_client_sees_join_and_the_passcode_in_the_portal(
@@ -98,8 +98,8 @@ def test_the_client_sees_join_and_the_passcode_in_the_portal(
     assert_no_reload(page)
 
     appointment = wait_until(lambda: (a := fresh(appointment.id)).zoom_state == "ready" and a)
-    expect(join).to_have_attribute("href", appointment.zoom_join_url)
-    expect(panel.locator("dd code")).to_have_text(appointment.zoom_passcode)
+    expect(join).to_have_attribute("href", appointment.zoom.join_url)
+    expect(panel.locator("dd code")).to_have_text(appointment.zoom.passcode)
     expect(panel.get_by_role("link", name="Start meeting")).to_have_count(0)
     assert "zak=" not in page.content()
     expect(page).to_have_url(re.compile(rf"/portal/bookings/{appointment.id}$"))

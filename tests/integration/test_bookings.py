@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from conecta.extensions import db
+from conecta.mail import plan as mail_plan
+from conecta.mail import send as mail_send
 from conecta.models import Appointment, Client
-from conecta.signals import appointment_committed, appointment_saving
+from conecta.zoom import plan as zoom_plan
 
 HX = {"HX-Request": "true"}
 MONDAY = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)  # 09:00 in America/Tijuana
@@ -259,51 +261,54 @@ def test_dismiss_empties_the_modal(acme, as_user):
     assert http.get("/bookings/dismiss").status_code == 302
 
 
-def test_saving_sends_the_domain_signals_around_one_commit(acme, as_user):
-    """The contract the Zoom sync and the mail outbox rely on (conecta/signals.py)."""
+def test_the_pipeline_plans_zoom_then_email_in_the_transaction_and_dispatches_after(
+    acme, as_user, monkeypatch
+):
+    """The booking pipeline's order (conecta.bookings.service): both plans inside the one transaction,
+    Zoom's first (the email needs to know whether a meeting is on its way); jobs after the commit."""
     seen: list[tuple] = []
 
-    def on_saving(appointment, change):
-        # Flushed (it has an id) but not committed: a second session cannot see it yet.
-        seen.append(("saving", change, appointment.id is not None))
+    def committed(appointment_id: int) -> bool:
+        """Whether the change is committed: another connection sees the appointment as this session does."""
+        status = db.session.get(Appointment, appointment_id).status
+        other = db.session.get_bind().connect()
+        try:
+            row = other.execute(db.select(Appointment.status).where(Appointment.id == appointment_id)).first()
+        finally:
+            other.close()
+        return row is not None and row.status == status
 
-    def on_committed(appointment_id, change):
-        seen.append(("committed", change, db.session.get(Appointment, appointment_id) is not None))
+    def spy(module, name, label, id_of):
+        real = getattr(module, name)
 
-    appointment_saving.connect(on_saving)
-    appointment_committed.connect(on_committed)
-    try:
-        http = as_user(acme.staff)
-        http.post("/bookings/new", data=form_data(acme), headers=HX)
-        appointment = only_appointment()
-        http.post(f"/bookings/{appointment.id}/edit", data=form_data(acme, time="12:00"), headers=HX)
-        http.post(f"/bookings/{appointment.id}/cancel", headers=HX)
-        http.post(f"/bookings/{appointment.id}/cancel", headers=HX)  # no change: no signals
-        http.post("/bookings/new", data=form_data(acme, client_id=""), headers=HX)  # refused: none
-    finally:
-        appointment_saving.disconnect(on_saving)
-        appointment_committed.disconnect(on_committed)
-    assert seen == [
-        ("saving", "created", True),
-        ("committed", "created", True),
-        ("saving", "updated", True),
-        ("committed", "updated", True),
-        ("saving", "cancelled", True),
-        ("committed", "cancelled", True),
-    ]
+        def wrapper(*args, **kwargs):
+            appointment_id = id_of(args)
+            seen.append((label, committed(appointment_id)))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(zoom_plan, "plan", "zoom plan", lambda args: args[0].id)
+    spy(mail_plan, "plan", "mail plan", lambda args: args[0].id)
+    spy(mail_send, "enqueue_queued", "enqueue mail", lambda args: args[0])
+    http = as_user(acme.staff)
+    http.post("/bookings/new", data=form_data(acme), headers=HX)
+    appointment = only_appointment()
+    http.post(f"/bookings/{appointment.id}/cancel", headers=HX)
+    http.post(f"/bookings/{appointment.id}/cancel", headers=HX)  # no change: nothing runs
+    http.post("/bookings/new", data=form_data(acme, client_id=""), headers=HX)  # refused: nothing runs
+    once = [("zoom plan", False), ("mail plan", False), ("enqueue mail", True)]
+    assert seen == once + once
 
 
-def test_a_failing_saving_receiver_rolls_the_save_back(acme, as_user):
-    def broken(appointment, change):
+def test_a_failing_plan_rolls_the_save_back(acme, as_user, monkeypatch):
+    def broken(appointment):
         raise RuntimeError("outbox unavailable")
 
-    appointment_saving.connect(broken)
-    try:
-        # TESTING propagates the error (in production the 500 page answers); the save must be undone.
-        with pytest.raises(RuntimeError, match="outbox unavailable"):
-            as_user(acme.staff).post("/bookings/new", data=form_data(acme), headers=HX)
-    finally:
-        appointment_saving.disconnect(broken)
+    monkeypatch.setattr(mail_plan, "plan", broken)
+    # TESTING propagates the error (in production the 500 page answers); the save must be undone.
+    with pytest.raises(RuntimeError, match="outbox unavailable"):
+        as_user(acme.staff).post("/bookings/new", data=form_data(acme), headers=HX)
     db.session.rollback()
     assert db.session.scalars(db.select(Appointment)).all() == []
 

@@ -21,6 +21,7 @@ from conecta.models import Appointment
 from conecta.models.zoom import ZoomConnection
 from conecta.zoom.client import ZoomClient
 from tests.conftest import ENCRYPTION_KEY
+from tests.support.factories import with_zoom
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,10 +34,13 @@ def zoom_secrets(zoom_app, zoom_sandbox, acme, connect_zoom) -> dict:
         {"topic": "Video call", "type": 2, "start_time": "2030-01-07T17:00:00Z", "duration": 30}
     )
     appointment = acme.book()
-    appointment.zoom_meeting_id = str(meeting["id"])
-    appointment.zoom_join_url = meeting["join_url"]
-    appointment.zoom_start_url = meeting["start_url"]
-    appointment.zoom_passcode = meeting["password"]
+    with_zoom(
+        appointment,
+        meeting_id=str(meeting["id"]),
+        join_url=meeting["join_url"],
+        start_url=meeting["start_url"],
+        passcode=meeting["password"],
+    )
     db.session.commit()
     tokens = zoom_sandbox.state()["tokens"]
     return {
@@ -74,7 +78,7 @@ def test_a_dump_of_every_table_holds_no_token_url_or_passcode(zoom_secrets):
         assert not leaks, f"{name} stored in clear in {leaks}"
     stored = {(t, c): v for t, c, v in dump if (t, c) in {
         ("zoom_connections", "access_token"), ("zoom_connections", "refresh_token"),
-        ("appointments", "zoom_join_url"), ("appointments", "zoom_start_url"), ("appointments", "zoom_passcode"),
+        ("zoom_meetings", "join_url"), ("zoom_meetings", "start_url"), ("zoom_meetings", "passcode"),
     }}  # fmt: skip
     assert len(stored) == 5
     assert all(value.startswith("gAAAAA") for value in stored.values())  # Fernet tokens
@@ -87,9 +91,9 @@ def _read_all(app: Flask, appointment_id: int) -> tuple:
         values = (
             connection.access_token,
             connection.refresh_token,
-            appointment.zoom_join_url,
-            appointment.zoom_start_url,
-            appointment.zoom_passcode,
+            appointment.zoom.join_url,
+            appointment.zoom.start_url,
+            appointment.zoom.passcode,
         )
         db.session.remove()
         return values

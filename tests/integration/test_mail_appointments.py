@@ -1,19 +1,23 @@
 """Client emails about appointments, end to end: signals → outbox → a real RQ worker → a real SMTP
 server (aiosmtpd) → parsed with the standard library and icalendar.
 
-The Zoom meeting is simulated by setting the appointment's Zoom fields and sending `zoom_settled`, as the
+The Zoom meeting is simulated by setting the appointment's Zoom fields and releasing the email, as the
 reconciler does; no Zoom code is exercised here.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from conecta.extensions import db
 from conecta.models.types import utcnow
+from conecta.scheduling import BookingDetails
+from conecta.zoom.dispatch import release_waiting_email
 from tests.support import smtp as mail
+from tests.support.factories import with_zoom
 from tests.support.smtp import (
     JOIN_URL,
     MEETING_ID_SHOWN,
@@ -142,8 +146,7 @@ def test_failed_meeting_sends_without_link_then_the_link_follows_after_a_retry(a
     assert "LOCATION" not in first_event
 
     # Staff press Retry on the Zoom panel: the reconciler goes again and the meeting is created.
-    appointment.zoom_state = "pending"
-    appointment.zoom_sync_requested_at = utcnow()
+    with_zoom(appointment, state="pending", sync_requested_at=utcnow())
     db.session.commit()
     settle(appointment, "ready", passcode="777111")
     run_mail_worker()
@@ -226,9 +229,7 @@ def test_a_settle_for_an_older_change_does_not_release_the_newer_one(acme, smtp_
     appointment = book(acme, MONDAY_9AM, zoom=True)
     edit(appointment, starts_at=MONDAY_9AM + timedelta(hours=3), zoom_sync=True)
     # The reconciler reports on the first change while the second one is still marked pending.
-    from conecta.signals import zoom_settled
-
-    zoom_settled.send(appointment.id, zoom_state="ready")
+    release_waiting_email(appointment.id)
     run_mail_worker()
     assert smtp_server.messages == []
 
@@ -282,18 +283,10 @@ def test_details_are_composed_when_sent_so_a_late_message_is_current(acme, smtp_
 def test_the_booking_service_path_sends_confirmation_and_cancellation(acme, smtp_server):
     from conecta.bookings import service
 
-    appointment = service.save_new(
-        acme.org, client=acme.client, service=acme.service, staff=acme.staff, starts_at=MONDAY_9AM
-    )
+    details = BookingDetails(client=acme.client, service=acme.service, staff=acme.staff, starts_at=MONDAY_9AM)
+    appointment = service.save_new(acme.org, details)
     run_mail_worker()
-    service.save_edit(
-        appointment,
-        client=acme.client,
-        service=acme.service,
-        staff=acme.staff,
-        starts_at=MONDAY_9AM,
-        notes="notes only",
-    )
+    service.save_edit(appointment, replace(details, notes="notes only"))
     run_mail_worker()
     service.cancel(appointment)
     run_mail_worker()

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from conecta.extensions import db
-from conecta.mail import notify
-from conecta.mail.send import send_outbox_email
+from conecta.mail import outbox as mail_outbox
+from conecta.mail.send import enqueue_send, send_outbox_email
 from conecta.models import Client, Organization, Service, User
 from tests.support import smtp as mail
 from tests.support.smtp import book, outbox, run_mail_worker, spare_port, text_parts
@@ -104,7 +104,7 @@ def test_redis_down_at_commit_then_the_sweep_sends_it(make_app, acme, smtp_serve
     run_mail_worker()
     assert smtp_server.messages == []  # nothing was enqueued
 
-    assert notify.sweep()["enqueued"] == 1
+    assert mail_outbox.sweep()["enqueued"] == 1
     run_mail_worker()
     assert len(smtp_server.messages) == 1
     assert [r.status for r in outbox()] == ["sent"]
@@ -112,8 +112,8 @@ def test_redis_down_at_commit_then_the_sweep_sends_it(make_app, acme, smtp_serve
 
 def test_the_sweep_releases_a_message_that_waited_too_long_for_zoom(acme, smtp_server):
     appointment = book(acme, MONDAY_9AM, zoom=True)
-    assert notify.sweep()["released"] == 0  # still within the wait
-    result = notify.sweep(now=datetime.now(UTC) + timedelta(minutes=10))
+    assert mail_outbox.sweep()["released"] == 0  # still within the wait
+    result = mail_outbox.sweep(now=datetime.now(UTC) + timedelta(minutes=10))
     assert result["released"] == 1
     run_mail_worker()
 
@@ -125,7 +125,7 @@ def test_the_sweep_releases_a_message_that_waited_too_long_for_zoom(acme, smtp_s
 def test_a_message_is_sent_once_however_often_its_job_runs(acme, smtp_server):
     appointment = book(acme, MONDAY_9AM)
     [row] = outbox(appointment)
-    notify.enqueue_send(row.id)  # a duplicate job (e.g. the sweep and the commit both enqueued)
+    enqueue_send(row.id)  # a duplicate job (e.g. the sweep and the commit both enqueued)
     run_mail_worker()
     db.session.commit()
     assert send_outbox_email(row.id) == "skipped"

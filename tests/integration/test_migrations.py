@@ -65,3 +65,85 @@ def test_migrations_have_one_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(directory))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_zoom_meetings_move_to_their_own_table_with_every_value(empty_database_url, tmp_path) -> None:
+    """An appointment's zoom_* columns become its `zoom_meetings` row, encrypted values untouched;
+    an appointment that never involved Zoom gets no row; and the move can be undone."""
+    from flask_migrate import downgrade
+
+    app = create_app(_test_config(empty_database_url, tmp_path))
+    with app.app_context():
+        try:
+            upgrade(revision="0d7e9639e81b")  # the schema before the move
+            with db.engine.begin() as conn:
+                _seed_appointments_with_zoom_columns(conn)
+            upgrade(revision="b7c4e2a91f30")
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.text(
+                        "SELECT appointment_id, wanted, state, meeting_id, join_url, passcode, attempts, "
+                        "client_id, synced_duration, tracking_key FROM zoom_meetings ORDER BY appointment_id"
+                    )
+                ).all()
+                columns = {c["name"] for c in sa.inspect(conn).get_columns("appointments")}
+            downgrade(revision="0d7e9639e81b")
+            with db.engine.connect() as conn:
+                back = conn.execute(
+                    sa.text(
+                        "SELECT id, zoom_state, zoom_meeting_id, zoom_join_url FROM appointments ORDER BY id"
+                    )
+                ).all()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (1, True, "ready", "81234567890", "gAAAA-join", "gAAAA-code", 0, 5, 30, "k1")
+    ]
+    assert not {c for c in columns if c.startswith("zoom_")}
+    assert [tuple(r) for r in back] == [(1, "ready", "81234567890", "gAAAA-join"), (2, "none", None, None)]
+
+
+def _seed_appointments_with_zoom_columns(conn) -> None:
+    conn.execute(
+        sa.text("INSERT INTO organizations (id, name, timezone, created_at) VALUES (1, 'Org', 'UTC', :t)"),
+        {"t": "2030-01-01 00:00:00"},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO users (id, org_id, email, name, password_hash, role, active, created_at) "
+            "VALUES (1, 1, 'a@x.test', 'A', 'h', 'admin', true, :t)"
+        ),
+        {"t": "2030-01-01 00:00:00"},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO clients (id, org_id, name, email, phone, notes, created_at) "
+            "VALUES (5, 1, 'C', 'c@x.test', '', '', :t)"
+        ),
+        {"t": "2030-01-01 00:00:00"},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO services (id, org_id, name, duration_minutes, description, color, active, "
+            "zoom_auto_create) VALUES (1, 1, 'S', 30, '', '#3b82f6', true, true)"
+        )
+    )
+    common = "org_id, client_id, service_id, staff_id, starts_at, duration_minutes, status, notes, created_at, updated_at"
+    values = (
+        "1, 5, 1, 1, '2030-01-07 17:00:00', 30, 'booked', '', '2030-01-01 00:00:00', '2030-01-01 00:00:00'"
+    )
+    conn.execute(
+        sa.text(
+            f"INSERT INTO appointments (id, {common}, zoom_wanted, zoom_state, zoom_meeting_id, zoom_join_url, "
+            "zoom_passcode, zoom_client_id, zoom_synced_duration, zoom_tracking_key, zoom_attempts, "
+            f"zoom_wanted_service_id) VALUES (1, {values}, true, 'ready', '81234567890', 'gAAAA-join', "
+            "'gAAAA-code', 5, 30, 'k1', 0, 1)"
+        )
+    )
+    conn.execute(
+        sa.text(
+            f"INSERT INTO appointments (id, {common}, zoom_wanted, zoom_state, zoom_attempts, zoom_wanted_service_id) "
+            f"VALUES (2, {values}, false, 'none', 0, 1)"
+        )
+    )

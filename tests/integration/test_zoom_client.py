@@ -12,15 +12,16 @@ from conecta.extensions import db
 from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
-from conecta.zoom.client import (
+from conecta.zoom.client import ZoomClient
+from conecta.zoom.errors import (
     ZoomAuthError,
-    ZoomClient,
     ZoomNotConnected,
     ZoomNotFound,
     ZoomRateLimited,
     ZoomRequestError,
     ZoomTransientError,
 )
+from conecta.zoom.tokens import Grant
 from tests.support.zoom import zoom_config
 
 MEETING = {"topic": "Video call with Carla", "type": 2, "start_time": "2030-01-07T17:00:00Z", "duration": 30}
@@ -46,7 +47,7 @@ def test_for_org_without_a_connection_raises_not_connected(zoom_app, acme):
 def test_a_token_far_from_expiry_is_used_as_is(zoom_app, zoom_sandbox, acme, connect_zoom):
     connection = connect_zoom(acme)
     _expire_locally(acme.org.id, in_seconds=6 * 60)
-    assert ZoomClient.for_org(acme.org.id).access_token() == connection.access_token
+    assert ZoomClient.for_org(acme.org.id).grant.access_token() == connection.access_token
     assert zoom_sandbox.state()["refresh_count"] == 0
 
 
@@ -89,7 +90,7 @@ def test_two_workers_refreshing_at_once_spend_the_refresh_token_once(
             with worker_app.app_context():
                 client = ZoomClient.for_org(org_id)
                 start.wait(timeout=10)
-                tokens.append(client.access_token())
+                tokens.append(client.grant.access_token())
                 emails.append(client.me()["email"])
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -156,7 +157,7 @@ def test_a_revoked_refresh_token_marks_the_connection_needs_reconnect(
         ZoomClient.for_org(acme.org.id)
     assert not_connected.value.needs_reconnect
     with pytest.raises(ZoomAuthError):  # a client built before the failure stops too
-        client.access_token()
+        client.grant.access_token()
     page = as_user(acme.admin).get("/settings/integrations").text
     assert "Zoom needs to be reconnected" in page and "Reconnect</button>" in page
     assert "Zoom stopped accepting the connection" in page  # the audit line
@@ -169,7 +170,7 @@ def test_a_refresh_that_fails_transiently_keeps_the_connection(zoom_app, zoom_sa
     zoom_sandbox.set_faults(errors=[{"path": "/oauth/token", "status": 503, "count": 1}])
     client = ZoomClient.for_org(acme.org.id)
     with pytest.raises(ZoomTransientError):
-        client.access_token()
+        client.grant.access_token()
     db.session.expire_all()
     assert zoom_connection_for(acme.org.id).refresh_token == refresh_token
     assert client.me()["id"] == "sandbox-user-1"  # the next attempt refreshes fine
@@ -182,17 +183,16 @@ def test_a_refresh_in_flight_during_a_reconnect_keeps_the_reconnected_tokens(
     tokens over the ones the admin just connected (compare-and-set on the spent refresh token)."""
     connect_zoom(acme)
     _expire_locally(acme.org.id)
-    post_refresh = ZoomClient._post_refresh
+    still_spent = Grant._still_spent
     reconnected = {}
 
-    def refresh_then_reconnect(self, session, connection):
-        token = post_refresh(self, session, connection)
-        fresh = connect_zoom(acme)  # an admin's Reconnect lands while our answer is on its way
+    def reconnect_then_compare(self, session, connection_id, spent):
+        fresh = connect_zoom(acme)  # an admin's Reconnect lands while Zoom's answer is on its way
         reconnected.update(access=fresh.access_token, refresh=fresh.refresh_token)
-        return token
+        return still_spent(self, session, connection_id, spent)
 
-    monkeypatch.setattr(ZoomClient, "_post_refresh", refresh_then_reconnect)
-    returned = ZoomClient.for_org(acme.org.id).access_token()
+    monkeypatch.setattr(Grant, "_still_spent", reconnect_then_compare)
+    returned = ZoomClient.for_org(acme.org.id).grant.access_token()
 
     assert zoom_sandbox.state()["refresh_count"] == 1
     db.session.expire_all()
@@ -200,6 +200,31 @@ def test_a_refresh_in_flight_during_a_reconnect_keeps_the_reconnected_tokens(
     assert connection.refresh_token == reconnected["refresh"]
     assert connection.access_token == reconnected["access"] == returned
     assert connection.last_refreshed_at is None  # as Reconnect left it
+
+
+def test_a_refresh_refused_after_a_reconnect_does_not_flag_the_new_connection(
+    zoom_app, zoom_sandbox, acme, connect_zoom, monkeypatch
+):
+    """A refresh that spent the old refresh token after an admin reconnected gets `invalid_grant` from
+    Zoom (the newer authorization revoked it): the new connection must stay live, not "needs reconnect"."""
+    connect_zoom(acme)
+    _expire_locally(acme.org.id)
+    exchange = Grant._exchange_refresh_token
+
+    def reconnect_first(self, session, connection):
+        connect_zoom(acme)  # the refresh read the old tokens; the admin's Reconnect lands now
+        return exchange(self, session, connection)
+
+    monkeypatch.setattr(Grant, "_exchange_refresh_token", reconnect_first)
+    with pytest.raises(ZoomTransientError):
+        ZoomClient.for_org(acme.org.id).grant.access_token()
+
+    db.session.expire_all()
+    connection = zoom_connection_for(acme.org.id)
+    assert connection is not None and connection.is_live
+    assert "refresh_failed" not in [e.event for e in db.session.scalars(db.select(AuditEvent))]
+    monkeypatch.undo()
+    assert ZoomClient.for_org(acme.org.id).me()["id"]  # the new grant works
 
 
 def test_meetings_round_trip(zoom_app, zoom_sandbox, acme, connect_zoom):

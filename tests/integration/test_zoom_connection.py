@@ -14,6 +14,7 @@ from conecta.jobs import redis_conn, redis_key
 from conecta.models.audit import AuditEvent
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
 from conecta.settings.integrations import BAD_STATE, DECLINED
+from tests.support.factories import with_zoom
 from tests.support.zoom import consent, local_path
 
 HTMX = {"HX-Request": "true"}
@@ -169,8 +170,7 @@ def test_disconnect_asks_first_then_revokes_at_zoom_and_deletes_the_tokens(
 ):
     connect_zoom(acme)
     appointment = acme.book()
-    appointment.zoom_meeting_id = "81234567890"
-    appointment.zoom_join_url = f"{zoom_sandbox.url}/j/81234567890"
+    with_zoom(appointment, meeting_id="81234567890", join_url=f"{zoom_sandbox.url}/j/81234567890")
     db.session.commit()
     http = as_user(acme.admin)
 
@@ -193,8 +193,8 @@ def test_disconnect_asks_first_then_revokes_at_zoom_and_deletes_the_tokens(
     assert _events(acme.org.id) == ["connected", "disconnected"]
     # Existing appointments keep their meeting and link.
     db.session.refresh(appointment)
-    assert appointment.zoom_meeting_id == "81234567890"
-    assert appointment.zoom_join_url == f"{zoom_sandbox.url}/j/81234567890"
+    assert appointment.zoom.meeting_id == "81234567890"
+    assert appointment.zoom.join_url == f"{zoom_sandbox.url}/j/81234567890"
 
 
 def test_htmx_swaps_the_card_in_place(zoom_app, acme, as_user, connect_zoom):

@@ -14,9 +14,8 @@ from datetime import timedelta
 import pytest
 
 from conecta.extensions import db
-from conecta.models import Service
+from conecta.models import Appointment, Service
 from conecta.models.types import utcnow
-from conecta.zoom import sync
 from tests.support.zoom_sync import START, api_calls, book, booking_form, edit, fresh, meetings, settle
 
 HX = {"HX-Request": "true"}
@@ -34,8 +33,8 @@ def polls(page: str) -> bool:
 
 
 def assert_no_start_url(page: str, appointment) -> None:
-    assert appointment.zoom_start_url not in page
-    assert html.escape(appointment.zoom_start_url) not in page
+    assert appointment.zoom.start_url not in page
+    assert html.escape(appointment.zoom.start_url) not in page
     assert "zak=" not in page
 
 
@@ -49,7 +48,7 @@ def test_after_booking_the_modal_shows_a_self_polling_pending_panel(sync_app, co
         headers=HX,
     )
     assert answer.status_code == 200
-    (appointment_id,) = db.session.scalars(db.select(sync.Appointment.id)).all()
+    (appointment_id,) = db.session.scalars(db.select(Appointment.id)).all()
     assert "Creating Zoom meeting…" in answer.text
     assert 'class="spinner"' in answer.text
     assert f'hx-get="/bookings/{appointment_id}/zoom"' in answer.text
@@ -72,10 +71,10 @@ def test_ready_panel_for_staff(ready, connected, as_user):
         r'<a class="button primary" href="([^"]+)" target="_blank" rel="noopener noreferrer">Join Zoom Meeting</a>',
         page,
     )
-    assert join and html.unescape(join.group(1)) == ready.zoom_join_url
-    digits = ready.zoom_meeting_id
+    assert join and html.unescape(join.group(1)) == ready.zoom.join_url
+    digits = ready.zoom.meeting_id
     assert f"{digits[:3]} {digits[3:7]} {digits[7:]}" in page  # Zoom's grouping of an 11-digit id
-    assert f"<code>{ready.zoom_passcode}</code>" in page
+    assert f"<code>{ready.zoom.passcode}</code>" in page
     assert f'href="/bookings/{ready.id}/zoom/start" target="_blank"' in page and "Start meeting" in page
     assert_no_start_url(page, ready)
 
@@ -91,7 +90,7 @@ def test_the_drawer_and_the_modal_carry_the_panel(ready, connected, as_user):
 
 def test_ready_panel_for_the_client_has_join_and_passcode_but_nothing_of_the_host(ready, connected, as_user):
     page = as_user(connected.client).get(f"/portal/bookings/{ready.id}").text
-    assert "Join Zoom Meeting" in page and f"<code>{ready.zoom_passcode}</code>" in page
+    assert "Join Zoom Meeting" in page and f"<code>{ready.zoom.passcode}</code>" in page
     assert "Start meeting" not in page and "/zoom/start" not in page
     assert_no_start_url(page, ready)
 
@@ -157,7 +156,7 @@ def test_failed_shows_the_reason_and_retry_to_staff_and_coming_soon_to_the_clien
 def test_retry_without_htmx_redirects_and_does_nothing_when_nothing_failed(ready, connected, as_user):
     answer = as_user(connected.staff).post(f"/bookings/{ready.id}/zoom/retry")
     assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/bookings/{ready.id}/zoom")
-    assert fresh(ready.id).zoom_state == "ready" and fresh(ready.id).zoom_sync_requested_at is None
+    assert fresh(ready.id).zoom_state == "ready" and fresh(ready.id).zoom.sync_requested_at is None
 
 
 def test_cancelled_shows_zoom_meeting_deleted(sync_app, ready, connected, as_user):
@@ -188,32 +187,32 @@ def test_a_booking_without_zoom_shows_no_panel(sync_app, connected, as_user):
 
 def test_start_redirects_to_the_stored_url_while_it_is_fresh(ready, connected, zoom_sandbox, as_user):
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")
-    assert answer.status_code == 302 and answer.headers["Location"] == ready.zoom_start_url
+    assert answer.status_code == 302 and answer.headers["Location"] == ready.zoom.start_url
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["Referrer-Policy"] == "no-referrer"
     assert api_calls(zoom_sandbox, "GET") == []  # no call to Zoom
 
 
 def test_start_fetches_a_fresh_url_when_the_stored_one_is_old(ready, connected, zoom_sandbox, as_user):
-    stale = ready.zoom_start_url
-    ready.zoom_start_url_issued_at = utcnow() - timedelta(minutes=101)
+    stale = ready.zoom.start_url
+    ready.zoom.start_url_issued_at = utcnow() - timedelta(minutes=101)
     db.session.commit()
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")
     assert answer.status_code == 302
     assert answer.headers["Location"] != stale and "zak=" in answer.headers["Location"]
-    assert api_calls(zoom_sandbox, "GET") == [("GET", f"/v2/meetings/{ready.zoom_meeting_id}")]
+    assert api_calls(zoom_sandbox, "GET") == [("GET", f"/v2/meetings/{ready.zoom.meeting_id}")]
     appointment = fresh(ready.id)
-    assert appointment.zoom_start_url == answer.headers["Location"]
-    assert utcnow() - appointment.zoom_start_url_issued_at < timedelta(minutes=1)
+    assert appointment.zoom.start_url == answer.headers["Location"]
+    assert utcnow() - appointment.zoom.start_url_issued_at < timedelta(minutes=1)
 
 
 def test_start_says_so_when_zoom_does_not_answer_in_time(sync_app, ready, connected, zoom_sandbox, as_user):
     sync_app.config["ZOOM_START_TIMEOUT_SECONDS"] = 1
-    ready.zoom_start_url_issued_at = utcnow() - timedelta(minutes=101)
+    ready.zoom.start_url_issued_at = utcnow() - timedelta(minutes=101)
     db.session.commit()
     zoom_sandbox.set_faults(
         errors=[
-            {"method": "GET", "path": f"/v2/meetings/{ready.zoom_meeting_id}", "hang_seconds": 3, "count": 1}
+            {"method": "GET", "path": f"/v2/meetings/{ready.zoom.meeting_id}", "hang_seconds": 3, "count": 1}
         ]
     )
     started = time.monotonic()
@@ -226,10 +225,10 @@ def test_start_says_so_when_zoom_does_not_answer_in_time(sync_app, ready, connec
 
 
 def test_start_when_zoom_fails_shows_a_page_with_retry(ready, connected, zoom_sandbox, as_user):
-    ready.zoom_start_url_issued_at = utcnow() - timedelta(minutes=101)
+    ready.zoom.start_url_issued_at = utcnow() - timedelta(minutes=101)
     db.session.commit()
     zoom_sandbox.set_faults(
-        errors=[{"method": "GET", "path": f"/v2/meetings/{ready.zoom_meeting_id}", "status": 503}]
+        errors=[{"method": "GET", "path": f"/v2/meetings/{ready.zoom.meeting_id}", "status": 503}]
     )
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")
     assert answer.status_code == 502 and "Try again" in answer.text
@@ -333,7 +332,7 @@ def test_switching_a_service_on_later_does_not_reach_back_into_existing_bookings
         f"/settings/calendar/events/{connected.service.id}/zoom", data={"zoom_auto_create": "y"}
     )
     edit(fresh(earlier.id), starts_at=START + timedelta(hours=3))
-    assert fresh(earlier.id).zoom_state == "none" and not fresh(earlier.id).zoom_wanted
+    assert fresh(earlier.id).zoom_state == "none" and fresh(earlier.id).zoom is None  # never decided again
     later = settle(
         sync_app, book(connected, service=connected.service, starts_at=START + timedelta(days=2)).id
     )

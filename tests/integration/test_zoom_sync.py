@@ -16,7 +16,8 @@ from conecta.bookings import service as bookings
 from conecta.extensions import db
 from conecta.mail.compose import compose
 from conecta.models.email import OutboxEmail
-from conecta.zoom.client import ZoomClient, ZoomNotFound
+from conecta.zoom.client import ZoomClient
+from conecta.zoom.errors import ZoomNotFound
 from tests.support.worker import pending_job_count
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
@@ -25,8 +26,8 @@ from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, 
 
 def test_booking_creates_one_meeting_with_the_right_fields(sync_app, connected, zoom_sandbox):
     appointment = book(connected)
-    assert appointment.zoom_wanted and appointment.zoom_state == "pending"
-    assert appointment.zoom_sync_requested_at is not None  # the outbox mark, committed with the booking
+    assert appointment.zoom.wanted and appointment.zoom_state == "pending"
+    assert appointment.zoom.sync_requested_at is not None  # the outbox mark, committed with the booking
     assert pending_job_count(sync_app, "conecta.zoom.") == 1
 
     appointment = settle(sync_app, appointment.id)
@@ -37,20 +38,19 @@ def test_booking_creates_one_meeting_with_the_right_fields(sync_app, connected, 
     assert meeting["timezone"] == "America/Tijuana"
     assert meeting["topic"] == "Video call with Carla Client"
     assert meeting["type"] == 2
-    assert appointment.zoom_tracking_key and appointment.zoom_tracking_key in meeting["agenda"]
-    assert appointment.zoom_state == "ready" and appointment.zoom_error is None
-    assert appointment.zoom_meeting_id == str(meeting["id"])
-    assert appointment.zoom_join_url == meeting["join_url"]
-    assert appointment.zoom_passcode == meeting["password"]
-    assert appointment.zoom_start_url and f"/s/{meeting['id']}?zak=" in appointment.zoom_start_url
+    assert appointment.zoom.tracking_key and appointment.zoom.tracking_key in meeting["agenda"]
+    assert appointment.zoom_state == "ready" and appointment.zoom.error is None
+    assert appointment.zoom.meeting_id == str(meeting["id"])
+    assert appointment.zoom.join_url == meeting["join_url"]
+    assert appointment.zoom.passcode == meeting["password"]
+    assert appointment.zoom.start_url and f"/s/{meeting['id']}?zak=" in appointment.zoom.start_url
     assert api_calls(zoom_sandbox) == [("POST", "/v2/users/me/meetings")]
     assert audit_events(appointment.id) == ["zoom_sync_requested", "zoom_meeting_created"]
 
 
 def test_a_service_without_zoom_never_touches_zoom(sync_app, connected, zoom_sandbox):
     appointment = book(connected, service=connected.service)
-    assert not appointment.zoom_wanted and appointment.zoom_state == "none"
-    assert appointment.zoom_sync_requested_at is None
+    assert appointment.zoom is None and appointment.zoom_state == "none"  # no Zoom bookkeeping at all
     assert pending_job_count(sync_app, "conecta.zoom.") == 0
     assert api_calls(zoom_sandbox) == []
 
@@ -62,7 +62,7 @@ def test_reschedule_sends_one_patch(sync_app, connected, zoom_sandbox):
 
     appointment = settle(sync_app, appointment.id)
 
-    meeting_id = appointment.zoom_meeting_id
+    meeting_id = appointment.zoom.meeting_id
     assert api_calls(zoom_sandbox) == [
         ("POST", "/v2/users/me/meetings"),
         ("PATCH", f"/v2/meetings/{meeting_id}"),
@@ -89,13 +89,12 @@ def test_quick_successive_edits_coalesce_into_one_patch(sync_app, connected, zoo
     for hours in (1, 2, 3):
         edit(appointment, starts_at=START + timedelta(hours=hours))
     edit(appointment, duration_minutes=45)
-    assert (
-        pending_job_count(sync_app, "conecta.zoom.") == 1
-    )  # one job waits; it reads the latest state when it runs
+    # One job (by its deterministic id) waits, perhaps queued more than once; it reads the latest state.
+    assert pending_job_count(sync_app, "conecta.zoom.") == 1
 
     appointment = settle(sync_app, appointment.id)
 
-    assert api_calls(zoom_sandbox, "PATCH") == [("PATCH", f"/v2/meetings/{appointment.zoom_meeting_id}")]
+    assert api_calls(zoom_sandbox, "PATCH") == [("PATCH", f"/v2/meetings/{appointment.zoom.meeting_id}")]
     (meeting,) = meetings(zoom_sandbox)
     assert meeting["start_time"] == "2030-03-11T20:00:00Z" and meeting["duration"] == 45
 
@@ -104,8 +103,8 @@ def test_changing_the_client_replaces_the_meeting(sync_app, connected, zoom_sand
     """The former client was sent the join link and passcode: they must not be able to join the new
     client's session, so the meeting is deleted and a new one made (never just renamed)."""
     appointment = settle(sync_app, book(connected).id)
-    old_id, old_join_url = appointment.zoom_meeting_id, appointment.zoom_join_url
-    assert appointment.zoom_client_id == connected.client.id
+    old_id, old_join_url = appointment.zoom.meeting_id, appointment.zoom.join_url
+    assert appointment.zoom.client_id == connected.client.id
     (delivered,) = outbox_rows(appointment.id)
     delivered.status = "sent"  # her confirmation, with the join link, went out (no SMTP server here)
     db.session.commit()
@@ -117,10 +116,10 @@ def test_changing_the_client_replaces_the_meeting(sync_app, connected, zoom_sand
     appointment = settle(sync_app, appointment.id)
 
     (meeting,) = meetings(zoom_sandbox)
-    assert str(meeting["id"]) == appointment.zoom_meeting_id != old_id
+    assert str(meeting["id"]) == appointment.zoom.meeting_id != old_id
     assert meeting["topic"] == "Video call with Omar Other"
-    assert appointment.zoom_join_url == meeting["join_url"] != old_join_url
-    assert appointment.zoom_state == "ready" and appointment.zoom_client_id == connected.other_client.id
+    assert appointment.zoom.join_url == meeting["join_url"] != old_join_url
+    assert appointment.zoom_state == "ready" and appointment.zoom.client_id == connected.other_client.id
     with pytest.raises(ZoomNotFound):  # gone at Zoom: the old link opens nothing
         ZoomClient.for_org(connected.org.id).get_meeting(old_id)
     assert ("DELETE", f"/v2/meetings/{old_id}") in api_calls(zoom_sandbox)
@@ -129,12 +128,12 @@ def test_changing_the_client_replaces_the_meeting(sync_app, connected, zoom_sand
     # Composed when sent: the new client gets the new link; the former client's cancellation has none.
     emails = {(row.client_id, row.kind): row for row in outbox_rows(appointment.id)}
     confirmation = compose(emails[(connected.other_client.id, "confirmation")])
-    assert appointment.zoom_join_url in confirmation.text and old_join_url not in confirmation.text
-    assert appointment.zoom_join_url in confirmation.ics.decode().replace("\r\n ", "")
+    assert appointment.zoom.join_url in confirmation.text and old_join_url not in confirmation.text
+    assert appointment.zoom.join_url in confirmation.ics.decode().replace("\r\n ", "")
     cancellation = compose(emails[(connected.client.id, "cancellation")])
     unfolded_ics = cancellation.ics.decode().replace("\r\n ", "")
     for part in (cancellation.text, cancellation.html.replace("&amp;", "&"), unfolded_ics):
-        assert appointment.zoom_join_url not in part and old_join_url not in part
+        assert appointment.zoom.join_url not in part and old_join_url not in part
 
 
 def outbox_rows(appointment_id: int) -> list[OutboxEmail]:
@@ -146,24 +145,24 @@ def test_changing_to_a_service_without_zoom_deletes_the_meeting_and_back_creates
     sync_app, connected, zoom_sandbox
 ):
     appointment = settle(sync_app, book(connected).id)
-    first_meeting = appointment.zoom_meeting_id
+    first_meeting = appointment.zoom.meeting_id
 
     edit(appointment, service=connected.service, duration_minutes=60)
     appointment = settle(sync_app, appointment.id)
     assert meetings(zoom_sandbox) == []
-    assert appointment.zoom_state == "deleted" and not appointment.zoom_wanted
-    assert appointment.zoom_meeting_id is None and appointment.zoom_join_url is None
+    assert appointment.zoom_state == "deleted" and not appointment.zoom.wanted
+    assert appointment.zoom.meeting_id is None and appointment.zoom.join_url is None
 
     edit(appointment, service=connected.zoom_service, duration_minutes=30)
     appointment = settle(sync_app, appointment.id)
     (meeting,) = meetings(zoom_sandbox)
-    assert appointment.zoom_state == "ready" and appointment.zoom_meeting_id == str(meeting["id"])
-    assert appointment.zoom_meeting_id != first_meeting
+    assert appointment.zoom_state == "ready" and appointment.zoom.meeting_id == str(meeting["id"])
+    assert appointment.zoom.meeting_id != first_meeting
 
 
 def test_cancelling_deletes_the_meeting(sync_app, connected, zoom_sandbox):
     appointment = settle(sync_app, book(connected).id)
-    meeting_id = appointment.zoom_meeting_id
+    meeting_id = appointment.zoom.meeting_id
     bookings.cancel(appointment)
     appointment = settle(sync_app, appointment.id)
     assert meetings(zoom_sandbox) == []
@@ -185,7 +184,7 @@ def test_a_meeting_deleted_in_zoom_is_created_anew_when_the_patch_finds_it_gone(
     sync_app, connected, zoom_sandbox
 ):
     appointment = settle(sync_app, book(connected).id)
-    old_id = appointment.zoom_meeting_id
+    old_id = appointment.zoom.meeting_id
     ZoomClient.for_org(connected.org.id).delete_meeting(old_id)  # someone deleted it in Zoom
 
     edit(appointment, starts_at=START + timedelta(hours=1))
@@ -193,25 +192,25 @@ def test_a_meeting_deleted_in_zoom_is_created_anew_when_the_patch_finds_it_gone(
 
     (meeting,) = meetings(zoom_sandbox)
     assert appointment.zoom_state == "ready"
-    assert appointment.zoom_meeting_id == str(meeting["id"]) != old_id
+    assert appointment.zoom.meeting_id == str(meeting["id"]) != old_id
     assert meeting["start_time"] == "2030-03-11T18:00:00Z"
     assert ("PATCH", f"/v2/meetings/{old_id}") in api_calls(zoom_sandbox)
 
 
 def test_a_404_on_delete_counts_as_done(sync_app, connected, zoom_sandbox):
     appointment = settle(sync_app, book(connected).id)
-    ZoomClient.for_org(connected.org.id).delete_meeting(appointment.zoom_meeting_id)
+    ZoomClient.for_org(connected.org.id).delete_meeting(appointment.zoom.meeting_id)
     bookings.cancel(appointment)
     appointment = settle(sync_app, appointment.id)
-    assert appointment.zoom_state == "deleted" and appointment.zoom_error is None
+    assert appointment.zoom_state == "deleted" and appointment.zoom.error is None
 
 
 def test_passcode_is_optional(sync_app, connected, zoom_sandbox):
     zoom_sandbox.configure(REQUIRE_PASSCODE=False)
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "ready"
-    assert appointment.zoom_passcode is None
-    assert appointment.zoom_join_url and "pwd=" not in appointment.zoom_join_url
+    assert appointment.zoom.passcode is None
+    assert appointment.zoom.join_url and "pwd=" not in appointment.zoom.join_url
 
 
 def test_every_zoom_call_logs_one_structured_line_without_secrets(sync_app, connected, zoom_sandbox, caplog):
@@ -226,5 +225,5 @@ def test_every_zoom_call_logs_one_structured_line_without_secrets(sync_app, conn
     (line,) = lines
     for field in (f"appointment_id={appointment.id}", "status=201", "attempt=1", "latency_ms="):
         assert field in line
-    for secret in (appointment.zoom_join_url, appointment.zoom_start_url, appointment.zoom_passcode):
+    for secret in (appointment.zoom.join_url, appointment.zoom.start_url, appointment.zoom.passcode):
         assert secret not in caplog.text

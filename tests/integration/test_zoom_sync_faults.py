@@ -10,7 +10,7 @@ from conecta.bookings import service as bookings
 from conecta.extensions import db
 from conecta.models.types import utcnow
 from conecta.models.zoom import ZoomConnection
-from conecta.zoom import sync
+from conecta.zoom import sweep as zoom_sweep
 from conecta.zoom.client import ZoomClient
 from tests.support.worker import pending_job_count, run_jobs
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
@@ -23,7 +23,7 @@ def test_server_errors_are_retried_until_one_meeting_exists(sync_app, connected,
     zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 503, "count": 2}])
     appointment = settle(sync_app, book(connected).id)
 
-    assert appointment.zoom_state == "ready" and appointment.zoom_attempts == 0
+    assert appointment.zoom_state == "ready" and appointment.zoom.attempts == 0
     assert len(meetings(zoom_sandbox)) == 1
     assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)] * 3
     # Each retry looked for a meeting carrying its tracking key before creating again.
@@ -36,7 +36,7 @@ def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
     """The DELETE's answer is lost (Zoom did delete), then the create fails: the retries repeat the DELETE
     (404 counts as done), never adopt the old meeting by its tracking key, and end with one meeting."""
     appointment = settle(sync_app, book(connected).id)
-    old_id, old_key = appointment.zoom_meeting_id, appointment.zoom_tracking_key
+    old_id, old_key = appointment.zoom.meeting_id, appointment.zoom.tracking_key
     zoom_sandbox.set_faults(
         errors=[
             {
@@ -53,9 +53,9 @@ def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
     appointment = settle(sync_app, appointment.id)
 
     (meeting,) = meetings(zoom_sandbox)
-    assert appointment.zoom_state == "ready" and appointment.zoom_meeting_id == str(meeting["id"]) != old_id
-    assert appointment.zoom_tracking_key != old_key and appointment.zoom_tracking_key in meeting["agenda"]
-    assert appointment.zoom_client_id == connected.other_client.id
+    assert appointment.zoom_state == "ready" and appointment.zoom.meeting_id == str(meeting["id"]) != old_id
+    assert appointment.zoom.tracking_key != old_key and appointment.zoom.tracking_key in meeting["agenda"]
+    assert appointment.zoom.client_id == connected.other_client.id
     assert api_calls(zoom_sandbox, "DELETE") == [("DELETE", f"/v2/meetings/{old_id}")] * 2
 
 
@@ -65,11 +65,11 @@ def test_a_rate_limit_waits_for_retry_after(sync_app, connected, zoom_sandbox):
     )
     appointment = book(connected)
     booked_at = utcnow()
-    run_jobs(sync_app, until=lambda: fresh(appointment.id).zoom_attempts == 1)
+    run_jobs(sync_app, until=lambda: fresh(appointment.id).zoom.attempts == 1)
     waiting = fresh(appointment.id)
     assert waiting.zoom_state == "pending"
-    assert waiting.zoom_retry_at - booked_at >= timedelta(seconds=1)  # Retry-After honoured
-    assert "rate limit" in waiting.zoom_error
+    assert waiting.zoom.retry_at - booked_at >= timedelta(seconds=1)  # Retry-After honoured
+    assert "rate limit" in waiting.zoom.error
 
     appointment = settle(sync_app, appointment.id)
     assert appointment.zoom_state == "ready" and len(meetings(zoom_sandbox)) == 1
@@ -96,7 +96,7 @@ def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbo
     run_jobs(sync_app, until=lambda: pending_job_count(sync_app, "conecta.zoom.") == 0)
 
     (meeting,) = meetings(zoom_sandbox)
-    assert str(meeting["id"]) == fresh(appointment.id).zoom_meeting_id
+    assert str(meeting["id"]) == fresh(appointment.id).zoom.meeting_id
 
 
 def test_a_create_whose_answer_is_lost_is_found_by_its_tracking_key(sync_app, connected, zoom_sandbox):
@@ -105,10 +105,10 @@ def test_a_create_whose_answer_is_lost_is_found_by_its_tracking_key(sync_app, co
     )
     appointment = settle(sync_app, book(connected).id)
     (meeting,) = meetings(zoom_sandbox)
-    assert appointment.zoom_meeting_id == str(meeting["id"])
+    assert appointment.zoom.meeting_id == str(meeting["id"])
     assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]  # found, not created again
-    assert appointment.zoom_join_url == meeting["join_url"]
-    assert appointment.zoom_start_url  # adopted through GET /meetings/{id}
+    assert appointment.zoom.join_url == meeting["join_url"]
+    assert appointment.zoom.start_url  # adopted through GET /meetings/{id}
 
 
 def test_zoom_down_for_good_ends_in_failed_with_a_reason(sync_app, connected, zoom_sandbox):
@@ -116,8 +116,8 @@ def test_zoom_down_for_good_ends_in_failed_with_a_reason(sync_app, connected, zo
     zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 500}])
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "failed"
-    assert "after 3 attempts" in appointment.zoom_error
-    assert appointment.zoom_sync_requested_at is None
+    assert "after 3 attempts" in appointment.zoom.error
+    assert appointment.zoom.sync_requested_at is None
     assert meetings(zoom_sandbox) == []
 
 
@@ -135,14 +135,14 @@ def test_a_validation_error_fails_at_once_and_retry_starts_over(sync_app, connec
     )
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "failed"
-    assert "Invalid field: agenda." in appointment.zoom_error
+    assert "Invalid field: agenda." in appointment.zoom.error
     assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]  # permanent: no retries
     assert audit_events(appointment.id)[-1] == "zoom_meeting_failed"
 
     zoom_sandbox.clear_faults()
-    sync.retry(appointment)
+    bookings.retry_zoom(appointment)
     appointment = settle(sync_app, appointment.id)
-    assert appointment.zoom_state == "ready" and appointment.zoom_error is None
+    assert appointment.zoom_state == "ready" and appointment.zoom.error is None
     assert len(meetings(zoom_sandbox)) == 1
 
 
@@ -150,20 +150,20 @@ def test_a_revoked_connection_fails_with_a_reason(sync_app, connected, rival, co
     connect_zoom(rival)  # the same Zoom user authorizes elsewhere: Zoom retires acme's tokens
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "failed"
-    assert "Settings → Integrations" in appointment.zoom_error
+    assert "Settings → Integrations" in appointment.zoom.error
     assert meetings(zoom_sandbox) == []
 
 
 def test_the_daily_limit_waits_until_midnight_gmt_and_says_so(sync_app, connected, zoom_sandbox, as_user):
     zoom_sandbox.configure(DAILY_CREATE_UPDATE_LIMIT=0)
     appointment = book(connected)
-    run_jobs(sync_app, until=lambda: fresh(appointment.id).zoom_retry_at is not None)
+    run_jobs(sync_app, until=lambda: fresh(appointment.id).zoom.retry_at is not None)
 
     waiting = fresh(appointment.id)
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     assert waiting.zoom_state == "pending"
-    assert midnight <= waiting.zoom_retry_at <= midnight + timedelta(minutes=3)
-    assert "daily limit" in waiting.zoom_error and "00:00 GMT" in waiting.zoom_error
+    assert midnight <= waiting.zoom.retry_at <= midnight + timedelta(minutes=3)
+    assert "daily limit" in waiting.zoom.error and "00:00 GMT" in waiting.zoom.error
     assert "zoom_sync_deferred" in audit_events(appointment.id)
 
     # Staff see why; the client sees the link is on its way; nobody's page polls for hours.
@@ -181,9 +181,9 @@ def test_the_daily_limit_waits_until_midnight_gmt_and_says_so(sync_app, connecte
     # After midnight GMT (here: the wait is over and Zoom's budget is back) the meeting is created.
     zoom_sandbox.configure(DAILY_CREATE_UPDATE_LIMIT=100)
     waiting = fresh(appointment.id)
-    waiting.zoom_retry_at = utcnow() - timedelta(seconds=1)
+    waiting.zoom.retry_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    sync.sweep()
+    zoom_sweep.sweep()
     appointment = settle(sync_app, appointment.id)
     assert appointment.zoom_state == "ready"
     (meeting,) = meetings(zoom_sandbox)
@@ -194,7 +194,7 @@ def test_cancelling_during_the_daily_limit_wait_does_not_wait(sync_app, connecte
     appointment = settle(sync_app, book(connected).id)
     zoom_sandbox.configure(DAILY_CREATE_UPDATE_LIMIT=1)  # spent by the create
     edit(appointment, starts_at=START + timedelta(hours=1))
-    run_jobs(sync_app, until=lambda: fresh(appointment.id).zoom_retry_at is not None)
+    run_jobs(sync_app, until=lambda: fresh(appointment.id).zoom.retry_at is not None)
 
     bookings.cancel(fresh(appointment.id))  # DELETE is not counted against the daily limit
     appointment = settle(sync_app, appointment.id)
@@ -213,12 +213,12 @@ def test_after_disconnecting_new_bookings_get_no_meeting_and_old_ones_keep_their
     sync_app, connected, zoom_sandbox, as_user
 ):
     old = settle(sync_app, book(connected).id)
-    join_url = old.zoom_join_url
+    join_url = old.zoom.join_url
     disconnect(connected, as_user)
     calls_before = api_calls(zoom_sandbox)
 
     new = book(connected, starts_at=START + timedelta(days=1))
-    assert not new.zoom_wanted and new.zoom_state == "none" and new.zoom_sync_requested_at is None
+    assert new.zoom is None and new.zoom_state == "none"  # no meeting wanted, nothing marked
     assert pending_job_count(sync_app, "conecta.zoom.") == 0
 
     # The old appointment keeps its meeting and link, and still shows them.
@@ -228,8 +228,8 @@ def test_after_disconnecting_new_bookings_get_no_meeting_and_old_ones_keep_their
     # A reschedule cannot reach Zoom: the link stays, staff are told the meeting kept its old time.
     edit(fresh(old.id), starts_at=START + timedelta(hours=2))
     old = fresh(old.id)
-    assert old.zoom_state == "ready" and old.zoom_join_url == join_url
-    assert "was not updated" in old.zoom_error
+    assert old.zoom_state == "ready" and old.zoom.join_url == join_url
+    assert "was not updated" in old.zoom.error
     assert pending_job_count(sync_app, "conecta.zoom.") == 0
 
     # Cancelling says the meeting was left in Zoom — and leaves it there.
@@ -248,7 +248,7 @@ def test_disconnecting_before_the_job_runs_fails_the_create_with_a_reason(
     disconnect(connected, as_user)
     appointment = settle(sync_app, appointment.id)
     assert appointment.zoom_state == "failed"
-    assert "Zoom is not connected" in appointment.zoom_error
+    assert "Zoom is not connected" in appointment.zoom.error
     assert meetings(zoom_sandbox) == []
 
 
@@ -266,11 +266,11 @@ def test_zoom_disconnecting_during_a_create_does_not_strand_the_appointment(
             db.session.scalar(db.select(ZoomConnection)).status = "needs_reconnect"
             db.session.commit()
             edit(fresh(appointment.id), notes="Edited while Zoom was being disconnected")
-            assert fresh(appointment.id).zoom_sync_requested_at is None
+            assert fresh(appointment.id).zoom.sync_requested_at is None
         return meeting
 
     monkeypatch.setattr(ZoomClient, "create_meeting", create_then_disconnect_and_edit)
     appointment = settle(sync_app, appointment.id)
     (meeting,) = meetings(zoom_sandbox)
-    assert appointment.zoom_state == "ready" and appointment.zoom_meeting_id == str(meeting["id"])
-    assert appointment.zoom_join_url == meeting["join_url"]
+    assert appointment.zoom_state == "ready" and appointment.zoom.meeting_id == str(meeting["id"])
+    assert appointment.zoom.join_url == meeting["join_url"]

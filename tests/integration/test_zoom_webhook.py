@@ -12,6 +12,7 @@ import pytest
 from conecta.extensions import db
 from conecta.models.audit import AuditEvent
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
+from tests.support.factories import with_zoom
 from tests.support.live_server import LiveServer
 from tests.support.zoom import zoom_config
 
@@ -55,8 +56,7 @@ def test_deauthorization_from_zoom_deletes_the_connection_over_http(
     """The sandbox uninstalls the app and delivers the signed event to Conecta served over HTTP."""
     connect_zoom(acme)
     appointment = acme.book()
-    appointment.zoom_meeting_id = "81234567890"
-    appointment.zoom_join_url = f"{zoom_sandbox.url}/j/81234567890"
+    with_zoom(appointment, meeting_id="81234567890", join_url=f"{zoom_sandbox.url}/j/81234567890")
     db.session.commit()
     with LiveServer(make_app(**zoom_config(zoom_sandbox))) as conecta:
         answer = zoom_sandbox.send_webhook(f"{conecta.url}/webhooks/zoom")
@@ -67,7 +67,7 @@ def test_deauthorization_from_zoom_deletes_the_connection_over_http(
     event = db.session.scalar(db.select(AuditEvent).filter_by(org_id=acme.org.id, event="deauthorized"))
     assert event is not None and "host@example.com" in event.detail and event.actor_id is None
     db.session.refresh(appointment)
-    assert appointment.zoom_join_url == f"{zoom_sandbox.url}/j/81234567890"  # links stay
+    assert appointment.zoom.join_url == f"{zoom_sandbox.url}/j/81234567890"  # links stay
 
 
 def _assert_untouched(org_id: int, connection_id: int) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from conecta.auth.passwords import hash_password
 from conecta.extensions import db
-from conecta.models import Appointment, Client, Organization, Service, User
-from conecta.scheduling import create_appointment
+from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting, ZoomState
+from conecta.scheduling import BookingDetails, create_appointment
 
 PASSWORD = "correct-horse-battery"
 # Hashing with Argon2 is deliberately slow; tests share one hash of the common password.
@@ -36,17 +36,27 @@ class OrgBundle:
     zoom_service: Service
 
     def book(self, starts_at: datetime | None = None, **kwargs) -> Appointment:
-        appt = create_appointment(
-            db.session,
-            self.org,
+        """An appointment saved by the booking rules alone (no Zoom or email pipeline)."""
+        details = BookingDetails(
             client=kwargs.pop("client", self.client),
             service=kwargs.pop("service", self.service),
             staff=kwargs.pop("staff", self.staff),
             starts_at=starts_at or datetime(2030, 1, 7, 17, 0, tzinfo=UTC),
             **kwargs,
         )
+        appt = create_appointment(db.session, self.org, details)
         db.session.commit()
         return appt
+
+
+def with_zoom(appointment: Appointment, **fields) -> ZoomMeeting:
+    """Give an appointment Zoom bookkeeping as the reconciler would leave it (`fields` as on ZoomMeeting);
+    the caller commits."""
+    if appointment.zoom is None:
+        appointment.zoom = ZoomMeeting(state=ZoomState.NONE, attempts=0)
+    for name, value in fields.items():
+        setattr(appointment.zoom, name, value)
+    return appointment.zoom
 
 
 def build_org(name: str = "Acme Clinic", tz: str = "America/Tijuana", prefix: str = "acme") -> OrgBundle:
@@ -79,4 +89,4 @@ def days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
-__all__ = ["PASSWORD", "OrgBundle", "acme", "build_org", "days", "password_hash", "rival"]
+__all__ = ["PASSWORD", "OrgBundle", "acme", "build_org", "days", "password_hash", "rival", "with_zoom"]

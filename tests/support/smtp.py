@@ -1,6 +1,6 @@
 """Mail test support: a real SMTP server (aiosmtpd on a spare port) collecting what it receives, a real
-RQ worker for the "mail" queue, saving appointments through the signal contract, and readers for what
-arrived.
+RQ worker for the "mail" queue, saving appointments the way the booking pipeline does (with Zoom's part
+played by hand), and readers for what arrived.
 
 `smtp_server` starts one per test; `stop()` and `start()` simulate the mail server going away and
 coming back (on the same port), so tests can show that nothing is lost in between.
@@ -21,11 +21,14 @@ import pytest
 from icalendar import Calendar
 
 from conecta.extensions import db
-from conecta.models import Appointment
+from conecta.mail import plan as mail_plan
+from conecta.mail import send as mail_send
+from conecta.models import Appointment, ZoomState
 from conecta.models.email import OutboxEmail
 from conecta.models.types import utcnow
-from conecta.scheduling import cancel_appointment, create_appointment, update_appointment
-from conecta.signals import appointment_committed, appointment_saving, zoom_settled
+from conecta.scheduling import BookingDetails, cancel_appointment, create_appointment, update_appointment
+from conecta.zoom.dispatch import release_waiting_email
+from tests.support.factories import with_zoom
 
 
 def spare_port() -> int:
@@ -135,32 +138,28 @@ START_TOKEN = "HOST-ONLY-START-TOKEN"
 
 
 def save(appointment: Appointment, change: str, *, zoom_sync: bool = False) -> Appointment:
-    """Save the way `conecta.bookings.service` does (signals.py contract): flush, `appointment_saving`,
-    commit, `appointment_committed`. With `zoom_sync` the appointment then looks like one whose Zoom
-    meeting is being created or updated (what the reconciler's own receiver does in a connected org)."""
+    """Save the way `conecta.bookings.service` does -- flush, Zoom's plan, the email plan, commit, enqueue
+    -- with Zoom's plan played by hand: with `zoom_sync` the appointment looks like one whose meeting is
+    being created or updated (what Zoom's plan does in a connected organization)."""
     db.session.add(appointment)
     db.session.flush()
-    appointment_saving.send(appointment, change=change)
     if zoom_sync:
-        appointment.zoom_wanted = True
-        appointment.zoom_state = "pending"
-        appointment.zoom_sync_requested_at = utcnow()
+        with_zoom(appointment, wanted=True, state=ZoomState.PENDING, sync_requested_at=utcnow())
+    mail_plan.plan(appointment)
     db.session.commit()
-    appointment_committed.send(appointment.id, change=change)
+    mail_send.enqueue_queued(appointment.id)
     return appointment
 
 
 def book(bundle, starts_at: datetime, *, zoom: bool = False, **kwargs) -> Appointment:
-    appointment = create_appointment(
-        db.session,
-        bundle.org,
+    details = BookingDetails(
         client=kwargs.pop("client", bundle.client),
         service=kwargs.pop("service", bundle.zoom_service if zoom else bundle.service),
         staff=kwargs.pop("staff", bundle.staff),
         starts_at=starts_at,
         **kwargs,
     )
-    return save(appointment, "created", zoom_sync=zoom)
+    return save(create_appointment(db.session, bundle.org, details), "created", zoom_sync=zoom)
 
 
 def edit(appointment: Appointment, *, zoom_sync: bool = False, **changes) -> Appointment:
@@ -173,7 +172,7 @@ def edit(appointment: Appointment, *, zoom_sync: bool = False, **changes) -> App
         "notes": appointment.notes,
     }
     fields.update(changes)
-    update_appointment(db.session, appointment, **fields)
+    update_appointment(db.session, appointment, BookingDetails(**fields))
     return save(appointment, "updated", zoom_sync=zoom_sync)
 
 
@@ -189,19 +188,20 @@ def settle(
     join_url: str | None = JOIN_URL,
     passcode: str | None = "482913",
 ) -> None:
-    """The reconciler committed a settled state, then sent `zoom_settled` (as conecta.zoom.sync does)."""
-    appointment.zoom_state = state
-    appointment.zoom_sync_requested_at = None
+    """The reconciler committed a settled state, then its job released the email that waited (as
+    `conecta.zoom.dispatch.reconcile_job` does)."""
+    zoom = with_zoom(appointment, state=state, sync_requested_at=None)
     if state == "ready":
-        appointment.zoom_meeting_id = MEETING_ID
-        appointment.zoom_join_url = join_url
-        appointment.zoom_start_url = START_URL
-        appointment.zoom_passcode = passcode
+        zoom.meeting_id, zoom.join_url, zoom.start_url, zoom.passcode = (
+            MEETING_ID,
+            join_url,
+            START_URL,
+            passcode,
+        )
     elif state in ("deleted", "none"):
-        appointment.zoom_meeting_id = appointment.zoom_join_url = None
-        appointment.zoom_start_url = appointment.zoom_passcode = None
+        zoom.meeting_id = zoom.join_url = zoom.start_url = zoom.passcode = None
     db.session.commit()
-    zoom_settled.send(appointment.id, zoom_state=state)
+    release_waiting_email(appointment.id)
 
 
 def outbox(appointment: Appointment | None = None) -> list[OutboxEmail]:

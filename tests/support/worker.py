@@ -65,14 +65,15 @@ def _queues(app: Flask) -> tuple[Redis, list[str]]:
 
 
 def pending_job_count(app: Flask, func_prefix: str = "") -> int:
-    """Jobs queued or scheduled (due or not) in the app's queues, optionally only those whose function's
-    dotted path starts with `func_prefix` (e.g. "conecta.zoom.")."""
+    """Distinct jobs queued or scheduled (due or not) in the app's queues, optionally only those whose
+    function's dotted path starts with `func_prefix` (e.g. "conecta.zoom."). A job enqueued twice under
+    its deterministic id counts once."""
     connection, names = _queues(app)
     total = 0
     for name in names:
         queue = Queue(name, connection=connection, serializer=JSONSerializer)
         scheduled = ScheduledJobRegistry(name, connection=connection, serializer=JSONSerializer)
-        for job_id in [*queue.get_job_ids(), *scheduled.get_job_ids()]:
+        for job_id in {*queue.get_job_ids(), *scheduled.get_job_ids()}:
             job = queue.fetch_job(job_id)
             if job is not None and job.func_name.startswith(func_prefix):
                 total += 1

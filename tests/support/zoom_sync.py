@@ -13,6 +13,7 @@ from conecta.bookings import service as bookings
 from conecta.extensions import db
 from conecta.models import Appointment
 from conecta.models.audit import AuditEvent
+from conecta.scheduling import BookingDetails
 from tests.support.factories import OrgBundle
 from tests.support.worker import fresh_namespace, run_jobs
 
@@ -20,12 +21,12 @@ from tests.support.worker import fresh_namespace, run_jobs
 START = datetime(2030, 3, 11, 17, 0, tzinfo=UTC)
 
 FAST_SYNC = {
-    # Short clocks so faults converge in a test's time; production keeps conecta.zoom.sync.DEFAULTS.
+    # Short clocks so faults converge in a test's time; production keeps conecta.config's defaults.
     "ZOOM_RETRY_BASE_SECONDS": 0.05,
     "ZOOM_RETRY_CAP_SECONDS": 2.0,
     "ZOOM_API_TIMEOUT_SECONDS": 2.0,
     "ZOOM_SWEEP_MIN_AGE_SECONDS": 0,
-    "ZOOM_SWEEP_INTERVAL_SECONDS": 1,
+    "PERIODIC_INTERVAL_SECONDS": 1,
 }
 
 
@@ -45,15 +46,15 @@ def connected(sync_app: Flask, acme: OrgBundle, connect_zoom: Any) -> OrgBundle:
 
 
 def book(org: OrgBundle, starts_at: datetime = START, **kwargs: Any) -> Appointment:
-    """Book through the booking service (the path every view takes): mark, signals, job and all."""
-    return bookings.save_new(
-        org.org,
+    """Book through the booking pipeline (the path every view takes): plans, commit, jobs and all."""
+    details = BookingDetails(
         client=kwargs.pop("client", org.client),
         service=kwargs.pop("service", org.zoom_service),
         staff=kwargs.pop("staff", org.staff),
         starts_at=starts_at,
         **kwargs,
     )
+    return bookings.save_new(org.org, details)
 
 
 def booking_form(org: OrgBundle, **overrides: Any) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def edit(appointment: Appointment, **changes: Any) -> Appointment:
         "notes": appointment.notes,
     }
     values.update(changes)
-    return bookings.save_edit(appointment, **values)
+    return bookings.save_edit(appointment, BookingDetails(**values))
 
 
 def fresh(appointment_id: int) -> Appointment:
@@ -95,7 +96,9 @@ def settle(app: Flask, appointment_id: int, timeout: float = 20.0) -> Appointmen
 
     def settled() -> bool:
         appointment = fresh(appointment_id)
-        return appointment.zoom_state != "pending" and appointment.zoom_sync_requested_at is None
+        return appointment.zoom_state != "pending" and (
+            appointment.zoom is None or appointment.zoom.sync_requested_at is None
+        )
 
     run_jobs(app, until=settled, timeout=timeout)
     return fresh(appointment_id)

@@ -9,6 +9,7 @@ import pytest
 from conecta.extensions import db
 from conecta.scheduling import (
     MAX_DURATION_MINUTES,
+    BookingDetails,
     BookingError,
     cancel_appointment,
     create_appointment,
@@ -128,7 +129,9 @@ def test_duration_outside_the_limits_is_refused(acme, minutes) -> None:
 
 def test_missing_pieces_are_named(acme) -> None:
     with pytest.raises(BookingError) as refused:
-        create_appointment(db.session, acme.org, client=None, service=None, staff=None, starts_at=None)
+        create_appointment(
+            db.session, acme.org, BookingDetails(client=None, service=None, staff=None, starts_at=None)
+        )
     assert set(refused.value.errors) >= {"client_id", "service_id", "staff_id", "time"}
 
 
@@ -137,10 +140,7 @@ def test_another_organizations_people_and_services_are_refused(acme, rival) -> N
         create_appointment(
             db.session,
             acme.org,
-            client=rival.client,
-            service=rival.service,
-            staff=rival.staff,
-            starts_at=T9,
+            BookingDetails(client=rival.client, service=rival.service, staff=rival.staff, starts_at=T9),
         )
     assert set(refused.value.errors) == {"client_id", "service_id", "staff_id"}
 
@@ -198,10 +198,9 @@ def test_an_edit_does_not_conflict_with_itself(acme) -> None:
     update_appointment(
         db.session,
         appt,
-        client=acme.client,
-        service=acme.service,
-        staff=acme.staff,
-        starts_at=T9 + timedelta(minutes=15),
+        BookingDetails(
+            client=acme.client, service=acme.service, staff=acme.staff, starts_at=T9 + timedelta(minutes=15)
+        ),
     )
     db.session.commit()
     assert appt.starts_at == T9 + timedelta(minutes=15)
@@ -215,6 +214,8 @@ def test_a_cancelled_appointment_cannot_be_edited_and_cancelling_twice_changes_n
     assert appt.cancelled_at == cancelled_at
     with pytest.raises(BookingError) as refused:
         update_appointment(
-            db.session, appt, client=acme.client, service=acme.service, staff=acme.staff, starts_at=T9
+            db.session,
+            appt,
+            BookingDetails(client=acme.client, service=acme.service, staff=acme.staff, starts_at=T9),
         )
     assert "status" in refused.value.errors

@@ -9,17 +9,18 @@ import requests
 import responses
 from flask import Flask
 
-from conecta.zoom import client as zoom_client
-from conecta.zoom.client import (
+from conecta.zoom.client import ZoomClient
+from conecta.zoom.errors import (
     ZoomAuthError,
-    ZoomClient,
     ZoomError,
+    ZoomNotConnected,
     ZoomNotFound,
     ZoomRateLimited,
     ZoomRequestError,
     ZoomTransientError,
     parse_retry_after,
 )
+from conecta.zoom.tokens import Grant
 
 API = "https://api.zoom.test/v2"
 TOKEN = "secret-access-token-" + "x" * 40
@@ -37,13 +38,13 @@ def zoom(monkeypatch):
         ZOOM_CLIENT_SECRET="secret",
     )
     refreshes: list[str | None] = []
-    monkeypatch.setattr(ZoomClient, "access_token", lambda self: TOKEN)
+    monkeypatch.setattr(Grant, "access_token", lambda self: TOKEN)
 
     def refresh(self, stale_token):
         refreshes.append(stale_token)
         return FRESH
 
-    monkeypatch.setattr(ZoomClient, "_refresh", refresh)
+    monkeypatch.setattr(Grant, "refresh", refresh)
     with app.app_context(), responses.RequestsMock() as mock:
         client = ZoomClient(1)
         client.refreshes = refreshes
@@ -196,4 +197,4 @@ def test_every_exception_is_a_zoom_error_with_a_message():
         assert isinstance(exc, ZoomError) and str(exc) == "Zoom answered HTTP 400: nope"
     limited = ZoomRateLimited("slow down", retry_after=2.5)
     assert (limited.status, limited.retry_after, limited.daily, limited.resume_at) == (429, 2.5, False, None)
-    assert zoom_client.ZoomNotConnected("not connected").needs_reconnect is False
+    assert ZoomNotConnected("not connected").needs_reconnect is False

@@ -1,0 +1,273 @@
+"""Which emails a client is owed, and when they may go out: rows in the email outbox.
+
+- `plan(appointment)` runs inside the booking's transaction, right after Zoom's plan (the booking
+  pipeline, `conecta.bookings.service`). A booking, a reschedule (time, duration, service or staff: what
+  the email shows) or a cancellation adds one row; a notes-only edit adds nothing (each row keeps a
+  snapshot of what it was about). Unsent rows about the same appointment are superseded: one email, not
+  two. A confirmation or update of an appointment whose Zoom meeting is on its way is written "waiting",
+  so it goes out once, with the Join link.
+- `release_after_zoom(appointment_id)`: the meeting settled (the reconcile job calls it). What waited is
+  released -- with the link, or without it saying it will follow if creating the meeting failed -- or,
+  when the client was already told without the current link, a "zoom_link" follow-up is added.
+- `after_sent(outbox_id)`: a message went out; if Zoom settled while it was being composed, the link
+  follows.
+Nothing here sends or enqueues: `conecta.mail.send` does, after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+from email.utils import make_msgid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from conecta.extensions import db
+from conecta.mail.compose import facts_for, facts_from_snapshot, sender_address, subject_for, zoom_details_for
+from conecta.models import Appointment, Client, ZoomState
+from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, UNSENT, EmailKind, EmailStatus, OutboxEmail
+from conecta.models.types import utcnow
+
+# What the email shows about the booking; a change to anything else (notes) owes no email.
+SHOWN_FIELDS = ("starts_at", "duration_minutes", "service_id", "staff_id")
+IN_FLIGHT = (EmailStatus.WAITING, EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.SENDING)
+
+
+def snapshot_of(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "starts_at": appointment.starts_at.isoformat(),
+        "duration_minutes": appointment.duration_minutes,
+        "service_id": appointment.service_id,
+        "service_name": appointment.service.name,
+        "staff_id": appointment.staff_id,
+        "staff_name": appointment.staff.name,
+        "client_id": appointment.client_id,
+    }
+
+
+def _differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return any(old.get(name) != new.get(name) for name in SHOWN_FIELDS)
+
+
+def _appointment_rows(session: Session, appointment_id: int) -> list[OutboxEmail]:
+    query = (
+        select(OutboxEmail)
+        .where(OutboxEmail.appointment_id == appointment_id, OutboxEmail.kind.in_(APPOINTMENT_KINDS))
+        .order_by(OutboxEmail.id)
+    )
+    return list(session.scalars(query))
+
+
+def _knows_of_booking(rows: list[OutboxEmail], client_id: int) -> bool:
+    """The client received (or is receiving) a message about it, and the last one was not a cancellation."""
+    delivered = [r for r in rows if r.client_id == client_id and r.status in DELIVERED]
+    return bool(delivered) and delivered[-1].kind != EmailKind.CANCELLATION
+
+
+def _latest_for(rows: list[OutboxEmail], client_id: int) -> OutboxEmail | None:
+    mine = [r for r in rows if r.client_id == client_id]
+    return mine[-1] if mine else None
+
+
+def waits_for_zoom(appointment: Appointment) -> bool:
+    """A meeting (and so a Join link) is on its way: a confirmation or update waits for it."""
+    zoom = appointment.zoom
+    if zoom is None or not zoom.wanted or appointment.is_cancelled:
+        return False
+    return zoom.state == ZoomState.PENDING or zoom.sync_requested_at is not None
+
+
+def _next_sequence(rows: list[OutboxEmail]) -> int:
+    sequences = [r.ics_sequence for r in rows if r.ics_sequence is not None]
+    return max(sequences) + 1 if sequences else 0
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=sender_address().rpartition("@")[2] or "localhost")
+
+
+def _add_row(
+    session: Session,
+    appointment: Appointment,
+    *,
+    kind: EmailKind,
+    client: Client,
+    status: EmailStatus,
+    sequence: int,
+    snapshot: dict[str, Any],
+) -> OutboxEmail:
+    if client.id == appointment.client_id:
+        facts = facts_for(appointment)
+    else:
+        facts = facts_from_snapshot(appointment, snapshot, client.name)
+    row = OutboxEmail(
+        org_id=appointment.org_id,
+        appointment_id=appointment.id,
+        client_id=client.id,
+        kind=kind,
+        to_address=client.email,
+        # Provisional (the Settings page shows it until the message is composed at send time).
+        subject=subject_for(kind, facts),
+        status=status,
+        attempts=0,
+        dedupe_key=f"appointment:{appointment.id}:{sequence}",
+        ics_sequence=sequence,
+        message_id=new_message_id(),
+        details_snapshot=json.dumps(snapshot),
+    )
+    session.add(row)
+    return row
+
+
+def add_current_details(session: Session, appointment: Appointment, kind: EmailKind) -> OutboxEmail:
+    """A queued message with the appointment's details as they are now, to its current client."""
+    return _add_row(
+        session,
+        appointment,
+        kind=kind,
+        client=appointment.client,
+        status=EmailStatus.QUEUED,
+        sequence=_next_sequence(_appointment_rows(session, appointment.id)),
+        snapshot=snapshot_of(appointment),
+    )
+
+
+def _owed(rows: list[OutboxEmail], appointment: Appointment) -> list[tuple[EmailKind, int, dict[str, Any]]]:
+    """(kind, client id, snapshot) of each message the appointment's latest save owes."""
+    current = snapshot_of(appointment)
+    informed = {r.client_id for r in rows if r.client_id and _knows_of_booking(rows, r.client_id)}
+    if appointment.is_cancelled:
+        # Only people who heard of the booking hear of its cancellation.
+        return [
+            (
+                EmailKind.CANCELLATION,
+                client_id,
+                current if client_id == appointment.client_id else _latest_for(rows, client_id).snapshot,
+            )
+            for client_id in sorted(informed)
+        ]
+    # Reassigned to another client: whoever had it is told it is off for them.
+    owed = [
+        (EmailKind.CANCELLATION, client_id, _latest_for(rows, client_id).snapshot)
+        for client_id in sorted(informed - {appointment.client_id})
+    ]
+    latest = _latest_for(rows, appointment.client_id)
+    if latest is None or latest.kind == EmailKind.CANCELLATION or _differs(latest.snapshot, current):
+        kind = EmailKind.UPDATE if appointment.client_id in informed else EmailKind.CONFIRMATION
+        owed.append((kind, appointment.client_id, current))
+    return owed
+
+
+def plan(appointment: Appointment) -> list[OutboxEmail]:
+    """In the booking's transaction (after Zoom's plan): add the rows this save owes its client(s)."""
+    session = db.session
+    rows = _appointment_rows(session, appointment.id)
+    owed = _owed(rows, appointment)
+    if not owed and not appointment.is_cancelled:
+        return []
+    # Whatever had not gone out yet is replaced (a cancellation also stops an unsent confirmation).
+    _supersede_unsent(session, appointment.id)
+    sequence = _next_sequence(rows)
+    hold = waits_for_zoom(appointment)
+    made = []
+    for kind, client_id, snapshot in owed:
+        waits = hold and kind != EmailKind.CANCELLATION
+        status = EmailStatus.WAITING if waits else EmailStatus.QUEUED
+        client = session.get(Client, client_id)
+        made.append(
+            _add_row(
+                session,
+                appointment,
+                kind=kind,
+                client=client,
+                status=status,
+                sequence=sequence,
+                snapshot=snapshot,
+            )
+        )
+        sequence += 1
+    session.flush()
+    return made
+
+
+def _supersede_unsent(session: Session, appointment_id: int) -> None:
+    # A conditional UPDATE: a row a job has already claimed ("sending") is left to finish.
+    session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.appointment_id == appointment_id,
+            OutboxEmail.kind.in_(APPOINTMENT_KINDS),
+            OutboxEmail.status.in_(UNSENT),
+        )
+        .values(status=EmailStatus.SUPERSEDED, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _release_waiting(session: Session, appointment_id: int) -> int:
+    result = session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.appointment_id == appointment_id, OutboxEmail.status == EmailStatus.WAITING)
+        .values(status=EmailStatus.QUEUED, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
+
+
+def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> OutboxEmail | None:
+    """The client was told about the booking without the current Join link: send it now."""
+    if appointment.is_cancelled or appointment.zoom_state != ZoomState.READY:
+        return None
+    zoom = zoom_details_for(appointment)
+    if zoom is None:
+        return None
+    mine = [r for r in _appointment_rows(session, appointment.id) if r.client_id == appointment.client_id]
+    if any(r.status in IN_FLIGHT for r in mine):
+        return None  # composed at send time, it will carry the link (a sending one re-checks after)
+    delivered = [r for r in mine if r.status == EmailStatus.SENT]
+    if not delivered or delivered[-1].kind == EmailKind.CANCELLATION:
+        return None
+    if delivered[-1].zoom_details_hash == zoom.digest():
+        return None
+    return add_current_details(session, appointment, EmailKind.ZOOM_LINK)
+
+
+def lock_appointment(session: Session, appointment_id: int) -> Appointment | None:
+    """Serialize row-making per appointment (PostgreSQL row lock), so two sequences never collide."""
+    query = (
+        select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def release_after_zoom(appointment_id: int) -> bool:
+    """The meeting settled: send what waited for it, or the link that was missing. Commits; True if a
+    message is now queued for the appointment (the caller enqueues it)."""
+    session = db.session
+    appointment = lock_appointment(session, appointment_id)
+    if appointment is None or appointment.zoom_state == ZoomState.PENDING:
+        session.rollback()
+        return False  # gone, or a newer change is on its way to Zoom: its own settle releases the message
+    released = _release_waiting(session, appointment_id)
+    follow_up = None if released else _follow_up_if_link_missing(session, appointment)
+    session.commit()
+    return bool(released or follow_up)
+
+
+def after_sent(outbox_id: int) -> bool:
+    """A message just went out: if Zoom settled while it was being composed, add the link's follow-up.
+    Commits; True if one was added (the caller enqueues it)."""
+    session = db.session
+    row = session.get(OutboxEmail, outbox_id)
+    if row is None or row.appointment_id is None or row.kind == EmailKind.CANCELLATION:
+        return False
+    appointment = lock_appointment(session, row.appointment_id)
+    if appointment is not None and _follow_up_if_link_missing(session, appointment) is not None:
+        session.commit()
+        return True
+    session.rollback()
+    return False

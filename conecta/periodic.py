@@ -1,0 +1,45 @@
+"""Periodic work, in one place: the Zoom sweep and the email outbox sweep.
+
+Every worker calls `run_if_due` on its maintenance tick; a Redis key set with NX and an expiry of one
+interval lets exactly one of them take each turn, however many run. Both sweeps are idempotent safety
+nets (they re-enqueue what a lost job or a Redis outage left behind), so a missed or doubled turn is
+harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from conecta import jobs
+from conecta.mail import outbox
+from conecta.zoom import sweep as zoom_sweep
+
+log = logging.getLogger("conecta.periodic")
+
+SWEEPS = (("zoom", zoom_sweep.sweep), ("email", outbox.sweep))
+
+
+def run_if_due(app: Flask) -> bool:
+    """Run the sweeps if this worker takes the turn; True if it did."""
+    with app.app_context():
+        interval = float(app.config["PERIODIC_INTERVAL_SECONDS"])
+        # A little under one interval, so the next tick of the same worker finds the turn free.
+        expiry_ms = max(500, int(interval * 1000) - 250)
+        if not jobs.redis_conn().set(jobs.redis_key("periodic", "turn"), "1", nx=True, px=expiry_ms):
+            return False
+        run_sweeps()
+        return True
+
+
+def run_sweeps() -> None:
+    """Each sweep on its own: one failing (the database or Redis away) does not stop the other."""
+    from conecta.extensions import db
+
+    for name, sweep in SWEEPS:
+        try:
+            sweep()
+        except Exception:
+            db.session.rollback()
+            log.exception("the %s sweep failed; the next turn tries again", name)

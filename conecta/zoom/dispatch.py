@@ -1,0 +1,145 @@
+"""Zoom's background work: the RQ jobs, and the one way each is enqueued.
+
+Jobs are enqueued by function reference with deterministic ids ("zoom-reconcile-7"; one "…-later" slot
+per appointment for a scheduled retry). Enqueuing the same work twice is harmless by design: the job is
+level-triggered and holds the appointment's lease, so no de-duplication is needed on RQ's side.
+
+After a reconcile the job carries out what its `Outcome` asks: when the meeting settled, the email that
+waited for it goes out (`conecta.mail.plan.release_after_zoom`); a retry, a backoff or a busy lease puts
+the job back on the schedule; a create that followed a lost answer gets a later look for twins.
+If Redis is down when enqueuing, the "sync needed" mark stays in the database and the sweep
+(`conecta.zoom.sweep`) enqueues it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq import Retry
+
+from conecta import jobs
+from conecta.extensions import db
+from conecta.mail import plan as mail_plan
+from conecta.mail import send as mail_send
+from conecta.models.types import utcnow
+from conecta.zoom import duplicates, outcome, reconcile, start_link
+
+log = logging.getLogger("conecta.zoom.sync")
+
+
+def _enqueue(func: Any, appointment_id: int, job_id: str, at: datetime | None = None, **options: Any) -> bool:
+    """Enqueue now, or at `at`; False (logged) when Redis is unreachable."""
+    later = at is not None and at > utcnow()
+    try:
+        jobs.enqueue(
+            func,
+            appointment_id,
+            job_id=f"{job_id}-later" if later else job_id,
+            at=at if later else None,
+            job_timeout=int(current_app.config["ZOOM_JOB_TIMEOUT_SECONDS"]),
+            **options,
+        )
+    except RedisError as exc:
+        log.warning(
+            "zoom_sync enqueue_failed job=%s error=%s (the sweep picks it up)", job_id, type(exc).__name__
+        )
+        return False
+    return True
+
+
+def request_reconcile(appointment_id: int, *, at: datetime | None = None) -> bool:
+    """Put a reconcile of the appointment on its way (now, or at `at`)."""
+    intervals = list(current_app.config["ZOOM_CRASH_RETRY_SECONDS"])
+    return _enqueue(
+        reconcile_job,
+        appointment_id,
+        f"zoom-reconcile-{appointment_id}",
+        at,
+        # RQ's own retry is for the unexpected (a bug, the database gone away); Zoom's errors are
+        # handled inside the reconcile, with the bookkeeping on the row.
+        retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
+        on_failure=on_reconcile_failure,
+    )
+
+
+def request_duplicate_check(appointment_id: int, *, at: datetime | None = None) -> bool:
+    delay = timedelta(seconds=float(current_app.config["ZOOM_DUPLICATE_CHECK_SECONDS"]))
+    return _enqueue(
+        check_duplicates_job, appointment_id, f"zoom-duplicates-{appointment_id}", at or utcnow() + delay
+    )
+
+
+def request_start_url_refresh(appointment_id: int) -> bool:
+    return _enqueue(refresh_start_url_job, appointment_id, f"zoom-start-url-{appointment_id}")
+
+
+def follow(appointment_id: int, result: outcome.Outcome) -> None:
+    """Carry out what a reconcile's outcome asks for."""
+    if result.settled:
+        release_waiting_email(appointment_id)
+    if result.again_at is not None:
+        request_reconcile(appointment_id, at=result.again_at)
+    if result.check_duplicates:
+        request_duplicate_check(appointment_id)
+
+
+def release_waiting_email(appointment_id: int) -> None:
+    """The meeting settled: the confirmation that waited for its link goes now (or the link follows).
+    A failure here must not undo the sync: it is logged, and the email sweep catches up."""
+    try:
+        if mail_plan.release_after_zoom(appointment_id):
+            mail_send.enqueue_queued(appointment_id)
+    except Exception:
+        db.session.rollback()
+        log.exception(
+            "releasing the email of appointment %s failed; the email sweep catches up", appointment_id
+        )
+
+
+# ---- the jobs ---------------------------------------------------------------------------------------
+
+
+@jobs.app_job
+def reconcile_job(appointment_id: int) -> str:
+    return _followed(appointment_id, reconcile.reconcile(appointment_id))
+
+
+@jobs.app_job
+def check_duplicates_job(appointment_id: int) -> str:
+    result = duplicates.check_duplicates(appointment_id)
+    if result.result == "busy":
+        request_duplicate_check(appointment_id, at=result.again_at)
+    return result.result
+
+
+@jobs.app_job
+def refresh_start_url_job(appointment_id: int) -> str:
+    return _followed(appointment_id, start_link.refresh_start_url(appointment_id))
+
+
+def _followed(appointment_id: int, result: outcome.Outcome) -> str:
+    follow(appointment_id, result)
+    return result.result
+
+
+@jobs.app_job
+def on_reconcile_failure(job: Any, connection: Any, exc_type: Any, exc_value: Any, tb: Any) -> None:
+    """RQ calls this after every failed attempt of a reconcile job that raised (not a Zoom error: those
+    are handled inside). Only once RQ's own retries are spent does the appointment show `failed`."""
+    appointment_id = job.args[0] if job.args else None
+    log.error(
+        "zoom_sync job_crashed appointment_id=%s retries_left=%s error=%s",
+        appointment_id,
+        job.retries_left,
+        getattr(exc_type, "__name__", exc_type),
+    )
+    if (
+        appointment_id is not None
+        and not job.retries_left
+        and outcome.mark_failed_unexpectedly(int(appointment_id))
+    ):
+        release_waiting_email(int(appointment_id))

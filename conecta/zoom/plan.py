@@ -1,0 +1,107 @@
+"""Step one of the booking pipeline for Zoom: inside the booking's transaction, decide and mark.
+
+`plan(appointment, ...)` runs before the booking commits (`conecta.bookings.service`). It decides whether
+the appointment wants a meeting -- when it is booked, or when its service changes: the service's
+"Auto-create Zoom meeting" switch *and* a live organization connection at that moment; switching a
+service later does not reach back -- and writes the "sync needed" mark. The mark commits with the
+booking or not at all (an outbox): if Redis is down after the commit, the sweep still finds it. Nothing
+here calls Zoom; after the commit the pipeline enqueues `conecta.zoom.dispatch.reconcile_job`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from conecta.models import Appointment, ZoomMeeting, ZoomState
+from conecta.models.zoom import zoom_connection_for
+from conecta.zoom.decide import Action, action_for, disconnected_outcome, pending_changes
+from conecta.zoom.outcome import set_state
+
+
+class Change(StrEnum):
+    """What the booking pipeline did to the appointment."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+
+
+PENDING_DETAIL = {
+    Change.CREATED: "Booked: a Zoom meeting will be created.",
+    Change.UPDATED: "Changed: the Zoom meeting will follow.",
+    Change.CANCELLED: "Cancelled: the Zoom meeting will be deleted.",
+}
+
+
+def org_connected(org_id: int) -> bool:
+    """A live connection right now (none, or one that needs reconnecting, both mean no)."""
+    return zoom_connection_for(org_id) is not None
+
+
+def plan(appointment: Appointment, change: Change, *, service_changed: bool = False) -> bool:
+    """Decide what the appointment wants from Zoom and mark it for a sync; True if it was marked (the
+    pipeline then enqueues the reconcile job after the commit)."""
+    if change is Change.CREATED or service_changed:
+        wanted = bool(appointment.service.zoom_auto_create) and org_connected(appointment.org_id)
+        if wanted and appointment.zoom is None:
+            appointment.zoom = ZoomMeeting(state=ZoomState.NONE, attempts=0)
+        if appointment.zoom is not None:
+            appointment.zoom.wanted = wanted
+    zoom = appointment.zoom
+    if zoom is None:
+        return False  # Zoom was never involved: nothing to decide, nothing to store
+    action = action_for(appointment)
+    if action is Action.NOTHING:
+        # Nothing in Zoom and nothing wanted: a pending or failed create simply stops mattering.
+        if zoom.state in (ZoomState.PENDING, ZoomState.FAILED):
+            zoom.clear_mark()
+            zoom.error = None
+            set_state(appointment, ZoomState.NONE, "zoom_sync_dropped", "No Zoom meeting is wanted any more.")
+        return False
+    if not org_connected(appointment.org_id):
+        _while_disconnected(appointment)
+        return False
+    if change is Change.CANCELLED:
+        zoom.retry_at = None  # a DELETE is not held back by the daily create/update limit
+    # Always mark (the job is cheap when nothing differs), but only say "pending" when Zoom must change:
+    # a notes-only edit keeps showing the ready meeting and ends without any call to Zoom.
+    if action is Action.REPLACE:
+        zoom.error = None
+        set_state(
+            appointment,
+            ZoomState.PENDING,
+            "zoom_sync_requested",
+            "Client changed: the Zoom meeting will be replaced with a new one.",
+        )
+    elif action is not Action.UPDATE or pending_changes(appointment):
+        zoom.error = None
+        set_state(appointment, ZoomState.PENDING, "zoom_sync_requested", PENDING_DETAIL[change])
+    zoom.mark()
+    return True
+
+
+def _while_disconnected(appointment: Appointment) -> None:
+    """Nothing can reach Zoom: existing meetings and links stay as they are, and staff are told why."""
+    zoom = appointment.zoom
+    zoom.clear_mark()
+    state, reason = disconnected_outcome(appointment)
+    zoom.error = reason
+    event = "zoom_meeting_failed" if state is ZoomState.FAILED else "zoom_meeting_left"
+    if state is ZoomState.NONE:
+        event = "zoom_sync_dropped"
+    if state is not ZoomState.READY:
+        set_state(appointment, state, event, reason or "Zoom is disconnected.")
+
+
+def request_retry(appointment: Appointment, actor: Any = None) -> None:
+    """The Retry button: start over (attempts reset) from whatever the appointment wants now. The caller
+    commits, then enqueues the reconcile job."""
+    zoom = appointment.zoom
+    if zoom is None:
+        return
+    zoom.error = None
+    zoom.attempts = 0
+    zoom.retry_at = None
+    set_state(appointment, ZoomState.PENDING, "zoom_retry_requested", "Retry requested.", actor=actor)
+    zoom.mark()

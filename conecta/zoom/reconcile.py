@@ -1,0 +1,209 @@
+"""The reconciler: make Zoom match what the appointment wants, as it is when the job runs.
+
+Level-triggered, so duplicate jobs, reordering and retries are harmless. Under the appointment's lease
+(`conecta.zoom.lock`) it reads the appointment, asks `decide.action_for` what it takes, and:
+- CREATE: commit a tracking key, then POST the meeting (a retry finds a lost create by that key);
+- UPDATE: PATCH only what differs from what Zoom was last told (nothing differs: no call); a 404 means
+  it was deleted in Zoom behind our back, so a new one is created;
+- REPLACE: the meeting was made for a former client: delete it, then create a new one;
+- DELETE / CLEAN_UP: delete the meeting (a 404 counts as done), or find a lost create and delete it.
+How it ends (states, retries, the daily limit, a lost connection) is in `conecta.zoom.outcome`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import suppress
+
+from flask import current_app
+
+from conecta import audit
+from conecta.extensions import db
+from conecta.models import ZoomState
+from conecta.models.types import utcnow
+from conecta.zoom.client import ZoomClient
+from conecta.zoom.decide import (
+    Action,
+    action_for,
+    describe_changes,
+    meeting_body,
+    meeting_topic,
+    pending_changes,
+    remember_synced,
+)
+from conecta.zoom.duplicates import delete_duplicates, find_by_tracking_key
+from conecta.zoom.errors import (
+    ZoomAuthError,
+    ZoomError,
+    ZoomNotConnected,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomTransientError,
+)
+from conecta.zoom.lock import appointment_lock, busy_until
+from conecta.zoom.outcome import (
+    AGAIN,
+    Outcome,
+    Run,
+    disconnected,
+    fail,
+    load,
+    request_failure_reason,
+    retry_later,
+    settle,
+    wait_for_daily_limit,
+)
+
+ROUNDS = 3  # edited faster than we can follow: after this many rounds a fresh job goes on
+
+
+def reconcile(appointment_id: int) -> Outcome:
+    """Bring Zoom in line with the appointment as it is now; the outcome says what should follow."""
+    with appointment_lock(appointment_id) as acquired:
+        if not acquired:
+            return Outcome("busy", again_at=busy_until(appointment_id))
+        outcome = AGAIN
+        settled = False
+        for _ in range(ROUNDS):
+            outcome = _reconcile_once(appointment_id)
+            settled = settled or outcome.settled
+            if outcome is not AGAIN:
+                break
+        else:
+            outcome = Outcome("again", again_at=utcnow())
+        return Outcome(outcome.result, settled, outcome.again_at, outcome.check_duplicates)
+
+
+def _reconcile_once(appointment_id: int) -> Outcome:
+    appointment = load(appointment_id)
+    if appointment is None or appointment.zoom is None:
+        return Outcome("gone")
+    zoom = appointment.zoom
+    if zoom.sync_requested_at is None:
+        return Outcome("nothing-to-do")
+    run = Run(appointment, zoom.sync_requested_at, zoom.attempts + 1)
+    if zoom.retry_at is not None and zoom.retry_at > utcnow():
+        # Zoom asked us to wait (Retry-After, backoff, daily limit): come back then, calling nothing.
+        return Outcome("deferred", again_at=zoom.retry_at)
+    try:
+        timeout = float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
+        client = ZoomClient.for_org(appointment.org_id, timeout=timeout)
+        action = action_for(appointment)
+        if action is Action.REPLACE:
+            _drop_former_clients_meeting(client, run)
+            action = Action.CREATE
+        if action is Action.UPDATE:
+            return _update_meeting(client, run)
+        if action is Action.CREATE:
+            return _create_meeting(client, run)
+        return _remove_meeting(client, run)
+    except ZoomRateLimited as exc:
+        db.session.rollback()
+        if exc.daily:
+            return wait_for_daily_limit(run, exc)
+        return retry_later(run, exc, exc.retry_after)
+    except ZoomTransientError as exc:
+        db.session.rollback()
+        return retry_later(run, exc, None)
+    except (ZoomNotConnected, ZoomAuthError) as exc:
+        db.session.rollback()
+        return disconnected(run, exc)
+    except ZoomError as exc:  # ZoomRequestError and anything else Zoom refused for good
+        db.session.rollback()
+        return fail(run, request_failure_reason(exc))
+
+
+def _update_meeting(client: ZoomClient, run: Run) -> Outcome:
+    appointment = run.appointment
+    zoom = appointment.zoom
+    changes = pending_changes(appointment)
+    if not changes:
+        return settle(run, ZoomState.READY, None)
+    try:
+        client.update_meeting(zoom.meeting_id, changes, log_context=run.context("update"))
+    except ZoomNotFound:
+        # Deleted in Zoom behind our back: the appointment still wants one, so a new one is made.
+        zoom.forget_meeting()
+        audit.record(
+            appointment.org_id,
+            "zoom_meeting_missing",
+            "The Zoom meeting no longer existed in Zoom; creating a new one.",
+            appointment_id=appointment.id,
+        )
+        return _create_meeting(client, run)
+    remember_synced(appointment, changes)
+    return settle(run, ZoomState.READY, "zoom_meeting_updated", describe_changes(changes))
+
+
+def _drop_former_clients_meeting(client: ZoomClient, run: Run) -> None:
+    """Delete the meeting a former client was sent, and forget it (tracking key too) before creating anew.
+
+    Committed before the create: a retry after a crash then creates (or, by the new tracking key, finds)
+    the new client's meeting and can never adopt the old one. A crash before this commit repeats the
+    DELETE, and a 404 counts as done.
+    """
+    appointment = run.appointment
+    old_id = appointment.zoom.meeting_id
+    with suppress(ZoomNotFound):
+        client.delete_meeting(old_id, log_context=run.context("delete-former-client"))
+    appointment.zoom.forget_meeting()
+    audit.record(
+        appointment.org_id,
+        "zoom_meeting_replaced",
+        f"Meeting {old_id} deleted: it was made for the previous client. Creating a new one.",
+        appointment_id=appointment.id,
+    )
+    db.session.commit()
+
+
+def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
+    appointment = run.appointment
+    zoom = appointment.zoom
+    key = zoom.tracking_key
+    if key:
+        found = find_by_tracking_key(client, key, run)
+        if found:
+            # The answer to an earlier create was lost (crash, timeout): that meeting is ours.
+            keep, extras = found[0], found[1:]
+            delete_duplicates(client, appointment, extras, run)
+            zoom.adopt(client.get_meeting(keep["id"], log_context=run.context("adopt")))
+            if pending_changes(appointment):
+                db.session.commit()  # keep the meeting; the next round PATCHes it to the current values
+                return AGAIN
+            return settle(
+                run, ZoomState.READY, "zoom_meeting_created", "Found the meeting an earlier attempt created."
+            )
+    else:
+        key = f"conecta-{appointment.id}-{secrets.token_hex(6)}"
+        zoom.tracking_key = key
+        db.session.commit()  # recorded BEFORE the create: a retry can always look for it
+    body = meeting_body(appointment, key)
+    zoom.adopt(client.create_meeting(body, log_context=run.context("create")))
+    # What we asked for is what Zoom has now (Zoom may echo times in another format).
+    zoom.synced_start_at = appointment.starts_at
+    zoom.synced_duration = body["duration"]
+    zoom.synced_topic = meeting_topic(appointment)
+    outcome = settle(run, ZoomState.READY, "zoom_meeting_created", f"Meeting {zoom.meeting_id} created.")
+    # An earlier attempt failed without an answer (timeout, 5xx): Zoom may still finish that create
+    # after our search missed it. Look once more, later, and delete any twin.
+    return Outcome(outcome.result, outcome.settled, outcome.again_at, check_duplicates=run.attempt > 1)
+
+
+def _remove_meeting(client: ZoomClient, run: Run) -> Outcome:
+    appointment = run.appointment
+    zoom = appointment.zoom
+    meeting_id = zoom.meeting_id
+    if meeting_id is None and zoom.tracking_key:
+        # A create may have reached Zoom without our hearing back: find it so it does not linger.
+        found = find_by_tracking_key(client, zoom.tracking_key, run)
+        if found:
+            meeting_id = str(found[0]["id"])
+            delete_duplicates(client, appointment, found[1:], run)
+    if meeting_id is None:
+        zoom.tracking_key = None
+        return settle(run, ZoomState.NONE, None)
+    with suppress(ZoomNotFound):  # already gone: that is what we wanted
+        client.delete_meeting(meeting_id, log_context=run.context("delete"))
+    zoom.forget_meeting()
+    why = "cancelled" if appointment.is_cancelled else "its service has no Zoom meetings"
+    return settle(run, ZoomState.DELETED, "zoom_meeting_deleted", f"Meeting {meeting_id} deleted ({why}).")
