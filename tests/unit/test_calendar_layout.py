@@ -9,6 +9,7 @@ from conecta.calendar.layout import (
     DEFAULT_COLOR,
     CalendarEntry,
     Placed,
+    WallClock,
     assign_lanes,
     period_for,
     place,
@@ -21,7 +22,7 @@ TIJUANA = ZoneInfo("America/Tijuana")
 
 def entry(id_: int, starts_at: datetime, duration_minutes: int = 60, color: str = "#10b981") -> CalendarEntry:
     return CalendarEntry(
-        id_, starts_at, duration_minutes, "booked", "Client", "Service", "Staff", color, TIJUANA
+        id_, starts_at, duration_minutes, "booked", "Client", "Service", "Staff", color, WallClock(TIJUANA)
     )
 
 
