@@ -1,16 +1,18 @@
-"""Benchmark: server time and SQL statements to render the Calendar week view.
+"""Benchmark: server time and SQL statements to render the Calendar, week view and day view.
 
-One organization per size N with N appointments in one week (half-hour slots from 06:00, staff enough
-that nobody is double-booked: 10, or more above N = 1,680), on a temporary SQLite database (PostgreSQL
-with --pg). The week view (Flask test client, signed in as an admin, full page) is rendered `--repeat`
-times per size in each of `--rounds` rounds, sizes interleaved so that a busy machine slows all alike;
-it prints the median server time and CPU time of all renders, and the SQL statements of one render.
+One organization per size N, on a temporary SQLite database (PostgreSQL with --pg): in the week view N
+appointments over one week, in the day view N on one day (half-hour slots from 06:00; staff enough that
+nobody is double-booked: at least 10, one person per 24 slots, so a day of 5,000 has 209 people side by
+side). Each view (Flask test client, signed in as an admin, full page) is rendered `--repeat` times per
+size in each of `--rounds` rounds, sizes interleaved so that a busy machine slows all alike; it prints the
+median server time and CPU time of all renders, and the SQL statements of one render.
 
-Targets: at most 35 ms at N = 1,000; the same statement count at every N; and no worse than linear
-growth: N = 5,000 (a busy clinic's month, all drawn at once) within 5 x the time of N = 1,000. The
-machine's speed is printed beside it (a fixed pure-Python workload), before and after.
+Targets: the week view at N = 1,000 within 35 ms; the same statement count at every N; no worse than
+linear growth: N = 5,000 (a busy clinic's month, all drawn at once) within 5 x the time of N = 1,000,
+in either view. The machine's speed is printed beside it (a fixed pure-Python workload), before and after.
 
-    .venv/bin/python bench/calendar.py [--pg] [--repeat 20] [--rounds 3] [--sizes 100,1000,5000] [--profile]
+    .venv/bin/python bench/calendar.py [--pg] [--repeat 20] [--rounds 3] [--sizes 100,1000,5000]
+                                       [--day-sizes 1000,5000] [--profile]
 """
 
 from __future__ import annotations
@@ -85,13 +87,14 @@ def logging_off(app: Flask) -> None:
     app.logger.setLevel(logging.WARNING)
 
 
-def seed(n: int) -> User:
-    """A fresh organization with N non-overlapping appointments spread over one week; returns its admin."""
-    org = Organization(name=f"Bench {n}", timezone=TZ)
+def seed(n: int, days: int) -> User:
+    """A fresh organization with N appointments spread over the first `days` days of the week, nobody
+    double-booked; returns its admin."""
+    org = Organization(name=f"Bench {n} in {days} days", timezone=TZ)
     tag = uuid.uuid4().hex[:8]
     staff = [
         User(org=org, email=f"s{i}-{tag}@bench.test", name=f"Staff {i}", password_hash="x", role="staff")
-        for i in range(max(MIN_STAFF, math.ceil(n / (7 * SLOTS_PER_DAY))))
+        for i in range(max(MIN_STAFF, math.ceil(n / (days * SLOTS_PER_DAY))))
     ]
     staff[0].role = "admin"
     clients = [Client(org=org, name=f"Client {i}", email=f"c{i}-{tag}@bench.test") for i in range(CLIENTS)]
@@ -107,8 +110,8 @@ def seed(n: int) -> User:
     for i in range(n):
         person = staff[i % len(staff)]
         k = i // len(staff)
-        day = WEEK + timedelta(days=k % 7)
-        minute = 6 * 60 + (k // 7) * 30
+        day = WEEK + timedelta(days=k % days)
+        minute = 6 * 60 + (k // days) * 30
         rows.append(
             {
                 "org_id": org.id,
@@ -142,8 +145,10 @@ def statement_counter():
 
 @dataclass
 class Size:
-    """One organization of N appointments, and the timings of its renders so far."""
+    """One organization of N appointments in one view (week, or day: all N on one day, side by side),
+    and the timings of its renders so far."""
 
+    view: str
     n: int
     http: FlaskClient
     wall: list[float]
@@ -151,7 +156,7 @@ class Size:
 
     @property
     def url(self) -> str:
-        return f"/calendar/?date={WEEK.isoformat()}"
+        return f"/calendar/?view={self.view}&date={WEEK.isoformat()}"
 
     def render(self) -> str:
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -162,15 +167,15 @@ class Size:
         return response.get_data(as_text=True)
 
 
-def prepare(app: Flask, n: int) -> Size:
+def prepare(app: Flask, view: str, n: int) -> Size:
     with app.app_context():
-        admin_id = seed(n).id
+        admin_id = seed(n, 1 if view == "day" else 7).id
         db.session.remove()
     # Requests run outside any app context, as in production: each loads the user anew.
     http = app.test_client()
     with http.session_transaction() as session:
         session["_user_id"], session["_fresh"] = f"user:{admin_id}", True
-    size = Size(n, http, [], [])
+    size = Size(view, n, http, [], [])
     html = size.render()
     drawn = html.count("data-appointment-id=")
     assert drawn == n, f"expected {n} appointments drawn, found {drawn}"
@@ -211,71 +216,83 @@ def profile(size: Size, renders: int = 20, top: int = 15) -> str:
     return out.getvalue()
 
 
-def run(label: str, url: str, sizes: list[int], repeat: int, rounds: int, want_profile: bool) -> list[Figure]:
+def run(
+    label: str, url: str, scenarios: list[tuple[str, int]], repeat: int, rounds: int, want_profile: bool
+) -> list[Figure]:
     app = make_app(url)
     with app.app_context():
         upgrade(directory=str(_BENCH_DIR.parent / "migrations"), revision="heads")
-    prepared = [prepare(app, n) for n in sizes]
+    prepared = [prepare(app, view, n) for view, n in scenarios]
     for _ in range(rounds):
         for size in prepared:
             for _ in range(repeat):
                 size.render()
-    counts = {size.n: statements(app, size) for size in prepared}
-    print(f"{label}: week view (full page), median of {repeat * rounds} renders per size")
-    median_ms = {size.n: statistics.median(size.wall) * 1000 for size in prepared}
-    previous = None
-    for size in prepared:
-        ms, cpu_ms = median_ms[size.n], statistics.median(size.cpu) * 1000
-        kib = len(size.render().encode()) / 1024
-        growth = ""
-        if previous is not None:
-            per = (ms - median_ms[previous]) / (size.n - previous) * 1000
-            growth = f", {per:.1f} µs per added appointment"
-        verdict = ""
-        if size.n == TARGET_N:
-            verdict = "  [ok]" if ms <= TARGET_MS else f"  [over the {TARGET_MS} ms target]"
-        print(
-            f"  N={size.n:>5}: {ms:6.1f} ms server time ({cpu_ms:.1f} ms CPU), {counts[size.n]} SQL statements, "
-            f"{kib:.0f} KiB{growth}{verdict}"
-        )
-        previous = size.n
-    if want_profile and TARGET_N in median_ms:
-        print(f"  profile of {TARGET_N:,} appointments, 20 renders:")
-        print(profile(next(size for size in prepared if size.n == TARGET_N)))
+    counts = {(size.view, size.n): statements(app, size) for size in prepared}
+    median_ms = {(size.view, size.n): statistics.median(size.wall) * 1000 for size in prepared}
+    print(f"{label}: full page, median of {repeat * rounds} renders per size")
+    for view in ("week", "day"):
+        shown = [size for size in prepared if size.view == view]
+        if shown:
+            print(f"  {view} view" + (" (all N on one day, side by side)" if view == "day" else ""))
+        for previous, size in zip([None, *shown], shown, strict=False):
+            print_size(size, median_ms, counts[view, size.n], previous)
+    if want_profile and ("week", TARGET_N) in median_ms:
+        print(f"  profile of the week view at N={TARGET_N:,}, 20 renders:")
+        print(profile(next(size for size in prepared if (size.view, size.n) == ("week", TARGET_N))))
     with app.app_context():
         db.engine.dispose()
     return figures(label, median_ms, counts)
 
 
-def figures(label: str, median_ms: dict[int, float], counts: dict[int, int]) -> list[Figure]:
+def print_size(
+    size: Size, median_ms: dict[tuple[str, int], float], statements: int, previous: Size | None
+) -> None:
+    ms, cpu_ms = median_ms[size.view, size.n], statistics.median(size.cpu) * 1000
+    kib = len(size.render().encode()) / 1024
+    growth = ""
+    if previous is not None:
+        per = (ms - median_ms[size.view, previous.n]) / (size.n - previous.n) * 1000
+        growth = f", {per:.1f} µs per added appointment"
+    verdict = ""
+    if (size.view, size.n) == ("week", TARGET_N):
+        verdict = "  [ok]" if ms <= TARGET_MS else f"  [over the {TARGET_MS} ms target]"
+    print(
+        f"    N={size.n:>5}: {ms:6.1f} ms server time ({cpu_ms:.1f} ms CPU), {statements} SQL statements, "
+        f"{kib:.0f} KiB{growth}{verdict}"
+    )
+
+
+def figures(
+    label: str, median_ms: dict[tuple[str, int], float], counts: dict[tuple[str, int], int]
+) -> list[Figure]:
     found = []
-    if TARGET_N in median_ms:
+    if ("week", TARGET_N) in median_ms:
         found.append(
-            Figure(f"Week view at N=1,000 ({label})", round(median_ms[TARGET_N], 1), "ms", TARGET_MS)
+            Figure(f"Week view at N=1,000 ({label})", round(median_ms["week", TARGET_N], 1), "ms", TARGET_MS)
         )
     if len(counts) > 1:
-        growth = max(counts.values()) - min(counts.values())
-        smallest, largest = min(counts), max(counts)
+        sizes = sorted({n for _, n in counts})
         found.append(
             Figure(
-                f"Week view SQL statements added from N={smallest:,} to N={largest:,} ({label})",
-                growth,
+                f"Calendar SQL statements added from N={sizes[0]:,} to N={sizes[-1]:,} ({label})",
+                max(counts.values()) - min(counts.values()),
                 "",
                 0,
                 target_label="0 (constant in N)",
             )
         )
-    if TARGET_N in median_ms and LARGE_N in median_ms:
-        ratio = median_ms[LARGE_N] / median_ms[TARGET_N]
-        found.append(
-            Figure(
-                f"Week view time, N=5,000 ÷ N=1,000 ({label})",
-                round(ratio, 2),
-                "",
-                LARGE_N / TARGET_N,
-                target_label="≤ 5 (linear)",
+    for view in ("week", "day"):
+        if (view, TARGET_N) in median_ms and (view, LARGE_N) in median_ms:
+            ratio = median_ms[view, LARGE_N] / median_ms[view, TARGET_N]
+            found.append(
+                Figure(
+                    f"{view.capitalize()} view time, N=5,000 ÷ N=1,000 ({label})",
+                    round(ratio, 2),
+                    "",
+                    LARGE_N / TARGET_N,
+                    target_label="≤ 5 (linear)",
+                )
             )
-        )
     return found
 
 
@@ -286,16 +303,18 @@ def main() -> None:
     parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--repeat", type=int, default=20, help="renders per size and round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--sizes", default="100,1000,5000", help="week view sizes")
+    parser.add_argument("--day-sizes", default="1000,5000", help="day view sizes ('' for none)")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top lines at N=1,000")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    scenarios = [("week", int(n)) for n in args.sizes.split(",") if n]
+    scenarios += [("day", int(n)) for n in args.day_sizes.split(",") if n]
     measure = (args.repeat, args.rounds, args.profile)
 
     print(f"CPU reference: sum(range(1000)) takes {cpu_reference_ms():.3f} ms on this machine")
     if not args.pg:
         with tempfile.TemporaryDirectory(prefix="conecta-bench-") as tmp:
-            found = run("SQLite", f"sqlite:///{tmp}/bench.db", sizes, *measure)
+            found = run("SQLite", f"sqlite:///{tmp}/bench.db", scenarios, *measure)
     else:
         name = f"conecta_bench_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -303,7 +322,7 @@ def main() -> None:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         try:
             url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
-            found = run("PostgreSQL", url, sizes, *measure)
+            found = run("PostgreSQL", url, scenarios, *measure)
         finally:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
