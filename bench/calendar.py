@@ -8,8 +8,9 @@ size in each of `--rounds` rounds, sizes interleaved so that a busy machine slow
 median server time and CPU time of all renders, and the SQL statements of one render.
 
 Targets: the week view at N = 1,000 within 35 ms; the same statement count at every N; no worse than
-linear growth: N = 5,000 (a busy clinic's month, all drawn at once) within 5 x the time of N = 1,000,
-in either view. The machine's speed is printed beside it (a fixed pure-Python workload), before and after.
+linear growth: N = 5,000 (a busy clinic's month, all drawn at once) within 5 x the CPU time of
+N = 1,000, in either view. The machine's speed is printed beside it (a fixed pure-Python workload),
+before and after.
 
     .venv/bin/python bench/calendar.py [--pg] [--repeat 20] [--rounds 3] [--sizes 100,1000,5000]
                                        [--day-sizes 1000,5000] [--profile]
@@ -241,7 +242,8 @@ def run(
         print(profile(next(size for size in prepared if (size.view, size.n) == ("week", TARGET_N))))
     with app.app_context():
         db.engine.dispose()
-    return figures(label, median_ms, counts)
+    median_cpu_ms = {(size.view, size.n): statistics.median(size.cpu) * 1000 for size in prepared}
+    return figures(label, median_ms, median_cpu_ms, counts)
 
 
 def print_size(
@@ -263,8 +265,13 @@ def print_size(
 
 
 def figures(
-    label: str, median_ms: dict[tuple[str, int], float], counts: dict[tuple[str, int], int]
+    label: str,
+    median_ms: dict[tuple[str, int], float],
+    median_cpu_ms: dict[tuple[str, int], float],
+    counts: dict[tuple[str, int], int],
 ) -> list[Figure]:
+    """The target at N = 1,000 is server time; growth is judged on this process's CPU time, which a
+    neighbour's burst on a shared machine does not inflate (PostgreSQL's own work is not in it)."""
     found = []
     if ("week", TARGET_N) in median_ms:
         found.append(
@@ -282,11 +289,11 @@ def figures(
             )
         )
     for view in ("week", "day"):
-        if (view, TARGET_N) in median_ms and (view, LARGE_N) in median_ms:
-            ratio = median_ms[view, LARGE_N] / median_ms[view, TARGET_N]
+        if (view, TARGET_N) in median_cpu_ms and (view, LARGE_N) in median_cpu_ms:
+            ratio = median_cpu_ms[view, LARGE_N] / median_cpu_ms[view, TARGET_N]
             found.append(
                 Figure(
-                    f"{view.capitalize()} view time, N=5,000 ÷ N=1,000 ({label})",
+                    f"{view.capitalize()} view CPU time, N=5,000 ÷ N=1,000 ({label})",
                     round(ratio, 2),
                     "",
                     LARGE_N / TARGET_N,
