@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from datetime import datetime
 
+from figures import Figure, emit  # before zoom_harness, which takes bench/ off sys.path
 from zoom_harness import Harness, wait_for
 
 
@@ -78,6 +79,16 @@ def main() -> None:
         f" ({os.cpu_count()} CPUs on this machine)"
     )
     print(f"  meetings in Zoom: {len(state['meetings'])}; appointments by state: {states}")
+    emit(
+        Figure(
+            f"Sync throughput, {args.workers} workers, Zoom at {args.latency} ms ({database})",
+            round(n / elapsed, 1),
+            "syncs/s",
+            30,
+            at_most=False,
+        ),
+        Figure(f"Worker CPU per sync ({database})", round(cpu["workers"] / n * 1000, 1), "ms", 15),
+    )
 
 
 if __name__ == "__main__":

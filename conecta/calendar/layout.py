@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from heapq import heappop, heappush
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,37 +51,62 @@ class Period:
         return self.days[-1]
 
 
-@lru_cache(maxsize=1024)
-def _minutes(count: int) -> timedelta:
-    return timedelta(minutes=count)
+class WallClock:
+    """Where appointments fall on the wall clock of one zone, worked out once per distinct time.
+
+    A busy week repeats the same few dozen slot times across its staff, and each zone conversion is
+    the costliest step per appointment, so one clock per render remembers each (start, length) it has
+    converted. Start and end are converted separately: adding minutes to a local time would be
+    wall-clock arithmetic, wrong across a DST change.
+    """
+
+    __slots__ = ("_spans", "zone")
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._spans: dict[tuple[datetime, int], tuple[int, int, int, int, bool, str]] = {}
+
+    def span(self, starts_at: datetime, duration_minutes: int) -> tuple[int, int, int, int, bool, str]:
+        """(start day ordinal, start wall minute, end day ordinal, end wall minute, ends exactly at
+        local midnight, "09:00–10:00") of an appointment; `starts_at` is UTC, naive or aware."""
+        key = (starts_at, duration_minutes)
+        found = self._spans.get(key)
+        if found is None:
+            utc = starts_at if starts_at.tzinfo is not None else starts_at.replace(tzinfo=UTC)
+            local_start = utc.astimezone(self.zone)
+            local_end = (utc + timedelta(minutes=duration_minutes)).astimezone(self.zone)
+            start_hour, start_minute = local_start.hour, local_start.minute
+            end_hour, end_minute = local_end.hour, local_end.minute
+            found = self._spans[key] = (
+                local_start.toordinal(),
+                start_hour * 60 + start_minute,
+                local_end.toordinal(),
+                end_hour * 60 + end_minute,
+                local_end.time() == MIDNIGHT,
+                # By hand: strftime a thousand times is measurable.
+                f"{start_hour:02d}:{start_minute:02d}–{end_hour:02d}:{end_minute:02d}",
+            )
+        return found
 
 
 class CalendarEntry:
     """What the grid draws of one appointment: plain values read in one query, no ORM objects
     (building a thousand ORM objects with three relationships costs more than drawing them).
-    Local times are worked out once here, in the organization's zone, for the layout and the label."""
+    Day ordinals and wall-clock minutes in the organization's zone come from the render's WallClock."""
 
     __slots__ = (
         "cancelled",
         "client_name",
         "color",
-        "duration_minutes",
         "end_day",
         "end_wall",
-        "ends_at",
-        "href",
+        "ends_at_midnight",
         "id",
-        "local_end",
-        "local_start",
         "meta_label",
-        "service_name",
-        "staff_name",
         "start_day",
         "start_wall",
         "starts_at",
-        "status",
         "time_label",
-        "zoom_state",
     )
 
     def __init__(
@@ -93,30 +119,21 @@ class CalendarEntry:
         service_name: str,
         staff_name: str,
         color: str,
-        zone: ZoneInfo,
-        zoom_state: str = "none",
-        href: str = "",
+        clock: WallClock,
     ) -> None:
-        self.id, self.status, self.zoom_state, self.href = id, status, zoom_state, href
-        self.cancelled = status == "cancelled"  # a plain attribute: the template asks twice per event
-        self.client_name, self.service_name, self.staff_name = client_name, service_name, staff_name
-        # One label, one escape in the template instead of two (a busy week has thousands of events).
+        self.id, self.starts_at, self.color = id, starts_at, color
+        self.cancelled = status == "cancelled"
+        self.client_name = client_name
+        # One label, one escape instead of two (a busy week has thousands of events).
         self.meta_label = f"{service_name} · {staff_name}"
-        self.color = color
-        self.starts_at, self.duration_minutes = starts_at, duration_minutes
-        self.ends_at = ends_at = starts_at + _minutes(duration_minutes)
-        # Converted separately: adding minutes to a local time would be wall-clock arithmetic (wrong
-        # across a DST change).
-        self.local_start = local_start = starts_at.astimezone(zone)
-        self.local_end = local_end = ends_at.astimezone(zone)
-        # Wall-clock minutes from local midnight and day ordinals: plain ints for `place` (date and
-        # timedelta objects per entry are measurable), read off the local times once, label included.
-        start_hour, start_minute = local_start.hour, local_start.minute
-        end_hour, end_minute = local_end.hour, local_end.minute
-        self.start_wall, self.end_wall = start_hour * 60 + start_minute, end_hour * 60 + end_minute
-        self.start_day, self.end_day = local_start.toordinal(), local_end.toordinal()
-        # "09:00–10:00", by hand: strftime a thousand times is measurable.
-        self.time_label = f"{start_hour:02d}:{start_minute:02d}–{end_hour:02d}:{end_minute:02d}"
+        (
+            self.start_day,
+            self.start_wall,
+            self.end_day,
+            self.end_wall,
+            self.ends_at_midnight,
+            self.time_label,
+        ) = clock.span(starts_at, duration_minutes)
 
 
 class Placed:
@@ -226,7 +243,7 @@ def place(
     for entry in entries:
         start_index, end_index = entry.start_day - first_ordinal, entry.end_day - first_ordinal
         end_wall = entry.end_wall
-        if end_wall == 0 and end_index > start_index and entry.local_end.time() == MIDNIGHT:
+        if end_index > start_index and entry.ends_at_midnight:
             end_index, end_wall = end_index - 1, day_end  # ends at midnight: nothing on the next day
         for index in range(max(start_index, 0), min(end_index, last_index) + 1):
             start = entry.start_wall if index == start_index else 0
@@ -247,33 +264,29 @@ def place(
 def assign_lanes(items: Sequence[Placed]) -> None:
     """Side-by-side lanes for overlapping items: each cluster of overlaps shares its width evenly.
 
-    Greedy interval partitioning: items sorted by start go to the first lane that is free again.
-    The list itself keeps its order (the query's: by start time), which is the reading order.
+    Greedy interval partitioning: items sorted by start go to the lowest-numbered lane that is free
+    again. Lanes in use and lanes freed are kept in heaps, so a day with a hundred parallel lanes
+    still costs O(n log n), not O(n × lanes). The list itself keeps its order (the query's: by start
+    time), which is the reading order.
     """
     ordered = sorted(items, key=lambda p: (p.start_minute, -p.drawn_minutes, p.entry.id))
     cluster: list[Placed] = []
-    lane_ends: list[int] = []
+    in_use: list[tuple[int, int]] = []  # (end minute, lane) of the items still running
+    free: list[int] = []  # lanes of the cluster whose item has ended
     cluster_end = -1
-
-    def close_cluster() -> None:
-        for member in cluster:
-            member.lanes = len(lane_ends)
-
     for item in ordered:
-        item_end = item.start_minute + item.drawn_minutes
-        if cluster and item.start_minute >= cluster_end:
-            close_cluster()
-            cluster, lane_ends = [], []
-        for lane, lane_end in enumerate(lane_ends):
-            if lane_end <= item.start_minute:
-                item.lane = lane
-                lane_ends[lane] = item_end
-                break
-        else:
-            item.lane = len(lane_ends)
-            lane_ends.append(item_end)
+        start = item.start_minute
+        if start >= cluster_end:  # nothing running: the previous cluster is complete
+            for member in cluster:
+                member.lanes = len(in_use) + len(free)
+            cluster, in_use, free = [], [], []
+        while in_use and in_use[0][0] <= start:
+            heappush(free, heappop(in_use)[1])
+        lane = heappop(free) if free else len(in_use)
+        item.lane, end = lane, start + item.drawn_minutes
+        heappush(in_use, (end, lane))
         cluster.append(item)
-        if item_end > cluster_end:
-            cluster_end = item_end
-    if cluster:
-        close_cluster()
+        if end > cluster_end:
+            cluster_end = end
+    for member in cluster:
+        member.lanes = len(in_use) + len(free)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import load_only
 
 from conecta.auth.permissions import staff_required
@@ -25,13 +25,15 @@ from conecta.calendar.layout import (
     CalendarEntry,
     Grid,
     Period,
+    WallClock,
     period_for,
     place,
     safe_color,
     utc_bounds,
 )
+from conecta.calendar.markup import events_html
 from conecta.extensions import db, htmx
-from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
+from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import database_id, utcnow
 from conecta.scheduling import MAX_BOOKING_YEAR, MAX_DURATION_MINUTES, MIN_BOOKING_YEAR
 
@@ -85,20 +87,20 @@ def _staff_members(org: Organization) -> list[User]:
     )
 
 
-def calendar_entries(
-    org: Organization, period: Period, staff_id: int | None, drawer_href: str
-) -> list[CalendarEntry]:
+def calendar_entries(org: Organization, period: Period, staff_id: int | None) -> list[CalendarEntry]:
     """Everything the period shows, in ONE statement (client, service and staff joined in), as plain
     values: only the columns the grid draws, so no per-row ORM bookkeeping and none of the encrypted
-    Zoom columns (each would cost a decryption). `drawer_href` has a "{id}" placeholder."""
+    Zoom columns (each would cost a decryption). Entries that ended before the period may be among
+    them: `place` draws nothing of those."""
     start, end = utc_bounds(period, org.tz)
     statement = (
         select(
             Appointment.id,
-            Appointment.starts_at,
+            # Naive UTC, as stored: the WallClock converts each distinct time once, so making every
+            # row's value aware first (UTCDateTime's `replace` per row) would be wasted work.
+            type_coerce(Appointment.starts_at, DateTime()),
             Appointment.duration_minutes,
             Appointment.status,
-            ZoomMeeting.state,  # None when Zoom was never involved (the outer join below)
             Client.name,
             Service.name,
             User.name,
@@ -107,7 +109,6 @@ def calendar_entries(
         .join(Client, Client.id == Appointment.client_id)
         .join(Service, Service.id == Appointment.service_id)
         .join(User, User.id == Appointment.staff_id)
-        .outerjoin(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
         .where(
             Appointment.org_id == org.id,
             Appointment.starts_at < end,
@@ -118,28 +119,14 @@ def calendar_entries(
     )
     if staff_id is not None:
         statement = statement.where(Appointment.staff_id == staff_id)
-    zone = org.tz
+    clock = WallClock(org.tz)
     # Plain rows straight from the connection: no ORM identity map work for a read-only grid; and
     # all at once (`.all()` is one fetchall, iterating the result fetches row by row).
     rows = db.session.connection().execute(statement).all()
-    href_before, _, href_after = drawer_href.partition("{id}")
-    entries = [
-        CalendarEntry(
-            id_,
-            starts_at,
-            duration,
-            status,
-            client,
-            service,
-            staff,
-            color,
-            zone,
-            zoom_state or "none",
-            href=f"{href_before}{id_}{href_after}",
-        )
-        for id_, starts_at, duration, status, zoom_state, client, service, staff, color in rows
+    return [
+        CalendarEntry(id_, starts_at, duration, status, client, service, staff, color, clock)
+        for id_, starts_at, duration, status, client, service, staff, color in rows
     ]
-    return [entry for entry in entries if entry.ends_at > start]
 
 
 def _slot_links(grid: Grid, new_booking: str, staff_id: int | None) -> list[list[tuple[str, str]]]:
@@ -169,7 +156,7 @@ def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]
     # The drawer link carries the calendar's state, so closing it (or a reload) shows this same view.
     drawer_href = url_for("calendar.appointment", appointment_id=0).removesuffix("0") + "{id}"
     drawer_href += _query(state.args(anchor=state.anchor or today))
-    grid: Grid = place(calendar_entries(org, period, state.staff_id, drawer_href), period)
+    grid: Grid = place(calendar_entries(org, period, state.staff_id), period)
     here = url_for("calendar.index", **state.args())
     new_booking = url_for("bookings.new")
     return {
@@ -181,6 +168,7 @@ def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]
         "staff_members": staff_members,
         "viewer": "staff",
         "slot_links": _slot_links(grid, new_booking, state.staff_id),
+        "events_html": events_html([column.items for column in grid.columns], drawer_href),
         "urls": {
             "here": here,
             "previous": url_for("calendar.index", **state.args(anchor=period.previous)),

@@ -4,11 +4,13 @@ HTMX navigation — all without a page load (a marker set on `window` survives e
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.support.factories import PASSWORD
+from conecta.extensions import db
+from conecta.models import Client, User
+from tests.support.factories import PASSWORD, password_hash
 
 WEEK = "/calendar/?date=2030-01-07"
 MONDAY_NINE = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)  # 09:00 in America/Tijuana
@@ -147,3 +149,86 @@ def test_staff_filter(acme, page, sign_in) -> None:
     expect(event(page, "Carla Client")).to_have_count(0)
     expect(page).to_have_url(re.compile(rf"/calendar/\?date=2030-01-07&staff={acme.staff.id}$"))
     assert_no_reload(page)
+
+
+# Every drawn event, measured in the page: its box, and each text line's box, style and overflow.
+MEASURE_EVENTS = """() => [...document.querySelectorAll('#calendar .event')].map(event => {
+  const box = r => { const b = r.getBoundingClientRect(); return {x: b.x, y: b.y, w: b.width, h: b.height}; };
+  return {
+    id: event.dataset.appointmentId, title: event.title, box: box(event),
+    lines: ['event-time', 'event-client', 'event-meta'].map(name => {
+      const line = event.querySelector('.' + name), style = getComputedStyle(line);
+      return {name, text: line.textContent, box: box(line), display: style.display,
+              textOverflow: style.textOverflow, whiteSpace: style.whiteSpace,
+              scrollWidth: line.scrollWidth, clientWidth: line.clientWidth};
+    }),
+  };
+})"""
+
+
+def inside(inner: dict, outer: dict, slack: float = 0.5) -> bool:
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["w"] <= outer["x"] + outer["w"] + slack
+        and inner["y"] + inner["h"] <= outer["y"] + outer["h"] + slack
+    )
+
+
+def overlap(a: dict, b: dict, slack: float = 0.5) -> bool:
+    return (
+        min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"]) > slack
+        and min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"]) > slack
+    )
+
+
+def test_short_and_side_by_side_events_stay_readable(acme, page, sign_in) -> None:
+    """Half-hour, quarter-hour and side-by-side events: the time and the client always show, each line
+    inside its event, no text over other text, long names cut with an ellipsis and whole in the title."""
+    people = [acme.staff, acme.admin] + [
+        User(
+            org=acme.org, email=f"extra{i}@acme.test", name=f"Extra Staff {i}", password_hash=password_hash()
+        )
+        for i in range(2)
+    ]
+    long_name = Client(org=acme.org, name="Maximiliana Bartholomew-Fitzgerald", email="max@acme.test")
+    db.session.add_all([*people[2:], long_name])
+    db.session.commit()
+    for person in people:  # four half-hour video calls at 09:00, side by side
+        acme.book(MONDAY_NINE, staff=person, client=long_name, service=acme.zoom_service)
+    acme.book(MONDAY_NINE + timedelta(hours=2), client=long_name)  # an hour, alone: three lines
+    acme.book(MONDAY_NINE + timedelta(hours=4), client=long_name, duration_minutes=15)
+    for person in people[:2]:  # two hours side by side
+        acme.book(MONDAY_NINE + timedelta(hours=5), staff=person, client=long_name)
+    open_week(page, sign_in, acme.staff)
+    expect(page.locator("#calendar .event")).to_have_count(8)
+
+    events = page.evaluate(MEASURE_EVENTS)
+    shown_everywhere = []
+    for event in events:
+        lines = {line["name"]: line for line in event["lines"]}
+        shown = [line for line in event["lines"] if line["display"] != "none"]
+        # Time and client always show; the service too when the event is an hour long.
+        assert {"event-time", "event-client"} <= {line["name"] for line in shown}, event
+        if lines["event-time"]["text"] in ("11:00–12:00", "14:00–15:00"):
+            assert lines["event-meta"] in shown, event
+        for line in shown:
+            assert line["box"]["w"] > 0 and line["box"]["h"] > 0, (event["id"], line)
+            assert inside(line["box"], event["box"]), (event["id"], line["name"], line["box"], event["box"])
+            assert line["whiteSpace"] == "nowrap" and line["textOverflow"] == "ellipsis", line
+        for i, a in enumerate(shown):
+            for b in shown[i + 1 :]:
+                assert not overlap(a["box"], b["box"]), (event["id"], a, b)
+        # Too long for its box: cut with an ellipsis, whole in the tooltip.
+        client = lines["event-client"]
+        assert client["scrollWidth"] > client["clientWidth"], client
+        assert "Maximiliana Bartholomew-Fitzgerald" in event["title"]
+        assert lines["event-time"]["text"] in event["title"]
+        shown_everywhere += [(event["id"], line["box"]) for line in shown]
+    # Side-by-side events: no text of one event over another's.
+    for i, (a_id, a) in enumerate(shown_everywhere):
+        for b_id, b in shown_everywhere[i + 1 :]:
+            assert a_id == b_id or not overlap(a, b), (a_id, a, b_id, b)
+    lanes = [e for e in events if e["lines"][0]["text"] == "09:00–09:30"]
+    assert len(lanes) == 4 and len({round(e["box"]["x"]) for e in lanes}) == 4  # four lanes
+    assert events[0]["title"] == "09:00–09:30 Maximiliana Bartholomew-Fitzgerald · Video call · Sam Staff"

@@ -59,6 +59,7 @@ def test_week_view_draws_appointments_at_their_local_time(acme, as_user):
     assert "--color:#3b82f6" in drawn
     assert "09:00–10:00" in drawn
     assert "Carla Client" in drawn and "Consultation" in drawn and "Sam Staff" in drawn
+    assert 'title="09:00–10:00 Carla Client · Consultation · Sam Staff"' in drawn  # the whole text
     assert column_of(html, appt.id) == "Mon 07 Jan"
     assert f'href="/calendar/appointments/{appt.id}?date=2030-01-09"' in drawn
 
@@ -98,6 +99,19 @@ def test_defaults_and_malformed_parameters_fall_back(acme, as_user):
     assert "Week of" in response.get_data(as_text=True)
 
 
+def test_names_are_escaped_in_the_event_and_its_title(acme, as_user):
+    acme.client.name = 'Ana "<b>" & Co'
+    acme.staff.name = "Sam <i>"
+    db.session.commit()
+    appt = acme.book(MONDAY)
+    html = as_user(acme.admin).get("/calendar/?date=2030-01-07").get_data(as_text=True)
+    drawn = event_markup(html, appt.id)
+    assert "<b>" not in drawn and "<i>" not in drawn
+    assert '<span class="event-client">Ana &#34;&lt;b&gt;&#34; &amp; Co</span>' in drawn
+    assert '<span class="event-meta">Consultation · Sam &lt;i&gt;</span>' in drawn
+    assert 'title="09:00–10:00 Ana &#34;&lt;b&gt;&#34; &amp; Co · Consultation · Sam &lt;i&gt;"' in drawn
+
+
 def test_cancelled_appointments_stay_visible_struck_through(acme, as_user):
     appt = acme.book(MONDAY)
     appt.status = "cancelled"
@@ -105,6 +119,9 @@ def test_cancelled_appointments_stay_visible_struck_through(acme, as_user):
     html = as_user(acme.staff).get("/calendar/?date=2030-01-07").get_data(as_text=True)
     assert 'class="event cancelled"' in event_markup(html, appt.id)
     assert "(cancelled)" in event_markup(html, appt.id)
+    assert 'title="09:00–10:00 Carla Client · Consultation · Sam Staff (cancelled)"' in event_markup(
+        html, appt.id
+    )
 
 
 def test_staff_filter(acme, as_user):

@@ -9,6 +9,7 @@ from conecta.calendar.layout import (
     DEFAULT_COLOR,
     CalendarEntry,
     Placed,
+    WallClock,
     assign_lanes,
     period_for,
     place,
@@ -21,7 +22,7 @@ TIJUANA = ZoneInfo("America/Tijuana")
 
 def entry(id_: int, starts_at: datetime, duration_minutes: int = 60, color: str = "#10b981") -> CalendarEntry:
     return CalendarEntry(
-        id_, starts_at, duration_minutes, "booked", "Client", "Service", "Staff", color, TIJUANA
+        id_, starts_at, duration_minutes, "booked", "Client", "Service", "Staff", color, WallClock(TIJUANA)
     )
 
 
@@ -125,3 +126,26 @@ def test_time_labels_are_local_on_both_sides_of_a_dst_change():
     assert entry(2, local(2030, 3, 9, 10), 90).time_label == "10:00–11:30"
     # Across the change itself: 01:30 PST + 60 minutes is 03:30 PDT.
     assert entry(3, local(2030, 3, 10, 1, 30), 60).time_label == "01:30–03:30"
+
+
+def test_the_wall_clock_reads_naive_utc_as_the_database_returns_it():
+    clock = WallClock(TIJUANA)
+    for aware in (local(2030, 3, 10, 1, 30), local(2030, 11, 3, 0, 30), local(2030, 1, 7, 23)):
+        naive = aware.astimezone(UTC).replace(tzinfo=None)
+        assert WallClock(TIJUANA).span(naive, 90) == clock.span(aware, 90)
+    # 01:30 PST + 90 minutes is 04:00 PDT on the spring-forward day; 00:30 PDT + 90 is 01:00 PST in the fall.
+    assert clock.span(local(2030, 3, 10, 1, 30), 90)[5] == "01:30–04:00"
+    assert clock.span(local(2030, 11, 3, 0, 30), 90)[5] == "00:30–01:00"
+    assert clock.span(local(2030, 1, 7, 23), 60)[4] is True  # ends exactly at midnight
+
+
+def test_many_parallel_lanes_each_get_their_own():
+    def p(id_, start, end):
+        return Placed(entry(id_, local(2030, 1, 7, 0)), start, end)
+
+    side_by_side = [p(i, 540, 570) for i in range(200)]
+    later = p(999, 570, 600)  # starts as they all end: a cluster of its own, full width
+    assign_lanes([*side_by_side, later])
+    assert [x.lane for x in side_by_side] == list(range(200))
+    assert {x.lanes for x in side_by_side} == {200}
+    assert (later.lane, later.lanes) == (0, 1)

@@ -1,0 +1,54 @@
+"""The grid's event links, written here rather than in `_calendar_grid.html`.
+
+A busy week draws a thousand events or more, and in the template each one cost nine attribute lookups
+and seven escapes: a third of the whole render. Here a name is escaped once per render however many
+events carry it, and a column's events reach the template as one string. The template keeps everything
+else, with a comment where these go.
+
+Each event's geometry is a `style` attribute holding CSS custom properties only (integers and a checked
+#rrggbb colour): a Content-Security-Policy without `style-src-attr 'unsafe-inline'` would drop it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+from conecta.calendar.layout import Placed
+
+_CANCELLED_NOTE = '<span class="visually-hidden"> (cancelled)</span>'
+
+
+def events_html(columns: Sequence[Sequence[Placed]], drawer_href: str) -> list[Markup]:
+    """The event links of each column, in the column's order (the query's: by start time);
+    `drawer_href` is the drawer's URL with an "{id}" placeholder.
+
+    One event: the link to its drawer, placed by CSS custom properties (`Placed.style`); three lines
+    the stylesheet truncates with an ellipsis, and the whole text in `title` for a short or narrow
+    event. The title is put together from escaped pieces (the time label is digits, a colon and a
+    dash), so no name is escaped twice.
+    """
+    href_before, _, href_after = (str(escape(part)) for part in drawer_href.partition("{id}"))
+    escaped: dict[str, str] = {}  # clients and "service · staff" labels repeat all week
+    html = []
+    for items in columns:
+        parts = []
+        for item in items:
+            entry = item.entry
+            client = escaped.get(entry.client_name)
+            if client is None:
+                client = escaped[entry.client_name] = str(escape(entry.client_name))
+            meta = escaped.get(entry.meta_label)
+            if meta is None:
+                meta = escaped[entry.meta_label] = str(escape(entry.meta_label))
+            time_label, cancelled = entry.time_label, entry.cancelled
+            parts.append(
+                f'<a class="event{" cancelled" if cancelled else ""}" href="{href_before}{entry.id}{href_after}"'
+                f' data-appointment-id="{entry.id}" style="{item.style}"'
+                f' title="{time_label} {client} · {meta}{" (cancelled)" if cancelled else ""}">'
+                f'<span class="event-time">{time_label}</span> <span class="event-client">{client}</span>'
+                f' <span class="event-meta">{meta}</span>{_CANCELLED_NOTE if cancelled else ""}</a>'
+            )
+        html.append(Markup("\n".join(parts)))
+    return html
