@@ -22,38 +22,26 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from conecta.zoom.sandbox import SandboxState, create_sandbox_app
 from tests.support.live_server import LiveServer
+from zoom_sandbox.process import SandboxProcess
 
 CLIENT = ("sandbox-client-id", "sandbox-client-secret")
 REDIRECT_URI = "http://conecta.test/settings/integrations/zoom/callback"
 MEETINGS = "/v2/users/me/meetings"
 
 
-@pytest.fixture(scope="module")
-def zoom_sandbox() -> Iterator[LiveServer]:
-    """One sandbox served over HTTP for the module; `sandbox_state` gives its in-memory state."""
-    with LiveServer(create_sandbox_app()) as server:
-        yield server
-
-
 @pytest.fixture
-def sandbox_state(zoom_sandbox: LiveServer) -> SandboxState:
-    return zoom_sandbox.app.extensions["zoom_sandbox"]
-
-
-@pytest.fixture
-def http(zoom_sandbox: LiveServer) -> Iterator[requests.Session]:
+def http(zoom_sandbox_server: SandboxProcess) -> Iterator[requests.Session]:
     """A session against a freshly reset sandbox (proxies from the environment ignored)."""
     with requests.Session() as session:
         session.trust_env = False
-        assert session.post(f"{zoom_sandbox.url}/__sandbox/reset").status_code == 200
+        assert session.post(f"{zoom_sandbox_server.url}/__sandbox/reset").status_code == 200
         yield session
 
 
 @pytest.fixture
-def base(zoom_sandbox: LiveServer) -> str:
-    return zoom_sandbox.url
+def base(zoom_sandbox_server: SandboxProcess) -> str:
+    return zoom_sandbox_server.url
 
 
 def s256(verifier: str) -> str:
