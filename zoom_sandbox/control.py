@@ -35,7 +35,7 @@ class BadControl(Exception):
     """A control request the sandbox cannot follow: 400 with the reason."""
 
 
-@bp.errorhandler(BadControl)
+@bp.app_errorhandler(BadControl)
 def bad_control(exc: BadControl) -> Any:
     return jsonify(error=str(exc)), 400
 
