@@ -8,6 +8,7 @@ users at run time. A user is `{id, email, first_name, last_name, role, type, tim
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROLES = {"admin": ("1", "Admin"), "member": ("2", "Member")}
 USER_FIELDS = {"id", "email", "first_name", "last_name", "role", "type", "timezone", "dept"}
@@ -50,6 +51,14 @@ class Account:
         role = spec.get("role", "member")
         if role not in ROLES:
             raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
+        if spec.get("type", 1) not in (1, 2):
+            raise ValueError("type must be 1 (Basic) or 2 (Licensed)")
+        try:
+            ZoneInfo(spec.get("timezone", "UTC"))
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ValueError(f"unknown timezone {spec.get('timezone')!r}") from None
+        if any(not isinstance(spec.get(k, ""), str) for k in ("first_name", "last_name", "dept", "id")):
+            raise ValueError("first_name, last_name, dept and id are strings")
         if self.find(email) is not None or spec.get("id") in self.users:
             raise ValueError(f"the account already has a user {spec.get('id') or email}")
         self._joined += 1
@@ -58,7 +67,7 @@ class Account:
             raise ValueError(f"the account already has a user {email} / {user_id}")
         local = email.split("@", 1)[0]
         self.users[user_id] = {
-            "id": user_id, "email": email, "role": role, "type": int(spec.get("type", 1)),
+            "id": user_id, "email": email, "role": role, "type": spec.get("type", 1),
             "first_name": spec.get("first_name", local.replace(".", " ").title()),
             "last_name": spec.get("last_name", ""), "timezone": spec.get("timezone", "UTC"),
             "dept": spec.get("dept", ""), "pmi": PMI_BASE + self._joined,

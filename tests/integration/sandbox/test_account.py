@@ -172,10 +172,19 @@ def test_unknown_and_removed_users_are_1001_and_removal_takes_their_meetings_and
 def test_account_controls_refuse_what_zoom_would_not_allow(http, base, member):
     duplicate = http.post(f"{base}/__sandbox/users", json={"email": "ANA@example.com"})
     assert duplicate.status_code == 400 and "already" in duplicate.json()["error"]
-    assert (
-        http.post(f"{base}/__sandbox/users", json={"email": "x@example.com", "role": "boss"}).status_code
-        == 400
-    )
+    for bad in (
+        {"email": "x@example.com", "role": "boss"},
+        {"email": "x@example.com", "timezone": "Mars/Olympus"},
+        {"email": "x@example.com", "type": 7},
+        {"email": "x@example.com", "first_name": 3},
+        {"email": "not-an-email"},
+        {"email": "x@example.com", "colour": "blue"},
+    ):
+        assert http.post(f"{base}/__sandbox/users", json=bad).status_code == 400, bad
+    assert [u["email"] for u in sandbox_json(http, base, "GET", "users")["users"]] == [
+        "host@example.com",
+        "ana@example.com",
+    ]
     last_admin = http.delete(f"{base}/__sandbox/users/host@example.com")
     assert last_admin.status_code == 400 and "last admin" in last_admin.json()["error"]
     assert http.delete(f"{base}/__sandbox/users/nobody").status_code == 400
