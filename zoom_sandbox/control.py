@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from zoom_sandbox.config import RUNTIME_KEYS
+from zoom_sandbox.config import DEFAULT_CONFIG, RUNTIME_KEYS
 from zoom_sandbox.errors import ZoomError
 from zoom_sandbox.faults import NO_FAULTS, compile_faults, public_faults
 from zoom_sandbox.limits import set_limit, usage
@@ -92,6 +92,9 @@ def update_config() -> Any:
     if not data or set(data) - RUNTIME_KEYS:
         raise BadControl(f"an object with keys among {sorted(RUNTIME_KEYS)} (users, policies and webhooks "
                          "have endpoints of their own)")  # fmt: skip
+    wrong = [k for k, v in data.items() if type(v) is not type(DEFAULT_CONFIG[k])]
+    if wrong:
+        raise BadControl(f"{', '.join(sorted(wrong))}: not of the default's type")
     with state.lock:
         state.config.update(copy.deepcopy(data))
         return jsonify({k: v for k, v in state.config.items() if k != "CLIENT_SECRET"})

@@ -163,3 +163,18 @@ def test_a_missing_scope_is_code_4711(http, base):
     answer = api(http, base, token, "DELETE", f"/v2/meetings/{meeting['id']}")
     assert answer.status_code == 400 and answer.json()["code"] == 4711
     assert "meeting:delete:meeting" in answer.json()["message"]
+
+
+def test_config_changes_are_checked_and_answer_without_the_secret(http, base):
+    changed = sandbox_json(http, base, "POST", "config", {"ACCESS_TOKEN_LIFETIME": 60, "APP_NAME": "Other"})
+    assert (changed["ACCESS_TOKEN_LIFETIME"], changed["APP_NAME"]) == (60, "Other")
+    assert "CLIENT_SECRET" not in changed
+    assert connect(http, base)["expires_in"] == 60
+    for bad in (
+        {"ACCESS_TOKEN_LIFETIME": "an hour"},  # wrong type
+        {"USERS": []},  # has an endpoint of its own
+        {"WEBHOOK_URL": "http://x"},
+        {"NO_SUCH_KEY": 1},
+        {},
+    ):
+        assert http.post(f"{base}/__sandbox/config", json=bad).status_code == 400, bad
