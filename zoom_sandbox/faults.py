@@ -4,7 +4,9 @@
 rule matches by `path` (exact, or a regular expression after `re:`) and optional `method`, for `count`
 calls (or forever), and answers with `status` (401 → code 124, 429 → per-second limit with
 `retry_after`, others a generic body; `code` / `message` override), after `hang_seconds` if given.
-`commit_then_fail` does the real work and then loses the answer. Every non-control request is logged.
+`commit_then_fail` does the real work and then loses the answer. Every non-control request is logged,
+except one begun before the last reset (a call still hanging from an earlier test): it does nothing and
+answers 503.
 """
 
 from __future__ import annotations
@@ -81,12 +83,16 @@ def inject_faults() -> Response | None:
         return None
     state = current_state()
     with state.lock:
+        g.sandbox_generation = state.generation
         slow = request.path.startswith("/v2/") or request.path == "/oauth/token"
         delay = state.faults["latency_ms"] / 1000 if slow else 0.0
         rule = _take_fault(state.faults, request.method, request.path)
     delay += float((rule or {}).get("hang_seconds") or 0)
     if delay:
         time.sleep(delay)  # never under the lock: other workers must keep being served
+        with state.lock:
+            if state.generation != g.sandbox_generation:  # reset meanwhile (the test that hung it is over)
+                return _fault_response({"status": 503, "message": "The sandbox was reset during this call."})
     if rule is None or not rule.get("status"):
         return None
     if rule.get("commit_then_fail"):
@@ -104,7 +110,8 @@ def record_request(response: Response) -> Response:
         entry = {"method": request.method, "path": request.path, "status": response.status_code, "at": at}
         state = current_state()
         with state.lock:
-            state.request_log.append(entry)
+            if g.get("sandbox_generation") == state.generation:  # a call begun before a reset is not logged
+                state.request_log.append(entry)
     return response
 
 

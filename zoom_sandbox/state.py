@@ -53,10 +53,12 @@ class SandboxState:
         self.initial_config = copy.deepcopy(config)
         self.lock = threading.Lock()
         self.outbox = WebhookOutbox()
+        self.generation = 0  # counts resets: a request that outlives one must not touch the new state
         self.reset()
 
     def reset(self) -> None:
         """Forget everything, config changes included (caller holds the lock, except in __init__)."""
+        self.generation += 1
         self.config: dict[str, Any] = copy.deepcopy(self.initial_config)
         policies = self.config["POLICIES"]
         self.config["REQUIRE_PASSCODE"] = policies.get("require_passcode", self.config["REQUIRE_PASSCODE"])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
+from tests.support.worker import wait_until
 from tests.support.zoom_http import (
     MEETINGS,
     api,
@@ -109,3 +111,17 @@ def test_faults_can_target_the_token_endpoint_and_bad_fault_json_is_refused(http
         http.post(f"{base}/__sandbox/faults", json={"errors": [{"path": "/x", "stauts": 500}]}).status_code
         == 400
     )
+
+
+def test_a_call_still_hanging_when_the_sandbox_is_reset_leaves_no_trace(http, base, token):
+    """Tests share one sandbox: a call hung by an earlier test must not create or log anything later."""
+    rule = {"method": "POST", "path": MEETINGS, "hang_seconds": 1, "count": 1}
+    sandbox_json(http, base, "POST", "faults", {"errors": [rule]})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hanging = pool.submit(api, requests.Session(), base, token, "POST", MEETINGS, json={"topic": "late"})
+        wait_until(lambda: sandbox_json(http, base, "GET", "state")["faults"]["errors"][0]["remaining"] == 0)
+        sandbox_json(http, base, "POST", "reset")
+        answer = hanging.result(timeout=20)
+    assert answer.status_code == 503 and "reset" in answer.json()["message"]
+    state = sandbox_json(http, base, "GET", "state")
+    assert (state["meetings"], state["request_log"]) == ([], [])
