@@ -1,7 +1,8 @@
 """What the three Zoom benchmarks share: the whole system, for real, on throwaway resources.
 
 - a temporary database (SQLite file, or PostgreSQL with --pg), built by the migrations;
-- the Zoom sandbox in its own process (`run_sandbox`), its latency set through `/__sandbox/faults`;
+- the Zoom sandbox in its own process (`zoom_sandbox.process.SandboxProcess`, as the tests start it), its
+  latency set through `/__sandbox/faults`;
 - a mail catcher (aiosmtpd) so the confirmation emails the sync triggers have somewhere to go;
 - an organization whose Zoom connection holds tokens minted by the sandbox;
 - `worker.py` processes on a Redis namespace of their own (`bench-<id>`), removed afterwards.
@@ -47,6 +48,7 @@ from conecta.models import Client, Organization, Service, User, ZoomMeeting  # n
 from conecta.models.types import utcnow  # noqa: E402
 from conecta.models.zoom import ZoomConnection  # noqa: E402
 from conecta.scheduling import BookingDetails, to_utc  # noqa: E402
+from zoom_sandbox.process import SandboxProcess  # noqa: E402
 
 TZ = "America/Tijuana"
 FIRST_DAY = date(2031, 3, 3)  # a Monday, far enough ahead to be "upcoming" for Zoom
@@ -93,7 +95,7 @@ class Harness:
         self.staff_count = staff
         self.tmp = tempfile.TemporaryDirectory(prefix="conecta-bench-")
         self.namespace = f"bench-{uuid.uuid4().hex[:8]}"
-        self.processes: list[subprocess.Popen] = []
+        self.zoom: SandboxProcess | None = None
         self.workers: list[subprocess.Popen] = []
         self.pg_name: str | None = None
         self.mail_controller = None
@@ -122,15 +124,8 @@ class Harness:
         else:
             database_url = f"sqlite:///{tmp / 'bench.db'}"
 
-        sandbox_port = free_port()
-        self.sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-        code = f"from conecta.zoom.sandbox import run_sandbox; run_sandbox('127.0.0.1', {sandbox_port})"
-        self.processes.append(
-            subprocess.Popen(
-                [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-        )
-        wait_for(self._sandbox_up, 20, "the Zoom sandbox")
+        self.zoom = SandboxProcess().start()
+        self.sandbox_url = self.zoom.url
         self.sandbox("POST", "config", json={"DAILY_CREATE_UPDATE_LIMIT": 10**9})
 
         import logging
@@ -165,12 +160,6 @@ class Harness:
         with self.app.app_context():
             upgrade(directory=str(ROOT / "migrations"), revision="heads")
             self._seed()
-
-    def _sandbox_up(self) -> bool:
-        try:
-            return requests.get(f"{self.sandbox_url}/__sandbox/state", timeout=1).ok
-        except requests.RequestException:
-            return False
 
     def _seed(self) -> None:
         org = Organization(name="Bench Clinic", timezone=TZ)
@@ -307,7 +296,7 @@ class Harness:
 
         return {
             "workers": sum(of(w.pid) for w in self.workers),
-            "sandbox": of(self.processes[0].pid),
+            "sandbox": of(self.zoom.pid) if self.zoom else 0.0,
             "web+bench": of(os.getpid()),
         }
 
@@ -374,10 +363,8 @@ class Harness:
         self.stop_workers()
         if hasattr(self, "_engine"):
             self._engine.dispose()
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-                process.wait(timeout=10)
+        if self.zoom is not None:
+            self.zoom.stop()
         if self.mail_controller is not None:
             self.mail_controller.stop()
         if hasattr(self, "app"):

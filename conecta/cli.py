@@ -1,4 +1,4 @@
-"""Command-line interface (names are public): create-org, seed-demo, rotate-keys, zoom-sandbox,
+"""Command-line interface (names are public): create-org, seed-demo, rotate-keys, zoom-status,
 mail-catcher."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_org)
     app.cli.add_command(seed_demo)
     app.cli.add_command(rotate_keys)
-    app.cli.add_command(zoom_sandbox)
     app.cli.add_command(zoom_status)
     app.cli.add_command(mail_catcher)
 
@@ -54,16 +53,6 @@ def rotate_keys() -> None:
     except EncryptionConfigError as exc:  # a key is missing: say which value, change nothing
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Re-encrypted {count} values under the newest key.")
-
-
-@click.command("zoom-sandbox")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5050, show_default=True, type=int)
-def zoom_sandbox(host: str, port: int) -> None:
-    """Serve the local Zoom sandbox (OAuth + Meetings API) for development and demos."""
-    from conecta.zoom.sandbox import run_sandbox
-
-    run_sandbox(host, port)
 
 
 @click.command("mail-catcher")

@@ -2,9 +2,10 @@
 
 The Zoom sandbox validates request bodies the way Zoom does, but loading Zoom's 3 MB spec at every start
 would be slow and wasteful, so this script writes the two schemas it needs to a small JSON file that is
-committed next to the sandbox. Re-run it when Zoom publishes a new spec:
+committed inside the sandbox (zoom_sandbox/zoom_meeting_schemas.json). Re-run it when Zoom publishes a
+new spec (Zoom's "Meeting API" OpenAPI document, saved as JSON):
 
-    .venv/bin/python scripts/extract_zoom_schemas.py ../shared/zoom/ZoomMeetingAPISpec.json
+    .venv/bin/python scripts/extract_zoom_schemas.py path/to/ZoomMeetingAPISpec.json
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def extract(spec: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    default_out = Path(__file__).resolve().parents[1] / "conecta" / "zoom" / "zoom_meeting_schemas.json"
+    default_out = Path(__file__).resolve().parents[1] / "zoom_sandbox" / "zoom_meeting_schemas.json"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("spec", type=Path, help="path to ZoomMeetingAPISpec.json")
     parser.add_argument("--output", type=Path, default=default_out)

@@ -15,10 +15,11 @@ from conecta.models.zoom import zoom_connection_for
 from tests.conftest import _test_config
 from tests.support.factories import PASSWORD
 from tests.support.live_server import LiveServer
+from zoom_sandbox.process import SandboxProcess
 
 
 @pytest.fixture(scope="module")
-def live_app(database_url: str, zoom_sandbox_server: LiveServer) -> Iterator[Flask]:
+def live_app(database_url: str, zoom_sandbox_server: SandboxProcess) -> Iterator[Flask]:
     """This module's live app: as tests/browser/conftest.py's, but talking to the Zoom sandbox."""
     app = create_app(
         _test_config(

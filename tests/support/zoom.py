@@ -1,7 +1,9 @@
 """Zoom fixtures: the sandbox over real HTTP, an app pointed at it, and a real OAuth connect.
 
-- `zoom_sandbox`: the Zoom sandbox (`conecta.zoom.sandbox`) served by a LiveServer for the whole run and
-  reset before every test; a `SandboxHandle` with helpers for faults, state, config and clock.
+- `zoom_sandbox`: the Zoom sandbox (`python -m zoom_sandbox`, started once for the whole run by
+  `zoom_sandbox.process.SandboxProcess`, the way benchmarks start it too) reset before every test; a
+  `SandboxHandle` with helpers for its control API (faults, state, config, clock, users, limits,
+  policies, webhooks, meetings changed on Zoom's side).
 - `zoom_app`: the test `app` (same app, same context, same database as `acme`) with ZOOM_OAUTH_BASE_URL and
   ZOOM_API_BASE_URL pointing at the sandbox.
 - `connect_zoom(org, user=None)`: drives Connect → the sandbox's consent page (Allow) → our callback over
@@ -22,8 +24,7 @@ import requests
 from flask import Flask, g, url_for
 
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
-from conecta.zoom.sandbox import create_sandbox_app
-from tests.support.live_server import LiveServer
+from zoom_sandbox.process import SandboxProcess
 
 _HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
@@ -31,12 +32,13 @@ _HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"
 class SandboxHandle:
     """The running sandbox: its URLs and its control endpoints (`/__sandbox/...`)."""
 
-    def __init__(self, server: LiveServer) -> None:
+    def __init__(self, server: SandboxProcess) -> None:
         self.server = server
         self.url = server.url
         self.oauth_base_url = server.url
-        self.api_base_url = f"{server.url}/v2"
+        self.api_base_url = server.api_base_url
         self.http = requests.Session()
+        self.http.trust_env = False  # loopback: never through a proxy from the environment
 
     def _control(self, method: str, path: str, **kwargs: Any) -> dict:
         response = self.http.request(method, f"{self.url}/__sandbox/{path}", timeout=10, **kwargs)
@@ -44,7 +46,7 @@ class SandboxHandle:
         return response.json()
 
     def reset(self) -> None:
-        """Forget meetings, tokens, faults, config changes and the request log."""
+        """Forget meetings, tokens, users, policies, limits, faults, webhooks, config changes, the log."""
         self._control("POST", "reset")
 
     def set_faults(self, **faults: Any) -> dict:
@@ -64,7 +66,7 @@ class SandboxHandle:
         return self._control("GET", "state")
 
     def configure(self, **config: Any) -> dict:
-        """Change the sandbox's config keys (e.g. ACCESS_TOKEN_LIFETIME=60, USER={...}) until reset."""
+        """Change the sandbox's config keys (e.g. ACCESS_TOKEN_LIFETIME=60, SCOPES="...") until reset."""
         return self._control("POST", "config", json=config)
 
     def advance_clock(self, seconds: float) -> dict:
@@ -74,6 +76,47 @@ class SandboxHandle:
         """Uninstall on "Zoom's side": the sandbox drops the grant and POSTs a signed app_deauthorized
         event to `url` (options: secret, timestamp, revoke). Returns {status, body} of our answer."""
         return self._control("POST", "webhook", json={"url": url, **options})
+
+    def add_user(self, email: str, role: str = "member", **fields: Any) -> dict:
+        """A new user of the Zoom account (id `sandbox-user-N` unless given)."""
+        return self._control("POST", "users", json={"email": email, "role": role, **fields})
+
+    def remove_user(self, user: str) -> dict:
+        """Take a user (id or email) off the account: their meetings and grants go with them."""
+        return self._control("DELETE", f"users/{user}")
+
+    def set_limit(self, user: str, **values: int | None) -> dict:
+        """One host's daily create/update `limit` (None: the default) and/or today's `used` count."""
+        return self._control("POST", "limits", json={"user": user, **values})
+
+    def set_policies(self, **policies: Any) -> dict:
+        """Account policies, e.g. `locked_settings={"waiting_room": True}`, `require_passcode=True`."""
+        return self._control("POST", "policies", json=policies)
+
+    def configure_webhooks(self, **settings: Any) -> dict:
+        """url, secret, retry_delays, timeout_seconds, delay_seconds, duplicate, hold."""
+        return self._control("POST", "webhooks", json=settings)
+
+    def webhook_deliveries(self) -> list[dict]:
+        return self._control("GET", "webhooks/deliveries")["deliveries"]
+
+    def wait_for_webhooks(self, timeout: float = 30.0) -> None:
+        """Until every queued webhook was delivered or gave up (held ones must be released first)."""
+        answer = self.http.post(
+            f"{self.url}/__sandbox/webhooks/wait", json={"timeout_seconds": timeout}, timeout=timeout + 10
+        )
+        assert answer.status_code == 200, f"webhooks still unfinished: {answer.text}"
+
+    def release_webhooks(self, order: str = "sent") -> int:
+        return self._control("POST", "webhooks/release", json={"order": order})["released"]
+
+    def update_meeting(self, meeting_id: int, **changes: Any) -> dict:
+        """Change a meeting on Zoom's side (as its host, or `operator=`): sends meeting.updated."""
+        return self._control("POST", f"meetings/{meeting_id}/update", json=changes)
+
+    def delete_meeting(self, meeting_id: int, **options: Any) -> dict:
+        """Delete a meeting on Zoom's side (`permanently=True`, `operator=`): sends meeting.deleted."""
+        return self._control("POST", f"meetings/{meeting_id}/delete", json=options)
 
     def requests_to(self, path: str, method: str | None = None) -> list[dict]:
         """The request log entries for one path (and method), oldest first."""
@@ -90,14 +133,14 @@ def zoom_config(sandbox: SandboxHandle) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def zoom_sandbox_server() -> Iterator[LiveServer]:
-    """One sandbox server for the whole run (cheap to reset, so tests never share its state)."""
-    with LiveServer(create_sandbox_app()) as server:
+def zoom_sandbox_server() -> Iterator[SandboxProcess]:
+    """One sandbox process for the whole run (cheap to reset, so tests never share its state)."""
+    with SandboxProcess() as server:
         yield server
 
 
 @pytest.fixture
-def zoom_sandbox(zoom_sandbox_server: LiveServer) -> Iterator[SandboxHandle]:
+def zoom_sandbox(zoom_sandbox_server: SandboxProcess) -> Iterator[SandboxHandle]:
     """The Zoom sandbox, freshly reset, over real HTTP."""
     handle = SandboxHandle(zoom_sandbox_server)
     handle.reset()
