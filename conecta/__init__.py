@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
@@ -15,6 +15,7 @@ from conecta import crypto, jobs
 from conecta.config import Config
 from conecta.extensions import csrf, db, htmx, login_manager, migrate, oauth
 from conecta.models.types import MAX_DATABASE_ID
+from conecta.web import render_page_or_fragment
 from conecta.zoom.oauth import OAuthStateCache
 
 
@@ -97,10 +98,9 @@ def _resolve_defaults(app: Flask) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     def render_error(status: int, title: str, message: str):
-        template = (
-            "partials/_error.html" if htmx and not htmx.history_restore_request else "errors/error.html"
+        return render_page_or_fragment(
+            "errors/error.html", "partials/_error.html", status, title=title, message=message
         )
-        return render_template(template, status=status, title=title, message=message), status
 
     @app.errorhandler(400)
     def bad_request(e):

@@ -1,4 +1,5 @@
-"""Configuration read from the environment. The variable names are a public interface (DESIGN.md §3)."""
+"""Configuration read from the environment. The variable names are a public interface: deployments set
+them, and the README lists each one."""
 
 from __future__ import annotations
 
@@ -42,10 +43,6 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
         self.PORTAL_INVITE_MAX_AGE = int(env("PORTAL_INVITE_MAX_AGE", str(7 * 24 * 3600)))
-
-    @property
-    def is_production(self) -> bool:
-        return self.ENV_NAME == "production"
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

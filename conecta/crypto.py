@@ -1,4 +1,4 @@
-"""Encryption at rest: an `Encrypted` column type on MultiFernet (DESIGN.md §5).
+"""Encryption at rest: an `Encrypted` column type on MultiFernet, for Zoom tokens, meeting links and passcodes.
 
 The first key in CONECTA_ENCRYPTION_KEYS encrypts; any listed key decrypts, so keys rotate by
 prepending a new one and running `flask rotate-keys`.

@@ -43,14 +43,3 @@ class BookingForm(FlaskForm):
         description="Leave empty to use the service's length.",
     )
     notes = TextAreaField("Notes", validators=[Length(max=2000)])
-
-    def booking_errors(self, errors: dict[str, str]) -> list[str]:
-        """Put the rules' messages on their fields; return those that belong to no field."""
-        general = []
-        for name, message in errors.items():
-            field = getattr(self, name, None) if name in self._fields else None
-            if field is None:
-                general.append(message)
-            else:
-                field.errors = [*field.errors, message]
-        return general

@@ -16,6 +16,7 @@ from conecta.models import Client
 from conecta.models.types import utcnow
 from conecta.portal.views import make_invite_token
 from conecta.templating import fmt_datetime
+from conecta.web import add_form_errors, form_values, render_page_or_fragment
 
 
 def _client_or_404(client_id: int) -> Client:
@@ -28,9 +29,7 @@ def index():
     """The client list; the search box asks this same URL for just the rows as you type."""
     query = request.args.get("q", "").strip()
     clients = search_clients(db.session, current_user.org_id, query)
-    if htmx and not htmx.history_restore_request:
-        return render_template("clients/_rows.html", clients=clients, query=query)
-    return render_template("clients/index.html", clients=clients, query=query)
+    return render_page_or_fragment("clients/index.html", "clients/_rows.html", clients=clients, query=query)
 
 
 def _save(form: ClientForm, client: Client) -> bool:
@@ -38,17 +37,9 @@ def _save(form: ClientForm, client: Client) -> bool:
     if not form.validate_on_submit():
         return False
     try:
-        save_client(
-            db.session,
-            client,
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data,
-            notes=form.notes.data,
-        )
+        save_client(db.session, client, **form_values(form, "name", "email", "phone", "notes"))
     except ClientError as exc:
-        for name, message in exc.errors.items():
-            form[name].errors = [*form[name].errors, message]
+        add_form_errors(form, exc.errors)
         return False
     db.session.commit()
     return True

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template
 
 from conecta.auth.permissions import staff_required
-from conecta.extensions import htmx
 from conecta.mail.catcher import list_messages, mailbox_dir, read_message
+from conecta.web import render_page_or_fragment
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
@@ -19,9 +19,7 @@ bp = Blueprint("dev", __name__, url_prefix="/dev")
 @staff_required
 def mailbox():
     messages = list_messages(mailbox_dir())
-    if htmx and not htmx.history_restore_request:
-        return render_template("partials/_dev_mailbox.html", messages=messages)
-    return render_template("dev/mailbox.html", messages=messages)
+    return render_page_or_fragment("dev/mailbox.html", "partials/_dev_mailbox.html", messages=messages)
 
 
 @bp.route("/mailbox/<name>")

@@ -3,22 +3,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, request, url_for
 
 from conecta.auth.permissions import same_org_or_404, staff_required
-from conecta.extensions import db, htmx
+from conecta.extensions import db
 from conecta.mail import notify
 from conecta.models import Appointment, Client
+from conecta.web import fragment_or_redirect
 
 bp = Blueprint("mail", __name__)
 
 
 def _done(message: str, fallback: str):
-    """HTMX: a status line swapped in place; otherwise a flash and a 303 back."""
-    if htmx:
-        return render_template("partials/_email_queued.html", message=message)
-    flash(message)
-    return redirect(fallback, code=303)
+    """htmx: a status line swapped in place; otherwise a flash and a 303 back."""
+    return fragment_or_redirect("partials/_email_queued.html", fallback, message)
 
 
 @bp.route("/bookings/<int:appointment_id>/resend-details", methods=["POST"])
@@ -26,11 +24,7 @@ def _done(message: str, fallback: str):
 def resend_details(appointment_id: int):
     appointment = same_org_or_404(db.session.get(Appointment, appointment_id))
     row = notify.resend_details(appointment)
-    back = (
-        url_for("bookings.show", appointment_id=appointment.id)
-        if "bookings.show" in current_app.view_functions
-        else url_for("calendar.index")
-    )
+    back = url_for("bookings.show", appointment_id=appointment.id)
     return _done(f"Details are on their way to {row.to_address}.", back)
 
 

@@ -31,7 +31,6 @@ class Client(UserMixin, db.Model):
 
     kind = "client"
     is_admin = False
-    is_staff_member = False
 
     def get_id(self) -> str:
         return f"client:{self.id}"

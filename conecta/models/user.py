@@ -42,7 +42,3 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-    @property
-    def is_staff_member(self) -> bool:
-        return True

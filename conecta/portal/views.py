@@ -53,7 +53,7 @@ def login():
             return redirect(safe_next(url_for("portal.index")), code=303)
         form.email.errors = [*form.email.errors, "Email or password is incorrect."]
     status = 422 if request.method == "POST" else 200
-    return render_template("portal/login.html", form=form), status
+    return render_template("auth/login.html", form=form, portal=True), status
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -51,9 +51,8 @@ class RoleForm(FlaskForm):
 
 
 class ServiceForm(FlaskForm):
-    """A service ("event"). The Zoom engineer adds `zoom_auto_create = BooleanField(...)` here (and may
-    validate it against `self.org`'s Zoom connection); `apply_to` already copies it when present, and
-    `settings/_service_zoom_toggle.html` renders it in the form."""
+    """A service ("event"). `zoom_auto_create` may be switched on only while `org` has Zoom connected
+    (`settings/_service_zoom_toggle.html` renders it)."""
 
     name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=200)])
     duration_minutes = IntegerField(
@@ -90,12 +89,11 @@ class ServiceForm(FlaskForm):
             )
 
     def apply_to(self, service: Service) -> Service:
-        """Copy the submitted values onto `service` (every field this form has, none it lacks)."""
+        """Copy the submitted values onto `service`."""
         service.name = self.name.data.strip()
         service.duration_minutes = self.duration_minutes.data
         service.description = (self.description.data or "").strip()
         service.color = self.color.data.lower()
         service.active = bool(self.active.data)
-        if "zoom_auto_create" in self:
-            service.zoom_auto_create = bool(self["zoom_auto_create"].data)
+        service.zoom_auto_create = bool(self.zoom_auto_create.data)
         return service

@@ -10,7 +10,7 @@ import logging
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 
@@ -19,6 +19,7 @@ from conecta.auth.permissions import admin_required, staff_required
 from conecta.extensions import db, htmx
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
+from conecta.web import render_page_or_fragment
 from conecta.zoom.client import ZoomError, fetch_profile
 from conecta.zoom.connection import disconnect, store_connection
 from conecta.zoom.oauth import redirect_uri, zoom_oauth
@@ -46,9 +47,7 @@ def _card(**extra):
         "notice": None,
         **extra,
     }
-    if htmx and not htmx.history_restore_request:
-        return render_template("partials/_integration_card.html", **context)
-    return render_template("settings/integrations.html", **context)
+    return render_page_or_fragment("settings/integrations.html", "partials/_integration_card.html", **context)
 
 
 def _back(message: str, category: str):
