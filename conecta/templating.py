@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from flask_login import current_user
 
+from conecta.web import absolute_url
+
 
 def local(dt: datetime | None, tz: str | ZoneInfo | None = None) -> datetime | None:
     """A stored UTC instant in the organization's time zone."""
@@ -36,6 +38,7 @@ def has_endpoint(name: str) -> bool:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["time"] = fmt_time

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import flash, redirect, render_template
+from flask import current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from conecta.extensions import htmx
@@ -55,3 +55,9 @@ def add_form_errors(form: Any, errors: Mapping[str, str]) -> list[str]:
 def form_values(form: Any, *names: str) -> dict[str, Any]:
     """The named fields' data, as keyword arguments for a domain function."""
     return {name: form[name].data for name in names}
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """A link for outside the browser (an email, Zoom's redirect_uri, a link to copy): always on
+    CONECTA_BASE_URL, never on the Host header of the request that made it."""
+    return current_app.config["CONECTA_BASE_URL"] + url_for(endpoint, **values)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from conecta.auth import throttle
 from conecta.auth.permissions import same_org_or_404, staff_required
 from conecta.clients import bp
 from conecta.clients.directory import ClientError, save_client, search_clients
@@ -16,7 +17,7 @@ from conecta.models import Client
 from conecta.models.types import utcnow
 from conecta.portal.views import make_invite_token
 from conecta.templating import fmt_datetime
-from conecta.web import add_form_errors, form_values, render_page_or_fragment
+from conecta.web import absolute_url, add_form_errors, form_values, render_page_or_fragment
 
 
 def _client_or_404(client_id: int) -> Client:
@@ -84,15 +85,27 @@ def detail(client_id: int):
 
 @bp.route("/<int:client_id>/invite", methods=["POST"])
 @staff_required
+@throttle.sends_invite
 def invite(client_id: int):
     """A signed link that lets the client set their portal password; staff copy it to the client."""
     client = _client_or_404(client_id)
     max_age = current_app.config["PORTAL_INVITE_MAX_AGE"]
     invite = {
-        "url": url_for("portal.accept_invite", token=make_invite_token(client), _external=True),
+        "url": absolute_url("portal.accept_invite", token=make_invite_token(client)),
         "expires": fmt_datetime(utcnow() + timedelta(seconds=max_age), client.org.timezone),
     }
     if htmx:
         return render_template("clients/_invite_link.html", client=client, invite=invite)
     session[_invite_session_key(client)] = invite
+    return redirect(url_for("clients.detail", client_id=client.id), code=303)
+
+
+@bp.route("/<int:client_id>/sign-out", methods=["POST"])
+@staff_required
+def sign_out(client_id: int):
+    """Sign out everywhere: every portal session of the client ends."""
+    client = _client_or_404(client_id)
+    client.end_sessions()
+    db.session.commit()
+    flash(f"{client.name} is signed out of the portal everywhere.")
     return redirect(url_for("clients.detail", client_id=client.id), code=303)

@@ -227,7 +227,7 @@ def _compose_portal_invite(row: OutboxEmail) -> Composed:
     client = row.client
     org = client.org
     # The token is signed now, not when the row was made: the link's validity starts at delivery.
-    with current_app.test_request_context(base_url=row.link_base or "http://localhost/"):
+    with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
         invite_url = url_for("portal.accept_invite", token=make_invite_token(client), _external=True)
     expires = utcnow() + timedelta(seconds=current_app.config["PORTAL_INVITE_MAX_AGE"])
     context = {

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, url_for
 
+from conecta.auth import throttle
 from conecta.auth.permissions import same_org_or_404, staff_required
 from conecta.extensions import db
 from conecta.mail import notify
@@ -30,10 +31,11 @@ def resend_details(appointment_id: int):
 
 @bp.route("/clients/<int:client_id>/invite-email", methods=["POST"])
 @staff_required
+@throttle.sends_invite
 def send_invite(client_id: int):
     client = same_org_or_404(db.session.get(Client, client_id))
-    # The link in the email points at this site as the staff member reached it.
-    row = notify.send_portal_invite(client, request.url_root)
+    # The link in the email is on CONECTA_BASE_URL, whatever Host the request came with.
+    row = notify.send_portal_invite(client, current_app.config["CONECTA_BASE_URL"] + "/")
     return _done(
         f"Portal invite is on its way to {row.to_address}.", url_for("clients.detail", client_id=client.id)
     )

@@ -139,6 +139,15 @@ def team_reactivate(user_id: int):
     )
 
 
+@bp.route("/team/<int:user_id>/sign-out", methods=["POST"])
+@admin_required
+def team_sign_out(user_id: int):
+    """Sign out everywhere: every session of the member ends (a lost laptop, a shared computer)."""
+    member = _member_or_404(user_id)
+    member.end_sessions()
+    return _done(f"{member.name} is signed out everywhere.", "settings.team")
+
+
 # --- Calendar → Events (services) -------------------------------------------------------------------
 
 
