@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
 from conecta import crypto, jobs, security
@@ -105,6 +106,8 @@ def _resolve_web_defaults(app: Flask) -> None:
             raise RuntimeError("CONECTA_BASE_URL is not set: refusing to start in production.")
         app.config["CONECTA_BASE_URL"] = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     app.config["CONECTA_BASE_URL"] = app.config["CONECTA_BASE_URL"].rstrip("/")
+    if app.config.get("ENV_NAME") == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only (HSTS too)
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = security.trusted_hosts(app.config)
     # Throttling counts live in the app's Redis, inside this deployment's (or test run's) namespace.
@@ -122,6 +125,9 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(e):
+        if isinstance(e, SecurityError):
+            # A Host this app does not serve: no URL can be built for it, so no page either.
+            return "Bad request: this host is not served here.", 400, {"Content-Type": "text/plain"}
         return render_error(400, "Bad request", "The request could not be understood.")
 
     @app.errorhandler(CSRFError)

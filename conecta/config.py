@@ -42,8 +42,7 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
-        production = self.ENV_NAME == "production"
-        self.SESSION_COOKIE_SECURE = production  # production is served over HTTPS only (HSTS too)
+        self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"  # HTTPS only there (HSTS too)
         # A signed-in session ends after this many seconds without a request (and at sign-out).
         self.PERMANENT_SESSION_LIFETIME = int(env("CONECTA_SESSION_LIFETIME", str(12 * 3600)))
         # Every absolute link (invites, emails, the OAuth redirect_uri) starts with this, never with the

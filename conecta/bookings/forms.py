@@ -10,6 +10,7 @@ from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeFie
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conecta.models.types import database_id
+from conecta.validators import plain_text
 
 
 def optional_id(value: object) -> int | None:
@@ -42,4 +43,4 @@ class BookingForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, message="Duration must be a number of minutes.")],
         description="Leave empty to use the service's length.",
     )
-    notes = TextAreaField("Notes", validators=[Length(max=2000)])
+    notes = TextAreaField("Notes", validators=[Length(max=2000), plain_text])

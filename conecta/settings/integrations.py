@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import requests
-from authlib.integrations.base_client import OAuthError
+from authlib.common.errors import AuthlibBaseError
 from flask import flash, redirect, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
@@ -79,7 +79,7 @@ def zoom_callback():
     """Zoom sends the admin back here: exchange the code, read /users/me, store the connection."""
     try:
         token = zoom_oauth().authorize_access_token()
-    except OAuthError as exc:
+    except AuthlibBaseError as exc:  # Zoom's error answers, and Authlib's own (e.g. a callback without code)
         if exc.error == "access_denied":
             return _back(DECLINED, "error")
         if exc.error == "mismatching_state":

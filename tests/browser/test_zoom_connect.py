@@ -37,6 +37,7 @@ def live_app(database_url: str, zoom_sandbox_server: LiveServer) -> Iterator[Fla
 @pytest.fixture(scope="module")
 def live_server(live_app: Flask) -> Iterator[LiveServer]:
     with LiveServer(live_app) as server:
+        live_app.config["CONECTA_BASE_URL"] = server.url  # Zoom's redirect_uri comes back here
         yield server
 
 
