@@ -127,12 +127,12 @@ def statement_counter():
 
 def measure(app: Flask, n: int, repeat: int) -> dict[str, float]:
     with app.app_context():
-        admin_id = seed(n).id
+        session_id = seed(n).get_id()  # "user:<id>:<session version>", what a sign-in stores
         db.session.remove()
     # Requests run outside any app context, as in production: each loads the user anew.
     http = app.test_client()
     with http.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = f"user:{admin_id}", True
+        session["_user_id"], session["_fresh"] = session_id, True
     url = f"/calendar/?date={WEEK.isoformat()}"
     for _ in range(3):  # warm up: template compilation, connection pool, statement caches
         assert http.get(url).status_code == 200
