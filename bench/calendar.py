@@ -170,12 +170,12 @@ class Size:
 
 def prepare(app: Flask, view: str, n: int) -> Size:
     with app.app_context():
-        admin_id = seed(n, 1 if view == "day" else 7).id
+        session_id = seed(n, 1 if view == "day" else 7).get_id()  # "user:<id>:<version>", as a sign-in stores
         db.session.remove()
     # Requests run outside any app context, as in production: each loads the user anew.
     http = app.test_client()
     with http.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = f"user:{admin_id}", True
+        session["_user_id"], session["_fresh"] = session_id, True
     size = Size(view, n, http, [], [])
     html = size.render()
     drawn = html.count("data-appointment-id=")

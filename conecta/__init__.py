@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
-from conecta import crypto, jobs
+from conecta import crypto, jobs, security
 from conecta.config import Config
-from conecta.extensions import csrf, db, htmx, login_manager, migrate, oauth
+from conecta.extensions import csrf, db, htmx, limiter, login_manager, migrate, oauth
 from conecta.models.types import MAX_DATABASE_ID
+from conecta.web import render_page_or_fragment
 from conecta.zoom.oauth import OAuthStateCache
 
 
@@ -38,6 +41,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     crypto.init_app(app)
     jobs.init_app(app)
     oauth.init_app(app, cache=OAuthStateCache())  # PKCE verifier and state stay server-side
+    _resolve_web_defaults(app)
+    limiter.init_app(app)
+    security.init_app(app)
 
     from conecta import models  # noqa: F401  (register tables)
     from conecta.auth import bp as auth_bp
@@ -93,19 +99,37 @@ def _resolve_defaults(app: Flask) -> None:
         if not key_file.exists():
             key_file.write_text(secrets.token_hex(32))
         app.config["SECRET_KEY"] = key_file.read_text().strip()
-    if not app.config.get("ZOOM_REDIRECT_URI"):
-        app.config["ZOOM_REDIRECT_URI"] = None  # derived from the request by url_for(_external=True)
+
+
+def _resolve_web_defaults(app: Flask) -> None:
+    """The base URL every absolute link uses, the Host names answered, and where throttling counts."""
+    if not app.config.get("CONECTA_BASE_URL"):
+        if app.config.get("ENV_NAME") == "production":
+            raise RuntimeError("CONECTA_BASE_URL is not set: refusing to start in production.")
+        app.config["CONECTA_BASE_URL"] = f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    app.config["CONECTA_BASE_URL"] = app.config["CONECTA_BASE_URL"].rstrip("/")
+    if app.config.get("ENV_NAME") == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True  # production is served over HTTPS only (HSTS too)
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = security.trusted_hosts(app.config)
+    # Throttling counts live in the app's Redis, inside this deployment's (or test run's) namespace.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS", {"key_prefix": f"{app.config['CONECTA_QUEUE']}:limits"}
+    )
 
 
 def _register_error_pages(app: Flask) -> None:
     def render_error(status: int, title: str, message: str):
-        template = (
-            "partials/_error.html" if htmx and not htmx.history_restore_request else "errors/error.html"
+        return render_page_or_fragment(
+            "errors/error.html", "partials/_error.html", status, title=title, message=message
         )
-        return render_template(template, status=status, title=title, message=message), status
 
     @app.errorhandler(400)
     def bad_request(e):
+        if isinstance(e, SecurityError):
+            # A Host this app does not serve: no URL can be built for it, so no page either.
+            return "Bad request: this host is not served here.", 400, {"Content-Type": "text/plain"}
         return render_error(400, "Bad request", "The request could not be understood.")
 
     @app.errorhandler(CSRFError)
@@ -129,6 +153,15 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(e):
         return render_error(405, "Not allowed", "That action is not available here.")
+
+    @app.errorhandler(429)
+    def too_many_requests(e):
+        # Flask-Limiter adds Retry-After (seconds until the window that was exceeded resets).
+        return render_error(
+            429,
+            "Too many attempts",
+            "There were too many attempts in a short time. Wait a few minutes, then try again.",
+        )
 
     @app.errorhandler(500)
     def server_error(e):

@@ -88,6 +88,24 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"  # HTTPS only there (HSTS too)
+        # A signed-in session ends after this many seconds without a request (and at sign-out).
+        self.PERMANENT_SESSION_LIFETIME = int(env("CONECTA_SESSION_LIFETIME", str(12 * 3600)))
+        # Every absolute link (invites, emails, the OAuth redirect_uri) starts with this, never with the
+        # request's Host; None: http://127.0.0.1:$PORT in development, required in production.
+        self.CONECTA_BASE_URL = env("CONECTA_BASE_URL")
+        # Hosts answered besides the base URL's (comma-separated); any other Host header gets a 400.
+        self.CONECTA_TRUSTED_HOSTS = env("CONECTA_TRUSTED_HOSTS", "")
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
+        self.CONECTA_PROXY_HOPS = int(env("CONECTA_PROXY_HOPS", "0"))
+        # Throttling (Flask-Limiter, counted in Redis): failed attempts per account and per IP.
+        self.CONECTA_SIGN_IN_LIMIT_PER_ACCOUNT = env("CONECTA_SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.CONECTA_SIGN_IN_LIMIT_PER_IP = env("CONECTA_SIGN_IN_LIMIT_PER_IP", "50 per 15 minutes")
+        self.CONECTA_INVITE_LIMIT_PER_CLIENT = env("CONECTA_INVITE_LIMIT_PER_CLIENT", "10 per hour")
+        self.CONECTA_INVITE_LIMIT_PER_IP = env("CONECTA_INVITE_LIMIT_PER_IP", "100 per hour")
+        self.RATELIMIT_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True  # Redis down: sign-in still works, unthrottled
+        self.RATELIMIT_HEADERS_ENABLED = True
         self.PORTAL_INVITE_MAX_AGE = int(env("PORTAL_INVITE_MAX_AGE", str(7 * 24 * 3600)))
 
     def as_dict(self) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from authlib.integrations.flask_client import OAuth
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +27,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
 oauth = OAuth()
+# Limits are declared per route (conecta/auth/throttle.py); none apply by default.
+limiter = Limiter(key_func=get_remote_address)

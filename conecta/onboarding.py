@@ -27,6 +27,8 @@ def create_organization(
     email = admin_email.strip().lower()
     if not name.strip():
         raise OnboardingError("The organization needs a name.")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in name + admin_name):
+        raise OnboardingError("Names are one line of text, without control characters.")
     if not valid_timezone(timezone_name):
         raise OnboardingError(
             f"Unknown time zone {timezone_name!r}; use an IANA name such as America/Tijuana."

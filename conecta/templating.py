@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from flask_login import current_user
 
+from conecta.web import absolute_url
+
 
 def local(dt: datetime | None, tz: str | ZoneInfo | None = None) -> datetime | None:
     """A stored UTC instant in the organization's time zone."""
@@ -41,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["zoom_panel"] = zoom_panel  # the Zoom panel of the drawer, modal and portal
     app.jinja_env.globals["zoom_connected"] = zoom_connected  # whether the Zoom switch may be turned on
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["time"] = fmt_time

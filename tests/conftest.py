@@ -79,6 +79,13 @@ def _test_config(url: str, instance: os.PathLike | None = None, **overrides) -> 
         "ZOOM_OAUTH_BASE_URL": "http://zoom-sandbox.invalid",
         "ZOOM_API_BASE_URL": "http://zoom-sandbox.invalid/v2",
         "SERVER_NAME": None,
+        "CONECTA_BASE_URL": "http://localhost",
+        # Throttling stays on, with limits no test reaches by accident (tests/integration/test_throttling.py
+        # sets low ones); the suite signs in a lot.
+        "CONECTA_SIGN_IN_LIMIT_PER_ACCOUNT": "10000 per minute",
+        "CONECTA_SIGN_IN_LIMIT_PER_IP": "10000 per minute",
+        "CONECTA_INVITE_LIMIT_PER_CLIENT": "10000 per minute",
+        "CONECTA_INVITE_LIMIT_PER_IP": "10000 per minute",
     }
     config.update(overrides)
     return config

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, redirect, request, url_for
 
 from conecta.extensions import db, login_manager
@@ -10,17 +12,22 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """The person a session cookie names (`kind:id:version`, see conecta/models/sessions.py), if that
+    session still stands: same session version, and for staff still active."""
     from conecta.models import Client, User
+    from conecta.models.types import database_id
 
-    kind, _, raw_id = user_id.partition(":")
-    if not raw_id.isdigit():
-        return None
+    kind, _, rest = session_id.partition(":")
+    raw_id, _, version = rest.partition(":")
     model = {"user": User, "client": Client}.get(kind)
-    if model is None:
+    number = database_id(raw_id)
+    if model is None or number is None or not version:
         return None
-    who = db.session.get(model, int(raw_id))
-    if who is None or (kind == "user" and not who.active):
+    who = db.session.get(model, number)
+    if who is None or not hmac.compare_digest(who.session_version.encode(), version.encode()):
+        return None
+    if kind == "user" and not who.active:
         return None
     return who
 

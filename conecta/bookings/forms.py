@@ -10,6 +10,7 @@ from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeFie
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conecta.models.types import database_id
+from conecta.validators import plain_text
 
 
 def optional_id(value: object) -> int | None:
@@ -42,15 +43,4 @@ class BookingForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, message="Duration must be a number of minutes.")],
         description="Leave empty to use the service's length.",
     )
-    notes = TextAreaField("Notes", validators=[Length(max=2000)])
-
-    def booking_errors(self, errors: dict[str, str]) -> list[str]:
-        """Put the rules' messages on their fields; return those that belong to no field."""
-        general = []
-        for name, message in errors.items():
-            field = getattr(self, name, None) if name in self._fields else None
-            if field is None:
-                general.append(message)
-            else:
-                field.errors = [*field.errors, message]
-        return general
+    notes = TextAreaField("Notes", validators=[Length(max=2000), plain_text])

@@ -23,24 +23,25 @@ from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import database_id, utcnow
 from conecta.scheduling import BookingDetails, BookingError, to_utc
+from conecta.web import add_form_errors, render_page_or_fragment, wants_fragment
 
 CLIENT_OPTIONS_LIMIT = 100
 
 
-def _as_fragment() -> bool:
-    return bool(htmx) and not htmx.history_restore_request
-
-
 def _render(mode: str, *, status: int = 200, **context: Any):
-    """The modal in `mode` ("form", "view", "confirm_cancel"): a fragment for HTMX, else a page."""
+    """The modal in `mode` ("form", "view", "confirm_cancel"): a fragment for htmx, else a page."""
     context.setdefault("appointment", None)
     context.setdefault("general_errors", [])
     context.setdefault("notice", None)
-    context["viewer"] = "staff"
-    context["mode"] = mode
-    if _as_fragment():
-        return render_template("partials/_booking_modal.html", as_page=False, **context), status
-    return render_template("bookings/page.html", as_page=True, **context), status
+    return render_page_or_fragment(
+        "bookings/page.html",
+        "partials/_booking_modal.html",
+        status,
+        as_page=not wants_fragment(),
+        viewer="staff",
+        mode=mode,
+        **context,
+    )
 
 
 def _client_choices(org: Organization, query: str = "", selected_id: int | None = None) -> list[SelectChoice]:
@@ -133,7 +134,7 @@ def _booking_input(form: BookingForm, org: Organization) -> BookingDetails:
 
 def _saved(appointment: Appointment, change: str, notice: str):
     """After a save: the booking in view mode, and the event the calendar and drawer listen for."""
-    if not _as_fragment():
+    if not wants_fragment():
         return redirect(url_for("bookings.show", appointment_id=appointment.id), code=303)
     html, status = _render("view", appointment=appointment, notice=notice)
     return make_response(
@@ -141,24 +142,33 @@ def _saved(appointment: Appointment, change: str, notice: str):
     )
 
 
+def _booking_form(appointment: Appointment | None):
+    """New or edit: GET prefills, POST saves (the view mode, `appointment-saved`) or re-renders with
+    the form's and the rules' messages (422)."""
+    org = appointment.org if appointment else current_user.org
+    form = BookingForm()
+    general_errors: list[str] = []
+    if request.method == "GET" and appointment is None:
+        _prefill_new(form, org)
+    elif request.method == "GET":
+        _prefill_edit(form, appointment)
+    elif form.validate_on_submit():
+        try:
+            if appointment is None:
+                return _saved(service.save_new(org, _booking_input(form, org)), "created", "Booking saved.")
+            service.save_edit(appointment, _booking_input(form, org))
+            return _saved(appointment, "updated", "Changes saved.")
+        except BookingError as exc:
+            general_errors = add_form_errors(form, exc.errors)
+    _fill_choices(form, org, appointment)
+    status = 422 if request.method == "POST" else 200
+    return _render("form", status=status, form=form, appointment=appointment, general_errors=general_errors)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @staff_required
 def new():
-    org = current_user.org
-    form = BookingForm()
-    general_errors: list[str] = []
-    if request.method == "GET":
-        _prefill_new(form, org)
-    elif form.validate_on_submit():
-        try:
-            appointment = service.save_new(org, _booking_input(form, org))
-        except BookingError as exc:
-            general_errors = form.booking_errors(exc.errors)
-        else:
-            return _saved(appointment, "created", "Booking saved.")
-    _fill_choices(form, org, None)
-    status = 422 if request.method == "POST" else 200
-    return _render("form", status=status, form=form, general_errors=general_errors)
+    return _booking_form(None)
 
 
 @bp.route("/<int:appointment_id>")
@@ -180,21 +190,7 @@ def edit(appointment_id: int):
             appointment=appointment,
             general_errors=["A cancelled appointment cannot be edited."],
         )
-    org = appointment.org
-    form = BookingForm()
-    general_errors: list[str] = []
-    if request.method == "GET":
-        _prefill_edit(form, appointment)
-    elif form.validate_on_submit():
-        try:
-            service.save_edit(appointment, _booking_input(form, org))
-        except BookingError as exc:
-            general_errors = form.booking_errors(exc.errors)
-        else:
-            return _saved(appointment, "updated", "Changes saved.")
-    _fill_choices(form, org, appointment)
-    status = 422 if request.method == "POST" else 200
-    return _render("form", status=status, form=form, appointment=appointment, general_errors=general_errors)
+    return _booking_form(appointment)
 
 
 @bp.route("/<int:appointment_id>/cancel", methods=["GET", "POST"])

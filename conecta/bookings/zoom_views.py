@@ -14,6 +14,7 @@ from conecta.bookings import bp, service
 from conecta.bookings.access import get_appointment_for
 from conecta.extensions import htmx
 from conecta.models import Appointment
+from conecta.web import render_page_or_fragment
 from conecta.zoom.errors import ZoomError, ZoomNotConnected
 from conecta.zoom.panel import can_retry
 from conecta.zoom.start_link import fresh_start_url
@@ -21,9 +22,9 @@ from conecta.zoom.start_link import fresh_start_url
 
 def render_panel(appointment: Appointment, viewer: str, page_template: str):
     """One URL, page or fragment: the panel alone for HTMX (its polling target), else a small page."""
-    if htmx and not htmx.history_restore_request:
-        return render_template("partials/_zoom_panel.html", appointment=appointment, viewer=viewer)
-    return render_template(page_template, appointment=appointment, viewer=viewer)
+    return render_page_or_fragment(
+        page_template, "partials/_zoom_panel.html", appointment=appointment, viewer=viewer
+    )
 
 
 @bp.route("/<int:appointment_id>/zoom", endpoint="zoom_panel")

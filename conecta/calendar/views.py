@@ -32,10 +32,11 @@ from conecta.calendar.layout import (
     utc_bounds,
 )
 from conecta.calendar.markup import events_html
-from conecta.extensions import db, htmx
+from conecta.extensions import db
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import database_id, utcnow
 from conecta.scheduling import MAX_BOOKING_YEAR, MAX_DURATION_MINUTES, MIN_BOOKING_YEAR
+from conecta.web import render_page_or_fragment, wants_fragment
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,6 @@ class CalendarState:
         if state.staff_id is not None:
             args["staff"] = state.staff_id
         return args
-
-
-def _as_fragment() -> bool:
-    return bool(htmx) and not htmx.history_restore_request
 
 
 def _parse_state(default_anchor: date | None = None) -> CalendarState:
@@ -196,10 +193,9 @@ def service_color(value: str | None) -> str:
 @staff_required
 def index():
     org = current_user.org
-    context = _calendar_context(org, _parse_state())
-    if _as_fragment():
-        return render_template("partials/_calendar.html", **context)
-    return render_template("calendar/index.html", **context)
+    return render_page_or_fragment(
+        "calendar/index.html", "partials/_calendar.html", **_calendar_context(org, _parse_state())
+    )
 
 
 @bp.route("/appointments/<int:appointment_id>")
@@ -216,6 +212,6 @@ def appointment(appointment_id: int):
         "drawer_url": url_for("calendar.appointment", appointment_id=found.id, **state.args()),
         "close_url": url_for("calendar.index", **state.args()),
     }
-    if _as_fragment():
+    if wants_fragment():
         return render_template("partials/_event_drawer.html", **drawer)
     return render_template("calendar/index.html", **(_calendar_context(org, state) | drawer))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from conecta.auth import throttle
 from conecta.auth.permissions import same_org_or_404, staff_required
 from conecta.clients import bp
 from conecta.clients.directory import ClientError, save_client, search_clients
@@ -16,6 +17,7 @@ from conecta.models import Client
 from conecta.models.types import utcnow
 from conecta.portal.views import make_invite_token
 from conecta.templating import fmt_datetime
+from conecta.web import absolute_url, add_form_errors, form_values, render_page_or_fragment
 
 
 def _client_or_404(client_id: int) -> Client:
@@ -28,9 +30,7 @@ def index():
     """The client list; the search box asks this same URL for just the rows as you type."""
     query = request.args.get("q", "").strip()
     clients = search_clients(db.session, current_user.org_id, query)
-    if htmx and not htmx.history_restore_request:
-        return render_template("clients/_rows.html", clients=clients, query=query)
-    return render_template("clients/index.html", clients=clients, query=query)
+    return render_page_or_fragment("clients/index.html", "clients/_rows.html", clients=clients, query=query)
 
 
 def _save(form: ClientForm, client: Client) -> bool:
@@ -38,17 +38,9 @@ def _save(form: ClientForm, client: Client) -> bool:
     if not form.validate_on_submit():
         return False
     try:
-        save_client(
-            db.session,
-            client,
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data,
-            notes=form.notes.data,
-        )
+        save_client(db.session, client, **form_values(form, "name", "email", "phone", "notes"))
     except ClientError as exc:
-        for name, message in exc.errors.items():
-            form[name].errors = [*form[name].errors, message]
+        add_form_errors(form, exc.errors)
         return False
     db.session.commit()
     return True
@@ -93,15 +85,27 @@ def detail(client_id: int):
 
 @bp.route("/<int:client_id>/invite", methods=["POST"])
 @staff_required
+@throttle.sends_invite
 def invite(client_id: int):
     """A signed link that lets the client set their portal password; staff copy it to the client."""
     client = _client_or_404(client_id)
     max_age = current_app.config["PORTAL_INVITE_MAX_AGE"]
     invite = {
-        "url": url_for("portal.accept_invite", token=make_invite_token(client), _external=True),
+        "url": absolute_url("portal.accept_invite", token=make_invite_token(client)),
         "expires": fmt_datetime(utcnow() + timedelta(seconds=max_age), client.org.timezone),
     }
     if htmx:
         return render_template("clients/_invite_link.html", client=client, invite=invite)
     session[_invite_session_key(client)] = invite
+    return redirect(url_for("clients.detail", client_id=client.id), code=303)
+
+
+@bp.route("/<int:client_id>/sign-out", methods=["POST"])
+@staff_required
+def sign_out(client_id: int):
+    """Sign out everywhere: every portal session of the client ends."""
+    client = _client_or_404(client_id)
+    client.end_sessions()
+    db.session.commit()
+    flash(f"{client.name} is signed out of the portal everywhere.")
     return redirect(url_for("clients.detail", client_id=client.id), code=303)

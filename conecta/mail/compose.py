@@ -205,7 +205,7 @@ def _compose_portal_invite(row: OutboxEmail) -> Composed:
     client = row.client
     org = client.org
     # The token is signed now, not when the row was made: the link's validity starts at delivery.
-    with current_app.test_request_context(base_url=row.link_base or "http://localhost/"):
+    with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
         invite_url = url_for("portal.accept_invite", token=make_invite_token(client), _external=True)
     expires = utcnow() + timedelta(seconds=current_app.config["PORTAL_INVITE_MAX_AGE"])
     context = {
@@ -232,15 +232,27 @@ def compose(row: OutboxEmail) -> Composed:
     return _compose_appointment(row)
 
 
+ORG_HEADER = "X-Conecta-Organization"
+
+
+def one_line(text: str) -> str:
+    """A header value from names people typed: line breaks (and other control characters) become
+    spaces, so a header can never be split or refused by the mail library."""
+    return "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text)
+
+
 def build_message(row: OutboxEmail, composed: Composed, org_name: str) -> EmailMessage:
     """A multipart message: text and HTML alternatives (+ text/calendar), the .ics attached."""
     message = EmailMessage()
     sender = sender_address()
     username, _, domain = sender.partition("@")
     # "In the organization's name": the org is the display name of our sending address.
-    message["From"] = Address(display_name=org_name, username=username, domain=domain or "localhost")
+    message["From"] = Address(
+        display_name=one_line(org_name), username=username, domain=domain or "localhost"
+    )
     message["To"] = row.to_address
-    message["Subject"] = composed.subject
+    message["Subject"] = one_line(composed.subject)
+    message[ORG_HEADER] = str(row.org_id)  # the Dev mailbox shows each organization its own mail
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"

@@ -3,22 +3,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, url_for
 
+from conecta.auth import throttle
 from conecta.auth.permissions import same_org_or_404, staff_required
-from conecta.extensions import db, htmx
+from conecta.extensions import db
 from conecta.mail import outbox
 from conecta.models import Appointment, Client
+from conecta.web import fragment_or_redirect
 
 bp = Blueprint("mail", __name__)
 
 
 def _done(message: str, fallback: str):
-    """HTMX: a status line swapped in place; otherwise a flash and a 303 back."""
-    if htmx:
-        return render_template("partials/_email_queued.html", message=message)
-    flash(message)
-    return redirect(fallback, code=303)
+    """htmx: a status line swapped in place; otherwise a flash and a 303 back."""
+    return fragment_or_redirect("partials/_email_queued.html", fallback, message)
 
 
 @bp.route("/bookings/<int:appointment_id>/resend-details", methods=["POST"])
@@ -26,20 +25,17 @@ def _done(message: str, fallback: str):
 def resend_details(appointment_id: int):
     appointment = same_org_or_404(db.session.get(Appointment, appointment_id))
     row = outbox.resend_details(appointment)
-    back = (
-        url_for("bookings.show", appointment_id=appointment.id)
-        if "bookings.show" in current_app.view_functions
-        else url_for("calendar.index")
-    )
+    back = url_for("bookings.show", appointment_id=appointment.id)
     return _done(f"Details are on their way to {row.to_address}.", back)
 
 
 @bp.route("/clients/<int:client_id>/invite-email", methods=["POST"])
 @staff_required
+@throttle.sends_invite
 def send_invite(client_id: int):
     client = same_org_or_404(db.session.get(Client, client_id))
-    # The link in the email points at this site as the staff member reached it.
-    row = outbox.send_portal_invite(client, request.url_root)
+    # The link in the email is on CONECTA_BASE_URL, whatever Host the request came with.
+    row = outbox.send_portal_invite(client, current_app.config["CONECTA_BASE_URL"] + "/")
     return _done(
         f"Portal invite is on its way to {row.to_address}.", url_for("clients.detail", client_id=client.id)
     )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.extensions import db
 from conecta.models.org import Organization
+from conecta.models.sessions import SessionHolder
 from conecta.models.types import UTCDateTime, utcnow
 
 
-class Client(UserMixin, db.Model):
+class Client(SessionHolder, db.Model):
     __tablename__ = "clients"
     __table_args__ = (UniqueConstraint("org_id", "email", name="uq_clients_org_email"),)
 
@@ -31,10 +31,6 @@ class Client(UserMixin, db.Model):
 
     kind = "client"
     is_admin = False
-    is_staff_member = False
-
-    def get_id(self) -> str:
-        return f"client:{self.id}"
 
     @property
     def has_portal_access(self) -> bool:

@@ -16,7 +16,7 @@ MAX_DATABASE_ID = 2**31 - 1
 def database_id(value: object) -> int | None:
     """A request's id ("12") as an int, or None when it is empty, not a number or beyond any row."""
     text = str(value).strip() if value is not None else ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" and "٣" are digits to str.isdigit, not to int()
         return None
     number = int(text)
     return number if 0 < number <= MAX_DATABASE_ID else None

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.extensions import db
 from conecta.models.org import Organization
+from conecta.models.sessions import SessionHolder
 from conecta.models.types import UTCDateTime, utcnow
 
 ROLES = ("admin", "staff")
 
 
-class User(UserMixin, db.Model):
+class User(SessionHolder, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,10 +31,6 @@ class User(UserMixin, db.Model):
 
     kind = "user"
 
-    def get_id(self) -> str:
-        # Prefixed so one login manager can load staff and portal clients apart.
-        return f"user:{self.id}"
-
     @property
     def is_active(self) -> bool:
         return self.active
@@ -42,7 +38,3 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-    @property
-    def is_staff_member(self) -> bool:
-        return True

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from conecta.auth import throttle
 from conecta.auth.forms import LoginForm, SetPasswordForm
 from conecta.auth.passwords import hash_password, verify_password
 from conecta.auth.permissions import client_required
-from conecta.auth.views import safe_next
+from conecta.auth.views import safe_next, sign_in, wrong_credentials
 from conecta.bookings.access import get_appointment_for
 from conecta.extensions import db
 from conecta.models import Appointment, Client
@@ -42,30 +43,34 @@ def load_invite(token: str) -> Client | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.sign_in
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        candidates = db.session.scalars(db.select(Client).filter_by(email=email)).all()
-        client = next((c for c in candidates if verify_password(c.password_hash, form.password.data)), None)
+        # The same email may be a client of several organizations; no client at all still costs a check.
+        candidates = db.session.scalars(db.select(Client).filter_by(email=email)).all() or [None]
+        password = form.password.data
+        client = next((c for c in candidates if verify_password(c and c.password_hash, password)), None)
         if client is not None:
-            login_user(client)
+            sign_in(client)
             return redirect(safe_next(url_for("portal.index")), code=303)
-        form.email.errors = [*form.email.errors, "Email or password is incorrect."]
+        wrong_credentials(form)
     status = 422 if request.method == "POST" else 200
-    return render_template("portal/login.html", form=form), status
+    return render_template("auth/login.html", form=form, portal=True), status
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@throttle.invite_link
 def accept_invite(token: str):
     client = load_invite(token)
     if client is None:
         return render_template("portal/invite_invalid.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        client.password_hash = hash_password(form.password.data)
+        client.set_password_hash(hash_password(form.password.data))  # ends the client's older sessions
         db.session.commit()
-        login_user(client)
+        sign_in(client)
         flash("Your password is set. Welcome!")
         return redirect(url_for("portal.index"), code=303)
     status = 422 if request.method == "POST" else 200

@@ -22,12 +22,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from conecta.models import Organization, Service
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import MAX_DURATION_MINUTES
-
-
-def _strip(value: str | None) -> str | None:
-    """Spaces pasted around a name or an address are never meant."""
-    return value.strip() if isinstance(value, str) else value
-
+from conecta.validators import plain_text, single_line, strip
 
 MIN_DURATION_MINUTES = 5
 ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
@@ -35,9 +30,9 @@ ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
 
 class AddMemberForm(FlaskForm):
     # `.test` addresses (demo and test data) are accepted: email_validator refuses them by default.
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
     email = EmailField(
-        "Email", filters=[_strip], validators=[DataRequired(), Email(test_environment=True), Length(max=254)]
+        "Email", filters=[strip], validators=[DataRequired(), Email(test_environment=True), Length(max=254)]
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default="staff")
     password = PasswordField(
@@ -51,11 +46,10 @@ class RoleForm(FlaskForm):
 
 
 class ServiceForm(FlaskForm):
-    """A service ("event"). The Zoom engineer adds `zoom_auto_create = BooleanField(...)` here (and may
-    validate it against `self.org`'s Zoom connection); `apply_to` already copies it when present, and
-    `settings/_service_zoom_toggle.html` renders it in the form."""
+    """A service ("event"). `zoom_auto_create` may be switched on only while `org` has Zoom connected
+    (`settings/_service_zoom_toggle.html` renders it)."""
 
-    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
     duration_minutes = IntegerField(
         "Duration (minutes)",
         validators=[
@@ -68,7 +62,7 @@ class ServiceForm(FlaskForm):
         ],
         default=60,
     )
-    description = TextAreaField("Description", validators=[Length(max=2000)])
+    description = TextAreaField("Description", validators=[Length(max=2000), plain_text])
     color = ColorField(
         "Colour",
         validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Pick a colour like #3b82f6.")],
@@ -90,12 +84,11 @@ class ServiceForm(FlaskForm):
             )
 
     def apply_to(self, service: Service) -> Service:
-        """Copy the submitted values onto `service` (every field this form has, none it lacks)."""
+        """Copy the submitted values onto `service`."""
         service.name = self.name.data.strip()
         service.duration_minutes = self.duration_minutes.data
         service.description = (self.description.data or "").strip()
         service.color = self.color.data.lower()
         service.active = bool(self.active.data)
-        if "zoom_auto_create" in self:
-            service.zoom_auto_create = bool(self["zoom_auto_create"].data)
+        service.zoom_auto_create = bool(self.zoom_auto_create.data)
         return service

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 
 import requests
-from authlib.integrations.base_client import OAuthError
-from flask import flash, redirect, render_template, url_for
+from authlib.common.errors import AuthlibBaseError
+from flask import flash, redirect, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 
@@ -19,6 +19,7 @@ from conecta.auth.permissions import admin_required, staff_required
 from conecta.extensions import db, htmx
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
+from conecta.web import render_page_or_fragment
 from conecta.zoom.connection import disconnect, store_connection
 from conecta.zoom.errors import ZoomError
 from conecta.zoom.oauth import redirect_uri, zoom_oauth
@@ -47,9 +48,7 @@ def _card(**extra):
         "notice": None,
         **extra,
     }
-    if htmx and not htmx.history_restore_request:
-        return render_template("partials/_integration_card.html", **context)
-    return render_template("settings/integrations.html", **context)
+    return render_page_or_fragment("settings/integrations.html", "partials/_integration_card.html", **context)
 
 
 def _back(message: str, category: str):
@@ -81,7 +80,7 @@ def zoom_callback():
     """Zoom sends the admin back here: exchange the code, read /users/me, store the connection."""
     try:
         token = zoom_oauth().authorize_access_token()
-    except OAuthError as exc:
+    except AuthlibBaseError as exc:  # Zoom's error answers, and Authlib's own (e.g. a callback without code)
         if exc.error == "access_denied":
             return _back(DECLINED, "error")
         if exc.error == "mismatching_state":

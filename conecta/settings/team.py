@@ -61,9 +61,8 @@ def add_member(
         errors["email"] = "Someone already signs in with this email."
     if errors:
         raise TeamError(errors)
-    member = User(
-        org_id=org.id, name=name.strip(), email=email, role=role, password_hash=hash_password(password)
-    )
+    member = User(org_id=org.id, name=name.strip(), email=email, role=role)
+    member.set_password_hash(hash_password(password))
     session.add(member)
     return member
 
@@ -88,5 +87,6 @@ def set_active(session: Session, member: User, active: bool) -> User:
     _lock_org(session, member.org_id)
     if not active:
         _refuse_if_last_admin(session, member, "deactivate")
+        member.end_sessions()  # reactivating later must not bring an old cookie back
     member.active = active
     return member

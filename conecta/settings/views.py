@@ -1,19 +1,23 @@
 """Settings views: Team (admins only) and Calendar → Events (admins edit, staff read).
 
-Integrations live in `conecta/settings/integrations.py`; the tab bar links there when it is registered.
+Integrations live in `conecta/settings/integrations.py`, Emails in `conecta/settings/emails.py`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from conecta.auth.permissions import admin_required, same_org_or_404, staff_required
-from conecta.extensions import db, htmx
+from conecta.extensions import db
 from conecta.models import Service, User
 from conecta.settings import bp
 from conecta.settings.forms import AddMemberForm, RoleForm, ServiceForm
 from conecta.settings.team import TeamError, add_member, change_role, set_active
+from conecta.web import add_form_errors, form_values, render_page_or_fragment
 
 
 @bp.route("/")
@@ -25,19 +29,28 @@ def index():
     return redirect(url_for("settings.events"))
 
 
-def _confirm(title: str, message: str, action_url: str, confirm_label: str, cancel_url: str, tab: str):
-    """A server-rendered question before a destructive action: a modal for HTMX, a page otherwise."""
-    context = dict(
-        title=title,
-        message=message,
-        action_url=action_url,
-        confirm_label=confirm_label,
-        cancel_url=cancel_url,
-        active_tab=tab,
+def _deactivation(name: str, consequence: str, back_endpoint: str, deactivate: Callable[[], Response]):
+    """GET asks first, with a server-rendered question (a modal for htmx, a page otherwise) that posts
+    back to this same URL; POST runs `deactivate`."""
+    if request.method == "POST":
+        return deactivate()
+    return render_page_or_fragment(
+        "settings/confirm.html",
+        "settings/_confirm.html",
+        title=f"Deactivate {name}?",
+        message=consequence,
+        action_url=request.path,
+        confirm_label="Deactivate",
+        cancel_url=url_for(back_endpoint),
+        active_tab="team" if back_endpoint == "settings.team" else "calendar",
     )
-    if htmx and not htmx.history_restore_request:
-        return render_template("settings/_confirm.html", **context)
-    return render_template("settings/confirm.html", **context)
+
+
+def _done(message: str, endpoint: str) -> Response:
+    """Commit the change, say so, and go back to the list (303)."""
+    db.session.commit()
+    flash(message)
+    return redirect(url_for(endpoint), code=303)
 
 
 # --- Team -------------------------------------------------------------------------------------------
@@ -53,16 +66,19 @@ def _team_page(form: AddMemberForm | None = None, error: str | None = None, stat
         .where(User.org_id == current_user.org_id)
         .order_by(User.active.desc(), User.name, User.id)
     ).all()
-    return (
-        render_template(
-            "settings/team.html",
-            members=members,
-            form=form or AddMemberForm(formdata=None),
-            error=error,
-            active_tab="team",
-        ),
-        status,
-    )
+    form = form or AddMemberForm(formdata=None)
+    html = render_template("settings/team.html", members=members, form=form, error=error, active_tab="team")
+    return html, status
+
+
+def _team_change(change: Callable[[], User], done: Callable[[User], str]):
+    """Apply a Team rule; a refusal re-renders the list with its message (422), nothing saved."""
+    try:
+        member = change()
+    except TeamError as exc:
+        db.session.rollback()
+        return _team_page(error=" ".join(exc.errors.values()), status=422)
+    return _done(done(member), "settings.team")
 
 
 @bp.route("/team", methods=["GET", "POST"])
@@ -75,20 +91,14 @@ def team():
     if form.validate_on_submit():
         try:
             member = add_member(
-                db.session,
-                current_user.org,
-                name=form.name.data,
-                email=form.email.data,
-                role=form.role.data,
-                password=form.password.data,
+                db.session, current_user.org, **form_values(form, "name", "email", "role", "password")
             )
         except TeamError as exc:
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            add_form_errors(form, exc.errors)
         else:
-            db.session.commit()
-            flash(f"{member.name} can now sign in as {member.role} with {member.email}.")
-            return redirect(url_for("settings.team"), code=303)
+            return _done(
+                f"{member.name} can now sign in as {member.role} with {member.email}.", "settings.team"
+            )
     return _team_page(form=form, status=422)
 
 
@@ -99,14 +109,9 @@ def team_role(user_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         return _team_page(error="Choose admin or staff.", status=422)
-    try:
-        change_role(db.session, member, form.role.data)
-    except TeamError as exc:
-        db.session.rollback()
-        return _team_page(error=" ".join(exc.errors.values()), status=422)
-    db.session.commit()
-    flash(f"{member.name} is now {member.role}.")
-    return redirect(url_for("settings.team"), code=303)
+    return _team_change(
+        lambda: change_role(db.session, member, form.role.data), lambda m: f"{m.name} is now {m.role}."
+    )
 
 
 @bp.route("/team/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -114,36 +119,33 @@ def team_role(user_id: int):
 def team_deactivate(user_id: int):
     """GET asks first; POST deactivates (the person can no longer sign in; their bookings stay)."""
     member = _member_or_404(user_id)
-    if request.method == "GET":
-        return _confirm(
-            title=f"Deactivate {member.name}?",
-            message=(
-                f"{member.name} will no longer be able to sign in. Their appointments stay on the "
-                "calendar. You can reactivate them at any time."
-            ),
-            action_url=url_for("settings.team_deactivate", user_id=member.id),
-            confirm_label="Deactivate",
-            cancel_url=url_for("settings.team"),
-            tab="team",
-        )
-    try:
-        set_active(db.session, member, False)
-    except TeamError as exc:
-        db.session.rollback()
-        return _team_page(error=" ".join(exc.errors.values()), status=422)
-    db.session.commit()
-    flash(f"{member.name} is deactivated.")
-    return redirect(url_for("settings.team"), code=303)
+    return _deactivation(
+        member.name,
+        f"{member.name} will no longer be able to sign in. Their appointments stay on the calendar. "
+        "You can reactivate them at any time.",
+        "settings.team",
+        lambda: _team_change(
+            lambda: set_active(db.session, member, False), lambda m: f"{m.name} is deactivated."
+        ),
+    )
 
 
 @bp.route("/team/<int:user_id>/reactivate", methods=["POST"])
 @admin_required
 def team_reactivate(user_id: int):
     member = _member_or_404(user_id)
-    set_active(db.session, member, True)
-    db.session.commit()
-    flash(f"{member.name} can sign in again.")
-    return redirect(url_for("settings.team"), code=303)
+    return _team_change(
+        lambda: set_active(db.session, member, True), lambda m: f"{m.name} can sign in again."
+    )
+
+
+@bp.route("/team/<int:user_id>/sign-out", methods=["POST"])
+@admin_required
+def team_sign_out(user_id: int):
+    """Sign out everywhere: every session of the member ends (a lost laptop, a shared computer)."""
+    member = _member_or_404(user_id)
+    member.end_sessions()
+    return _done(f"{member.name} is signed out everywhere.", "settings.team")
 
 
 # --- Calendar → Events (services) -------------------------------------------------------------------
@@ -167,37 +169,28 @@ def events():
     )
 
 
-def _event_form_page(form: ServiceForm, service: Service | None, status: int = 200):
-    return (
-        render_template("settings/event_form.html", form=form, service=service, active_tab="calendar"),
-        status,
-    )
+def _event_form(service: Service | None):
+    """The service form, new or edit: saved with a 303 to the list, or re-rendered with its messages."""
+    form = ServiceForm(obj=service, org=current_user.org)
+    if form.validate_on_submit():
+        saved = form.apply_to(service or Service(org_id=current_user.org_id))
+        db.session.add(saved)
+        return _done(f"{saved.name} is {'saved' if service else 'created'}.", "settings.events")
+    status = 422 if request.method == "POST" else 200
+    html = render_template("settings/event_form.html", form=form, service=service, active_tab="calendar")
+    return html, status
 
 
 @bp.route("/calendar/events/new", methods=["GET", "POST"])
 @admin_required
 def event_new():
-    form = ServiceForm(org=current_user.org)
-    if form.validate_on_submit():
-        service = form.apply_to(Service(org_id=current_user.org_id))
-        db.session.add(service)
-        db.session.commit()
-        flash(f"{service.name} is created.")
-        return redirect(url_for("settings.events"), code=303)
-    return _event_form_page(form, None, 422 if request.method == "POST" else 200)
+    return _event_form(None)
 
 
 @bp.route("/calendar/events/<int:service_id>/edit", methods=["GET", "POST"])
 @admin_required
 def event_edit(service_id: int):
-    service = _service_or_404(service_id)
-    form = ServiceForm(obj=service, org=current_user.org)
-    if form.validate_on_submit():
-        form.apply_to(service)
-        db.session.commit()
-        flash(f"{service.name} is saved.")
-        return redirect(url_for("settings.events"), code=303)
-    return _event_form_page(form, service, 422 if request.method == "POST" else 200)
+    return _event_form(_service_or_404(service_id))
 
 
 @bp.route("/calendar/events/<int:service_id>/deactivate", methods=["GET", "POST"])
@@ -205,22 +198,18 @@ def event_edit(service_id: int):
 def event_deactivate(service_id: int):
     """GET asks first; POST stops new bookings of the service (existing appointments stay)."""
     service = _service_or_404(service_id)
-    if request.method == "GET":
-        return _confirm(
-            title=f"Deactivate {service.name}?",
-            message=(
-                f"New appointments can no longer be booked for {service.name}. Existing appointments "
-                "stay as they are. You can reactivate it at any time."
-            ),
-            action_url=url_for("settings.event_deactivate", service_id=service.id),
-            confirm_label="Deactivate",
-            cancel_url=url_for("settings.events"),
-            tab="calendar",
-        )
-    service.active = False
-    db.session.commit()
-    flash(f"{service.name} is deactivated.")
-    return redirect(url_for("settings.events"), code=303)
+
+    def deactivate() -> Response:
+        service.active = False
+        return _done(f"{service.name} is deactivated.", "settings.events")
+
+    return _deactivation(
+        service.name,
+        f"New appointments can no longer be booked for {service.name}. Existing appointments stay as "
+        "they are. You can reactivate it at any time.",
+        "settings.events",
+        deactivate,
+    )
 
 
 @bp.route("/calendar/events/<int:service_id>/reactivate", methods=["POST"])
@@ -228,6 +217,4 @@ def event_deactivate(service_id: int):
 def event_reactivate(service_id: int):
     service = _service_or_404(service_id)
     service.active = True
-    db.session.commit()
-    flash(f"{service.name} can be booked again.")
-    return redirect(url_for("settings.events"), code=303)
+    return _done(f"{service.name} can be booked again.", "settings.events")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from conecta import audit
@@ -94,12 +94,17 @@ def disconnect(org_id: int, actor: User) -> DisconnectOutcome:
     return DisconnectOutcome(True, revoked, message)
 
 
-def deauthorize(zoom_user_id: str, account_id: str | None = None) -> list[int]:
+def deauthorize(
+    zoom_user_id: str, account_id: str | None = None, granted_before: datetime | None = None
+) -> list[int]:
     """Zoom says the user removed our app: delete that user's connections and tokens (the caller commits).
+    Only grants older than the event (`granted_before`) go: a connection made since is a new consent.
 
     Returns the organizations affected. Appointments and their links are left untouched.
     """
     query = db.select(ZoomConnection).filter_by(zoom_user_id=str(zoom_user_id))
+    if granted_before is not None:
+        query = query.where(ZoomConnection.connected_at < granted_before)
     if account_id:
         query = query.filter_by(zoom_account_id=str(account_id))
     org_ids = []

@@ -15,10 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
-from flask import current_app, url_for
+from flask import current_app
 
 from conecta.extensions import oauth
 from conecta.jobs import redis_conn, redis_key
+from conecta.web import absolute_url
 
 # How long a started authorization may take before its state is forgotten (Zoom's codes live 5 minutes).
 STATE_TTL_SECONDS = 600
@@ -67,4 +68,4 @@ def _build_client(config: Any) -> FlaskOAuth2App:
 
 def redirect_uri() -> str:
     """ZOOM_REDIRECT_URI when set (it must match the Zoom app's allow list), else this app's callback."""
-    return current_app.config.get("ZOOM_REDIRECT_URI") or url_for("settings.zoom_callback", _external=True)
+    return current_app.config.get("ZOOM_REDIRECT_URI") or absolute_url("settings.zoom_callback")

@@ -26,4 +26,5 @@ ROUTES = [
         data=lambda w: {"name": ""},
     ),
     Route("clients.invite", expect(302, 403, 403, 303, 303, 404), method="POST", params=_client),
+    Route("clients.sign_out", expect(302, 403, 403, 303, 303, 404), method="POST", params=_client),
 ]

@@ -57,6 +57,11 @@ if Config().ENV_NAME == "development":
             "dev.message", expect(302, 403, 403, 404, 404, 404), params=lambda w: {"name": NO_SUCH_MESSAGE}
         ),
         Route(
+            "dev.message_html",
+            expect(302, 403, 403, 404, 404, 404),
+            params=lambda w: {"name": NO_SUCH_MESSAGE},
+        ),
+        Route(
             "dev.attachment",
             expect(302, 403, 403, 404, 404, 404),
             params=lambda w: {"name": NO_SUCH_MESSAGE, "index": 0},

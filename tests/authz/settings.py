@@ -33,6 +33,7 @@ ROUTES = [
     Route("settings.team_deactivate", ADMIN_ON_ACME_OBJECT, params=_member),
     Route("settings.team_deactivate", ADMIN_CHANGES_ACME_OBJECT, method="POST", params=_member),
     Route("settings.team_reactivate", ADMIN_CHANGES_ACME_OBJECT, method="POST", params=_member),
+    Route("settings.team_sign_out", ADMIN_CHANGES_ACME_OBJECT, method="POST", params=_member),
     Route("settings.events", STAFF_PAGE),
     Route("settings.event_new", ADMIN_PAGE),
     Route("settings.event_new", expect(302, 403, 403, 403, 422, 422), method="POST"),

@@ -32,6 +32,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 HERE = Path(__file__).resolve().parent
+# Every wait in a browser test is a condition with this limit: the machine is small and often busy.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,6 +57,7 @@ def live_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[LiveServer]:
     with LiveServer(live_app) as server:
+        live_app.config["CONECTA_BASE_URL"] = server.url  # links made for outside point back here
         yield server
 
 
@@ -74,12 +78,21 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    """A fresh browser context (no cookies) whose relative URLs go to the live server."""
+    """A fresh browser context (no cookies) whose relative URLs go to the live server.
+
+    Whatever the test does, the Content-Security-Policy must not have refused anything on the way:
+    Chromium reports each refusal on the console, and the test fails on any."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert refused == [], "the Content-Security-Policy refused something:\n" + "\n".join(refused)
 
 
 def sign_in(page: Page, email: str, password: str) -> None:

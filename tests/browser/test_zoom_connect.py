@@ -38,6 +38,7 @@ def live_app(database_url: str, zoom_sandbox_server: SandboxProcess) -> Iterator
 @pytest.fixture(scope="module")
 def live_server(live_app: Flask) -> Iterator[LiveServer]:
     with LiveServer(live_app) as server:
+        live_app.config["CONECTA_BASE_URL"] = server.url  # Zoom's redirect_uri comes back here
         yield server
 
 

@@ -97,7 +97,7 @@ def test_the_client_sees_join_and_the_passcode_in_the_portal(
     expect(join).to_be_visible()
     assert_no_reload(page)
 
-    appointment = wait_until(lambda: (a := fresh(appointment.id)).zoom_state == "ready" and a)
+    appointment = wait_until(lambda: (a := fresh(appointment.id)).zoom_state == "ready" and a, timeout=20)
     expect(join).to_have_attribute("href", appointment.zoom.join_url)
     expect(panel.locator("dd code")).to_have_text(appointment.zoom.passcode)
     expect(panel.get_by_role("link", name="Start meeting")).to_have_count(0)

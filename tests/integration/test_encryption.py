@@ -154,6 +154,7 @@ def test_production_refuses_to_start_without_keys(monkeypatch):
     with pytest.raises(EncryptionConfigError):
         create_app()
     monkeypatch.setenv("CONECTA_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    monkeypatch.setenv("CONECTA_BASE_URL", "https://conecta.example")
     assert create_app().config["ENV_NAME"] == "production"
 
 

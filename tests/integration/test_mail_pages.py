@@ -13,6 +13,7 @@ import pytest
 
 from conecta.extensions import db
 from conecta.mail.catcher import MailboxHandler, list_messages
+from conecta.mail.compose import ORG_HEADER
 from tests.support import smtp as mail
 from tests.support.factories import build_org
 from tests.support.smtp import book, event_of, outbox, run_mail_worker, spare_port, text_parts
@@ -96,7 +97,7 @@ def test_send_invite_by_email_delivers_a_working_portal_link(acme, smtp_server, 
     assert (row.kind, row.status) == ("portal_invite", "sent")
 
 
-def test_the_catcher_stores_messages_the_dev_mailbox_shows(app, acme, as_user, tmp_path):
+def test_the_catcher_stores_messages_the_dev_mailbox_shows(app, acme, rival, as_user, tmp_path):
     from aiosmtpd.controller import Controller
 
     mailbox = tmp_path / "mailbox"
@@ -109,6 +110,7 @@ def test_the_catcher_stores_messages_the_dev_mailbox_shows(app, acme, as_user, t
         run_mail_worker()
         hostile = EmailMessage()
         hostile["From"], hostile["To"], hostile["Subject"] = "x@example.test", "y@example.test", "Hostile"
+        hostile[ORG_HEADER] = str(acme.org.id)
         hostile.set_content("plain")
         hostile.add_alternative(
             '<p id="boom">hi</p><script>parent.document.title="owned"</script>', subtype="html"
@@ -131,7 +133,8 @@ def test_the_catcher_stores_messages_the_dev_mailbox_shows(app, acme, as_user, t
     assert 'hx-get="/dev/mailbox"' in listing
 
     page = staff.get(f"/dev/mailbox/{confirmation.name}").get_data(as_text=True)
-    assert 'sandbox=""' in page and "srcdoc=" in page
+    frame = f'src="/dev/mailbox/{confirmation.name}/html"'
+    assert 'sandbox=""' in page and frame in page
     assert "Monday 7 January 2030, 09:00–10:00 PST (America/Tijuana)" in page
     assert "invite.ics" in page and "application/ics" in page
     download = staff.get(f"/dev/mailbox/{confirmation.name}/attachments/0")
@@ -139,11 +142,22 @@ def test_the_catcher_stores_messages_the_dev_mailbox_shows(app, acme, as_user, t
     assert b"BEGIN:VCALENDAR" in download.data
     assert "attachment" in download.headers["Content-Disposition"]
 
-    hostile_page = staff.get(f"/dev/mailbox/{next(m.name for m in caught if m.subject == 'Hostile')}")
-    body = hostile_page.get_data(as_text=True)
-    # The HTML part only exists inside the sandboxed srcdoc attribute, escaped: never as live markup.
-    assert "<script>parent" not in body
-    assert "&lt;script&gt;parent" in body
+    hostile_name = next(m.name for m in caught if m.subject == "Hostile")
+    body = staff.get(f"/dev/mailbox/{hostile_name}").get_data(as_text=True)
+    # The HTML part is never part of our page: only its own URL serves it, into a sandboxed frame,
+    # under a policy that runs no script, fetches nothing and lets only this site frame it.
+    assert "<script>parent" not in body and "parent.document" not in body
+    html_part = staff.get(f"/dev/mailbox/{hostile_name}/html")
+    assert html_part.status_code == 200 and b'<p id="boom">' in html_part.data
+    policy = html_part.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "frame-ancestors 'self'" in policy
+    assert "script-src" not in policy
+
+    # Another organization's staff see none of it (not even that it exists).
+    other = as_user(rival.staff)
+    assert confirmation.subject not in unescape(other.get("/dev/mailbox").get_data(as_text=True))
+    for path in ("", "/html", "/attachments/0"):
+        assert other.get(f"/dev/mailbox/{confirmation.name}{path}").status_code == 404
 
     assert staff.get("/dev/mailbox/..%2Fsecret.key").status_code == 404
     assert staff.get("/dev/mailbox/../secret.key").status_code == 404
