@@ -1,9 +1,9 @@
-"""Periodic work, in one place: the Zoom sweep and the email outbox sweep.
+"""Periodic work, in one place: the Zoom sweep, the follow-up of lost creates, the email outbox sweep.
 
 Every worker calls `run_if_due` on its maintenance tick; a Redis key set with NX and an expiry of one
-interval lets exactly one of them take each turn, however many run. Both sweeps are idempotent safety
-nets (they re-enqueue what a lost job or a Redis outage left behind), so a missed or doubled turn is
-harmless.
+interval lets exactly one of them take each turn, however many run. The sweeps are idempotent safety
+nets (they enqueue what a lost job, a Redis outage or a lost answer from Zoom left behind), so a missed
+or doubled turn is harmless.
 """
 
 from __future__ import annotations
@@ -14,11 +14,16 @@ from flask import Flask
 
 from conecta import jobs
 from conecta.mail import outbox
+from conecta.zoom import attempts as zoom_attempts
 from conecta.zoom import sweep as zoom_sweep
 
 log = logging.getLogger("conecta.periodic")
 
-SWEEPS = (("zoom", zoom_sweep.sweep), ("email", outbox.sweep))
+SWEEPS = (
+    ("zoom", zoom_sweep.sweep),
+    ("zoom-creates", zoom_attempts.sweep),
+    ("email", outbox.sweep),
+)
 
 
 def run_if_due(app: Flask) -> bool:

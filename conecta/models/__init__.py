@@ -8,6 +8,16 @@ from conecta.models.org import Organization
 from conecta.models.service import Service
 from conecta.models.user import User
 from conecta.models.zoom import ZoomConnection, zoom_connection_for  # noqa: F401
+from conecta.models.zoom_attempt import ZoomCreateAttempt
 from conecta.models.zoom_meeting import ZoomMeeting, ZoomState
 
-__all__ = ["Appointment", "Client", "Organization", "Service", "User", "ZoomMeeting", "ZoomState"]
+__all__ = [
+    "Appointment",
+    "Client",
+    "Organization",
+    "Service",
+    "User",
+    "ZoomCreateAttempt",
+    "ZoomMeeting",
+    "ZoomState",
+]

@@ -143,16 +143,18 @@ class ZoomClient:
         self.request("DELETE", _meeting_path(meeting_id), log_context=log_context, operation="delete_meeting")
 
     def iter_upcoming_meetings(
-        self, *, page_size: int = 300, log_context: dict[str, Any] | None = None
+        self, *, host: str = "me", page_size: int = 300, log_context: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every upcoming meeting of the connected user, following next_page_token across pages."""
+        """Every upcoming meeting of `host` (a Zoom user id; "me": the connected user), following
+        next_page_token across pages."""
+        path = f"/users/{quote(host, safe='')}/meetings"
         page_token = ""
         while True:
             params: dict[str, Any] = {"type": "upcoming", "page_size": page_size}
             if page_token:
                 params["next_page_token"] = page_token
             page = self.request(
-                "GET", "/users/me/meetings", params=params, log_context=log_context, operation="list_meetings"
+                "GET", path, params=params, log_context=log_context, operation="list_meetings"
             ).json()
             yield from page.get("meetings") or []
             page_token = page.get("next_page_token") or ""

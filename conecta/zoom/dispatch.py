@@ -6,7 +6,7 @@ level-triggered and holds the appointment's lease, so no de-duplication is neede
 
 After a reconcile the job carries out what its `Outcome` asks: when the meeting settled, the email that
 waited for it goes out (`conecta.mail.plan.release_after_zoom`); a retry, a backoff or a busy lease puts
-the job back on the schedule; a create that followed a lost answer gets a later look for twins.
+the job back on the schedule. (A create whose answer was lost is followed up by `conecta.zoom.attempts`.)
 If Redis is down when enqueuing, the "sync needed" mark stays in the database and the sweep
 (`conecta.zoom.sweep`) enqueues it again.
 """
@@ -14,7 +14,7 @@ If Redis is down when enqueuing, the "sync needed" mark stays in the database an
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -26,7 +26,7 @@ from conecta.extensions import db
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models.types import utcnow
-from conecta.zoom import duplicates, outcome, reconcile, start_link
+from conecta.zoom import outcome, reconcile, start_link
 
 log = logging.getLogger("conecta.zoom.sync")
 
@@ -66,13 +66,6 @@ def request_reconcile(appointment_id: int, *, at: datetime | None = None) -> boo
     )
 
 
-def request_duplicate_check(appointment_id: int, *, at: datetime | None = None) -> bool:
-    delay = timedelta(seconds=float(current_app.config["ZOOM_DUPLICATE_CHECK_SECONDS"]))
-    return _enqueue(
-        check_duplicates_job, appointment_id, f"zoom-duplicates-{appointment_id}", at or utcnow() + delay
-    )
-
-
 def request_start_url_refresh(appointment_id: int) -> bool:
     return _enqueue(refresh_start_url_job, appointment_id, f"zoom-start-url-{appointment_id}")
 
@@ -83,8 +76,6 @@ def follow(appointment_id: int, result: outcome.Outcome) -> None:
         release_waiting_email(appointment_id)
     if result.again_at is not None:
         request_reconcile(appointment_id, at=result.again_at)
-    if result.check_duplicates:
-        request_duplicate_check(appointment_id)
 
 
 def release_waiting_email(appointment_id: int) -> None:
@@ -106,14 +97,6 @@ def release_waiting_email(appointment_id: int) -> None:
 @jobs.app_job
 def reconcile_job(appointment_id: int) -> str:
     return _followed(appointment_id, reconcile.reconcile(appointment_id))
-
-
-@jobs.app_job
-def check_duplicates_job(appointment_id: int) -> str:
-    result = duplicates.check_duplicates(appointment_id)
-    if result.result == "busy":
-        request_duplicate_check(appointment_id, at=result.again_at)
-    return result.result
 
 
 @jobs.app_job

@@ -3,28 +3,19 @@
 Before a create, the reconciler commits a tracking key and sends it in the meeting's agenda. When a
 create's answer is lost (a timeout, a 5xx, a killed worker), the next attempt first looks for that key
 among the host's upcoming meetings and adopts what it finds. Zoom may still finish a lost create after
-that search missed it, so a create that followed a lost answer asks for one more look later
-(`check_duplicates`), which deletes any twin.
+that search missed it: `conecta.zoom.attempts` follows every such create up and deletes any twin.
 """
 
 from __future__ import annotations
 
-import logging
 from contextlib import suppress
 from typing import Any
 
-from flask import current_app
-
 from conecta import audit
-from conecta.extensions import db
 from conecta.models import Appointment
-from conecta.models.types import utcnow
 from conecta.zoom.client import ZoomClient
-from conecta.zoom.errors import ZoomError, ZoomNotFound
-from conecta.zoom.lock import appointment_lock, busy_until
-from conecta.zoom.outcome import Outcome, Run, load
-
-log = logging.getLogger("conecta.zoom.sync")
+from conecta.zoom.errors import ZoomNotFound
+from conecta.zoom.outcome import Run
 
 
 def find_by_tracking_key(client: ZoomClient, key: str, run: Run) -> list[dict[str, Any]]:
@@ -49,28 +40,3 @@ def delete_duplicates(
             f"Deleted meeting {meeting['id']}, a second copy left by a lost answer from Zoom.",
             appointment_id=appointment.id,
         )
-
-
-def check_duplicates(appointment_id: int) -> Outcome:
-    """After a create that followed a lost answer: delete meetings carrying our key other than ours."""
-    with appointment_lock(appointment_id) as acquired:
-        if not acquired:
-            return Outcome("busy", again_at=busy_until(appointment_id))
-        appointment = load(appointment_id)
-        zoom = appointment.zoom if appointment is not None else None
-        if zoom is None or not zoom.tracking_key or not zoom.meeting_id:
-            return Outcome("nothing-to-do")
-        run = Run(appointment, zoom.sync_requested_at or utcnow(), 1)
-        try:
-            client = ZoomClient.for_org(
-                appointment.org_id, timeout=float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
-            )
-            found = find_by_tracking_key(client, zoom.tracking_key, run)
-            extras = [m for m in found if str(m["id"]) != zoom.meeting_id]
-            delete_duplicates(client, appointment, extras, run)
-        except ZoomError as exc:
-            db.session.rollback()
-            log.info("zoom_sync duplicate_check_failed appointment_id=%s error=%s", appointment_id, exc)
-            return Outcome("failed")
-        db.session.commit()
-        return Outcome(f"deleted-{len(extras)}")

@@ -6,8 +6,7 @@ once more, reading the appointment as it is now.
 
 `Outcome` tells the job what follows (`conecta.zoom.dispatch`): `settled` -- a final state was committed,
 so an email that waited for the meeting can go; `again_at` -- run the reconcile again then (a backoff,
-Retry-After, the daily limit, a busy lock); `check_duplicates` -- a create followed a lost answer, so look
-for a twin later.
+Retry-After, the daily limit, a busy lock).
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ class Outcome:
     result: str  # what happened, for logs and tests: ready, deleted, failed, retrying, busy, ...
     settled: bool = False
     again_at: datetime | None = None
-    check_duplicates: bool = False
 
 
 AGAIN = Outcome("again")

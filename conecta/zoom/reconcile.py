@@ -2,7 +2,8 @@
 
 Level-triggered, so duplicate jobs, reordering and retries are harmless. Under the appointment's lease
 (`conecta.zoom.lock`) it reads the appointment, asks `decide.action_for` what it takes, and:
-- CREATE: commit a tracking key, then POST the meeting (a retry finds a lost create by that key);
+- CREATE: commit a tracking key and the attempt, then POST the meeting (a retry finds a lost create by
+  that key; `conecta.zoom.attempts` follows up one that Zoom completes later, whatever happened since);
 - UPDATE: PATCH only what differs from what Zoom was last told (nothing differs: no call); a 404 means
   it was deleted in Zoom behind our back, so a new one is created;
 - REPLACE: the meeting was made for a former client: delete it, then create a new one;
@@ -21,6 +22,7 @@ from conecta import audit
 from conecta.extensions import db
 from conecta.models import ZoomState
 from conecta.models.types import utcnow
+from conecta.zoom import attempts
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import (
     Action,
@@ -71,7 +73,7 @@ def reconcile(appointment_id: int) -> Outcome:
                 break
         else:
             outcome = Outcome("again", again_at=utcnow())
-        return Outcome(outcome.result, settled, outcome.again_at, outcome.check_duplicates)
+        return Outcome(outcome.result, settled, outcome.again_at)
 
 
 def _reconcile_once(appointment_id: int) -> Outcome:
@@ -167,6 +169,7 @@ def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
             keep, extras = found[0], found[1:]
             delete_duplicates(client, appointment, extras, run)
             zoom.adopt(client.get_meeting(keep["id"], log_context=run.context("adopt")))
+            attempts.accounted_for(key)
             if pending_changes(appointment):
                 db.session.commit()  # keep the meeting; the next round PATCHes it to the current values
                 return AGAIN
@@ -176,17 +179,18 @@ def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
     else:
         key = f"conecta-{appointment.id}-{secrets.token_hex(6)}"
         zoom.tracking_key = key
-        db.session.commit()  # recorded BEFORE the create: a retry can always look for it
+    attempts.record_call(appointment, key)
+    db.session.commit()  # key and attempt recorded BEFORE the create: a lost answer is always looked for
     body = meeting_body(appointment, key)
     zoom.adopt(client.create_meeting(body, log_context=run.context("create")))
+    attempts.accounted_for(key)
     # What we asked for is what Zoom has now (Zoom may echo times in another format).
     zoom.synced_start_at = appointment.starts_at
     zoom.synced_duration = body["duration"]
     zoom.synced_topic = meeting_topic(appointment)
-    outcome = settle(run, ZoomState.READY, "zoom_meeting_created", f"Meeting {zoom.meeting_id} created.")
-    # An earlier attempt failed without an answer (timeout, 5xx): Zoom may still finish that create
-    # after our search missed it. Look once more, later, and delete any twin.
-    return Outcome(outcome.result, outcome.settled, outcome.again_at, check_duplicates=run.attempt > 1)
+    # If an earlier call with this key lost its answer, its attempt stays open: the follow-up
+    # (`conecta.zoom.attempts`) deletes any twin Zoom still makes.
+    return settle(run, ZoomState.READY, "zoom_meeting_created", f"Meeting {zoom.meeting_id} created.")
 
 
 def _remove_meeting(client: ZoomClient, run: Run) -> Outcome:
@@ -199,6 +203,7 @@ def _remove_meeting(client: ZoomClient, run: Run) -> Outcome:
         if found:
             meeting_id = str(found[0]["id"])
             delete_duplicates(client, appointment, found[1:], run)
+            attempts.accounted_for(zoom.tracking_key)
     if meeting_id is None:
         zoom.tracking_key = None
         return settle(run, ZoomState.NONE, None)

@@ -147,3 +147,42 @@ def _seed_appointments_with_zoom_columns(conn) -> None:
             f"VALUES (2, {values}, false, 'none', 0, 1)"
         )
     )
+
+
+def test_a_create_in_flight_at_upgrade_becomes_an_open_attempt(empty_database_url, tmp_path) -> None:
+    """A tracking key without a meeting (a create whose answer may be lost) is followed up after the
+    upgrade like any other; answered creates open nothing; and the table can be dropped again."""
+    from flask_migrate import downgrade
+
+    app = create_app(_test_config(empty_database_url, tmp_path))
+    with app.app_context():
+        try:
+            upgrade(revision="0d7e9639e81b")
+            with db.engine.begin() as conn:
+                _seed_appointments_with_zoom_columns(conn)  # appointment 1: ready, key k1, a meeting
+            upgrade(revision="b7c41e2f9a60")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO zoom_meetings (appointment_id, wanted, state, attempts, tracking_key) "
+                        "VALUES (2, true, 'pending', 1, 'k2')"
+                    )
+                )
+            upgrade(revision="c3a9d5e1f7b2")
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.text(
+                        "SELECT tracking_key, org_id, appointment_id, host_user_id, calls, attempted_at "
+                        "FROM zoom_create_attempts"
+                    )
+                ).all()
+            downgrade(revision="b7c41e2f9a60")
+            with db.engine.connect() as conn:
+                tables = set(sa.inspect(conn).get_table_names())
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    ((key, org_id, appointment_id, host, calls, attempted_at),) = rows
+    assert (key, org_id, appointment_id, host, calls) == ("k2", 1, 2, None, 1)
+    assert attempted_at is not None
+    assert "zoom_create_attempts" not in tables

@@ -10,9 +10,10 @@ from conecta.bookings import service as bookings
 from conecta.extensions import db
 from conecta.models.types import utcnow
 from conecta.models.zoom import ZoomConnection
+from conecta.zoom import attempts as zoom_attempts
 from conecta.zoom import sweep as zoom_sweep
 from conecta.zoom.client import ZoomClient
-from tests.support.worker import pending_job_count, run_jobs
+from tests.support.worker import pending_job_count, run_jobs, wait_until
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
 CREATE = "/v2/users/me/meetings"
@@ -87,16 +88,20 @@ def test_an_expired_access_token_is_refreshed_and_the_call_goes_through(sync_app
 
 def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbox):
     """Zoom hangs past our timeout but creates the meeting anyway: the retry looks for the tracking key,
-    and a later check deletes a twin if the retry was faster than the hung create."""
-    sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_DUPLICATE_CHECK_SECONDS=2.5)
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "hang_seconds": 2, "count": 1}])
+    misses it (Zoom is still at work) and creates again; the follow-up deletes the twin that lands later
+    and keeps the appointment's meeting."""
+    sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS=0)
+    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "hang_seconds": 3, "count": 1}])
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "ready"
+    wait_until(lambda: len(meetings(zoom_sandbox)) == 2, timeout=20, what="the hung create to land")
 
-    run_jobs(sync_app, until=lambda: pending_job_count(sync_app, "conecta.zoom.") == 0)
+    assert zoom_attempts.sweep() == 1
+    run_jobs(sync_app)
 
     (meeting,) = meetings(zoom_sandbox)
     assert str(meeting["id"]) == fresh(appointment.id).zoom.meeting_id
+    assert "zoom_stray_meeting_deleted" in audit_events(appointment.id)
 
 
 def test_a_create_whose_answer_is_lost_is_found_by_its_tracking_key(sync_app, connected, zoom_sandbox):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from conecta import jobs, periodic
 from conecta.extensions import db
-from conecta.models import Appointment
+from conecta.models import Appointment, ZoomCreateAttempt
 from conecta.models.types import utcnow
 from conecta.zoom import reconcile
 from conecta.zoom import sweep as zoom_sweep
@@ -44,7 +44,8 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
 
     # The create has reached Zoom (the fault was taken) and the worker is waiting for the answer: kill it.
     wait_until(lambda: zoom_sandbox.state()["faults"]["errors"][0]["remaining"] == 0, what="the create call")
-    assert fresh(appointment.id).zoom.tracking_key  # recorded before the call
+    key = fresh(appointment.id).zoom.tracking_key  # recorded before the call, with its attempt
+    assert key and db.session.get(ZoomCreateAttempt, key).calls == 1
     worker.kill()
     wait_until(lambda: meetings(zoom_sandbox), what="Zoom to finish the create")
     stranded = fresh(appointment.id)
@@ -59,6 +60,8 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
     assert appointment.zoom.tracking_key in meeting["agenda"]
     assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]
     assert audit_events(appointment.id)[-1] == "zoom_meeting_created"
+    db.session.expire_all()
+    assert db.session.get(ZoomCreateAttempt, key) is None  # its one call is accounted for
 
 
 def test_redis_down_while_booking_saves_the_booking_and_the_meeting_follows(

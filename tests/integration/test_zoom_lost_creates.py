@@ -1,0 +1,196 @@
+"""A create whose answer was lost is followed up by its tracking key, whatever happened to the appointment
+since, until its meeting is accounted for (`conecta.zoom.attempts`): Zoom hangs past our timeout, makes
+the meeting anyway, and it lands after the appointment was cancelled, deleted, got a new key or lost its
+Zoom connection. Over HTTP against the sandbox, with its faults."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from conecta.bookings import service as bookings
+from conecta.extensions import db
+from conecta.models import ZoomCreateAttempt
+from conecta.models.types import utcnow
+from conecta.zoom import attempts as zoom_attempts
+from tests.support.worker import pending_job_count, run_jobs, wait_until
+from tests.support.zoom_sync import api_calls, audit_events, book, edit, fresh, meetings, settle
+
+CREATE = "/v2/users/me/meetings"
+
+
+@pytest.fixture
+def lost_creates(sync_app):
+    """Our calls time out after 1 s; the follow-up looks as soon as it is asked to."""
+    sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS=0)
+    return sync_app
+
+
+def hang_the_next_create(sandbox: Any, seconds: float) -> None:
+    """Zoom takes `seconds` over the next create -- we stop waiting after 1 s -- then makes the meeting."""
+    sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "hang_seconds": seconds, "count": 1}])
+
+
+def time_out_the_create(app, org, sandbox: Any, seconds: float):
+    """Book; the create times out (its retry is scheduled, not run). Returns the appointment."""
+    hang_the_next_create(sandbox, seconds)
+    appointment = book(org)
+    run_jobs(app, until=lambda: fresh(appointment.id).zoom.attempts == 1)
+    return appointment
+
+
+def land(sandbox: Any, count: int = 1) -> None:
+    wait_until(lambda: len(meetings(sandbox)) == count, timeout=30, what="Zoom to finish the lost create")
+
+
+def open_attempts() -> list[ZoomCreateAttempt]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(ZoomCreateAttempt)))
+
+
+def follow_up(app) -> None:
+    """The worker's periodic turn: enqueue the follow-ups that are due, and run them."""
+    assert zoom_attempts.sweep() >= 1
+    run_jobs(app)
+
+
+def test_a_create_that_lands_after_the_cancel_is_deleted(lost_creates, connected, zoom_sandbox):
+    """Finding 12: the cancel's search finds nothing (Zoom is still at work), the appointment settles
+    with no meeting -- and then Zoom finishes the create. The follow-up deletes it."""
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 7)
+    bookings.cancel(fresh(appointment.id))
+    cancelled = settle(lost_creates, appointment.id)
+    assert cancelled.zoom_state == "none" and cancelled.zoom.tracking_key is None
+    assert meetings(zoom_sandbox) == []  # searched before Zoom was done
+    land(zoom_sandbox)
+
+    follow_up(lost_creates)
+
+    assert meetings(zoom_sandbox) == []
+    assert open_attempts() == []  # its only call is accounted for
+    assert audit_events(appointment.id)[-1] == "zoom_stray_meeting_deleted"
+
+
+def test_a_usual_create_leaves_no_attempt_open(lost_creates, connected, zoom_sandbox):
+    appointment = settle(lost_creates, book(connected).id)
+    assert appointment.zoom_state == "ready" and len(meetings(zoom_sandbox)) == 1
+    assert open_attempts() == []
+    assert zoom_attempts.sweep() == 0
+
+
+def test_the_follow_up_spares_a_meeting_the_pending_sync_will_adopt(lost_creates, connected, zoom_sandbox):
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 3)
+    land(zoom_sandbox)
+
+    assert zoom_attempts.follow_up(connected.org.id, None) == "closed-0-of-1"
+    assert len(meetings(zoom_sandbox)) == 1  # its retry is about to find it by its key
+
+    appointment = settle(lost_creates, appointment.id)
+    (meeting,) = meetings(zoom_sandbox)
+    assert appointment.zoom_state == "ready" and appointment.zoom.meeting_id == str(meeting["id"])
+    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]
+    assert open_attempts() == []  # adopted: the one call is accounted for
+
+
+def test_a_twin_that_lands_after_the_key_was_replaced_is_deleted(lost_creates, connected, zoom_sandbox):
+    """The retry creates a second meeting with the same key; then the client changes, so that meeting
+    is replaced by one with a new key; then the first create lands. It is nobody's: deleted."""
+    hang_the_next_create(zoom_sandbox, 6)
+    appointment = settle(lost_creates, book(connected).id)
+    first_key = appointment.zoom.tracking_key
+    assert [a.calls for a in open_attempts()] == [2]  # a call lost its answer: twins are possible
+
+    edit(appointment, client=connected.other_client)
+    appointment = settle(lost_creates, appointment.id)
+    assert appointment.zoom.tracking_key != first_key
+    wait_until(
+        lambda: any(first_key in m["agenda"] for m in meetings(zoom_sandbox)),
+        timeout=30,
+        what="the first create to land",
+    )
+
+    follow_up(lost_creates)
+
+    (meeting,) = meetings(zoom_sandbox)
+    assert str(meeting["id"]) == fresh(appointment.id).zoom.meeting_id
+    assert appointment.zoom.tracking_key in meeting["agenda"]
+
+
+def test_a_create_that_lands_after_the_appointment_was_deleted_is_deleted(
+    lost_creates, connected, zoom_sandbox
+):
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 3)
+    land(zoom_sandbox)
+    for statement in (
+        "DELETE FROM email_outbox WHERE appointment_id = :id",
+        "UPDATE audit_events SET appointment_id = NULL WHERE appointment_id = :id",
+        "DELETE FROM zoom_meetings WHERE appointment_id = :id",
+        "DELETE FROM appointments WHERE id = :id",
+    ):
+        db.session.execute(text(statement), {"id": appointment.id})
+    db.session.commit()
+
+    follow_up(lost_creates)
+
+    assert meetings(zoom_sandbox) == []
+    assert open_attempts() == []
+
+
+def test_while_disconnected_the_attempt_waits_and_is_followed_up_after_reconnecting(
+    lost_creates, connected, zoom_sandbox, as_user, connect_zoom
+):
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 3)
+    land(zoom_sandbox)
+    answer = as_user(connected.admin).post("/settings/integrations/zoom/disconnect")
+    assert answer.status_code == 303
+    assert settle(lost_creates, appointment.id).zoom_state == "failed"  # "Zoom is not connected"
+
+    assert zoom_attempts.follow_up(connected.org.id, None) == "postponed"
+    assert len(meetings(zoom_sandbox)) == 1 and len(open_attempts()) == 1
+
+    connect_zoom(connected)  # the same Zoom user, again
+    follow_up(lost_creates)
+    assert meetings(zoom_sandbox) == []
+    assert open_attempts() == []
+
+
+def test_an_attempt_whose_call_made_nothing_closes_after_the_horizon(lost_creates, connected, zoom_sandbox):
+    """A 500 (nothing made) then a good create: with two calls a twin could still come, so the attempt
+    stays open -- and closes once a look made the horizon after the last call finds nothing to do."""
+    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 500, "count": 1}])
+    appointment = settle(lost_creates, book(connected).id)
+    assert [a.calls for a in open_attempts()] == [2]
+
+    assert zoom_attempts.follow_up(connected.org.id, None) == "closed-0-of-1"
+    lost_creates.config["ZOOM_CREATE_FOLLOWUP_HORIZON_SECONDS"] = 0
+    assert zoom_attempts.follow_up(connected.org.id, None) == "closed-1-of-1"
+
+    (meeting,) = meetings(zoom_sandbox)  # the appointment's own meeting stays
+    assert fresh(appointment.id).zoom.meeting_id == str(meeting["id"])
+    assert open_attempts() == []
+
+
+def test_the_sweep_enqueues_one_follow_up_per_organization_and_host_past_the_grace(sync_app, acme, rival):
+    sync_app.config["ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS"] = 30
+    now = utcnow()
+    rows = [
+        ("k-acme-old", acme.org.id, None, now - timedelta(seconds=40)),
+        ("k-acme-old-2", acme.org.id, None, now - timedelta(seconds=90)),
+        ("k-acme-host", acme.org.id, "zoom-user-9", now - timedelta(seconds=40)),
+        ("k-rival-young", rival.org.id, None, now - timedelta(seconds=5)),
+    ]
+    for key, org_id, host, at in rows:
+        db.session.add(
+            ZoomCreateAttempt(
+                tracking_key=key, org_id=org_id, appointment_id=1, host_user_id=host, attempted_at=at
+            )
+        )
+    db.session.commit()
+
+    assert zoom_attempts.sweep(now) == 2  # acme as "me", acme as zoom-user-9; rival is still in grace
+    assert pending_job_count(sync_app, "conecta.zoom.attempts") == 2
+    assert zoom_attempts.sweep(now + timedelta(seconds=30)) == 3
+    assert pending_job_count(sync_app, "conecta.zoom.attempts") == 3  # same ids: enqueued again, once
