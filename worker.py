@@ -8,29 +8,62 @@ Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still app
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
 rebuilding database connections and statement caches in each fresh child -- about three times the job
 itself (bench/sync_throughput.py). A worker that dies mid-job loses nothing: the appointment's sync
-mark stays in the database and the sweep re-enqueues it; run several workers under a supervisor.
+mark stays in the database and the sweep re-enqueues it.
+
+Redis going away does not end the process (`supervise`): RQ's work loop quits on some Redis errors, and
+cannot start while Redis is down, so whenever it ends without a shutdown being asked for, the
+supervisor waits for Redis to answer (pausing 0.5 s, doubling up to RECONNECT_MAX_SECONDS) and starts a
+fresh worker, scheduler included, on the same app. Jobs lost with Redis are found again by the sweeps
+(their marks are in the database). SIGTERM or Ctrl-C still stops it, while it waits too.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
+import threading
+import time
+from types import FrameType
 
 from flask import Flask
 from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
-from rq.worker.base import BaseWorker
+from rq.worker.base import BaseWorker, StopRequested
 
 from conecta import create_app, jobs, periodic
 
 MAX_MAINTENANCE_SECONDS = 60
+RECONNECT_FIRST_SECONDS = 0.5
+RECONNECT_MAX_SECONDS = 5.0
+STEADY_SECONDS = 60.0  # a worker that ran this long before failing starts the backoff afresh
+
+log = logging.getLogger("rq.worker")
 
 
 class PeriodicWork:
-    """Adds the app's periodic sweeps to an RQ worker's maintenance tick."""
+    """Adds the app's periodic sweeps to an RQ worker's maintenance tick, and remembers a shutdown."""
 
     conecta_app: Flask
+    shutdown_requested = False
+    # While waiting for jobs RQ retries a lost Redis itself, doubling its pause up to this (RQ's: 60 s).
+    max_connection_wait_time = RECONNECT_MAX_SECONDS
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.shutdown_requested = True  # first: RQ's handler may raise to end the loop
+        super().request_stop(signum, frame)
+
+    def teardown(self) -> None:
+        """RQ's teardown, finished without Redis: the pubsub listener is stopped even when the last
+        bookkeeping fails (otherwise every restart would leave one behind, retrying forever)."""
+        try:
+            super().teardown()
+        except RedisError as exc:
+            self.log.warning("Worker %s: Redis gone during shutdown (%s)", self.name, exc)
+            if self.pubsub_thread is not None:
+                self.pubsub_thread.stop()
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
@@ -65,13 +98,62 @@ def build_worker(app: Flask, *, worker_class: type[BaseWorker] = ConectaSimpleWo
     return worker
 
 
+def supervise(app: Flask, *, worker_class: type[BaseWorker], burst: bool = False) -> None:
+    """Run a worker; whenever it ends without a shutdown being asked for, wait for Redis and run a new one."""
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    pause = RECONNECT_FIRST_SECONDS
+    while True:
+        # Between runs a signal is ours; during a run RQ installs its own (warm, then cold shutdown).
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        if stopping.is_set():
+            return
+        started = time.monotonic()
+        worker = None
+        try:
+            worker = build_worker(app, worker_class=worker_class)
+            worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+        except StopRequested:
+            return
+        except RedisError as exc:
+            log.warning("Redis failed the worker: %s", exc)
+        if burst or (worker is not None and worker.shutdown_requested):
+            return
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        if time.monotonic() - started >= STEADY_SECONDS:
+            pause = RECONNECT_FIRST_SECONDS
+        log.warning("No worker running; a fresh one starts once Redis answers (next try in %.1f s)", pause)
+        if not wait_for_redis(app, stopping, pause):
+            return
+        log.warning("Redis answers: starting a fresh worker")
+        pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+
+
+def wait_for_redis(app: Flask, stopping: threading.Event, pause: float) -> bool:
+    """Ping Redis after `pause`, then at doubling intervals (at most RECONNECT_MAX_SECONDS) until it answers
+    (True) or a shutdown is asked for (False)."""
+    delay = pause
+    while not stopping.wait(delay):
+        try:
+            with app.app_context():
+                jobs.redis_conn().ping()
+            return True
+        except RedisError:
+            delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+    return False
+
+
 def main(argv: list[str]) -> None:
     app = create_app()
     jobs.set_worker_app(app)
     burst = "--burst" in argv
     forking = os.environ.get("CONECTA_WORKER_FORK", "").lower() in ("1", "true", "yes")
-    worker_class = ConectaWorker if forking else ConectaSimpleWorker
-    build_worker(app, worker_class=worker_class).work(with_scheduler=True, burst=burst, logging_level="INFO")
+    supervise(app, worker_class=ConectaWorker if forking else ConectaSimpleWorker, burst=burst)
 
 
 if __name__ == "__main__":

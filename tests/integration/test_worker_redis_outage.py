@@ -1,0 +1,62 @@
+"""A real `worker.py` rides out a 10-second Redis outage and resumes by itself (finding 11 of #10).
+
+The worker's Redis is a private redis-server of this test's own (never the machine's shared one): it is
+stopped for 10 s while the worker runs, and comes back empty, as a restarted Redis without persistence
+does. The same worker process then syncs what was booked during the outage (its job was lost with Redis:
+the sweep finds the mark) and what is booked afterwards (a job it dequeues).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from tests.support.worker import point_at_redis, wait_until
+from tests.support.zoom_sync import book, fresh, meetings
+
+OUTAGE_SECONDS = 10
+
+
+def test_a_worker_rides_out_a_redis_outage_and_resumes(
+    sync_app, connected, zoom_sandbox, private_redis, worker_process
+):
+    point_at_redis(sync_app, private_redis.url)
+    worker = worker_process(sync_app, PERIODIC_INTERVAL_SECONDS=1, ZOOM_SWEEP_MIN_AGE_SECONDS=0)
+    before = book(connected)
+    wait_until(lambda: fresh(before.id).zoom_state == "ready", timeout=60, what="the worker to start")
+    pid = worker.process.pid
+
+    private_redis.stop()
+    during = book(connected, starts_at=before.starts_at.replace(hour=20))  # saved; its job is not
+    time.sleep(OUTAGE_SECONDS)  # the outage itself, not a wait for something to happen
+    assert worker.running, f"the worker exited during the outage:\n{worker.log_text()[-3000:]}"
+    private_redis.start()
+
+    wait_until(
+        lambda: fresh(during.id).zoom_state == "ready", timeout=60, what="the mark made during the outage"
+    )
+    after = book(connected, starts_at=before.starts_at.replace(hour=21))
+    wait_until(
+        lambda: fresh(after.id).zoom_state == "ready", timeout=60, what="a job enqueued after the outage"
+    )
+
+    assert worker.running and worker.process.pid == pid  # the same process, never restarted from outside
+    assert len(meetings(zoom_sandbox)) == 3
+
+
+def test_a_worker_started_while_redis_is_down_waits_for_it_and_still_stops_on_sigterm(
+    sync_app, private_redis, worker_process
+):
+    point_at_redis(sync_app, private_redis.url)
+    private_redis.stop()
+    worker = worker_process(sync_app)
+    wait_until(
+        lambda: "a fresh one starts once Redis answers" in worker.log_text(),
+        timeout=60,
+        what="the worker to wait for Redis",
+    )
+    assert worker.running
+
+    os.kill(worker.process.pid, signal.SIGTERM)
+    assert worker.process.wait(timeout=30) == 0
