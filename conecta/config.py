@@ -81,10 +81,11 @@ class Config:
         )  # younger: job on its way
         self.ZOOM_START_URL_FRESH_MINUTES = _float("ZOOM_START_URL_FRESH_MINUTES", 100.0)  # Zoom's last 2 h
         self.ZOOM_START_URL_REFRESH_MINUTES = _float("ZOOM_START_URL_REFRESH_MINUTES", 60.0)
-        # A create whose answer was lost is looked for by its tracking key from this long after the call
-        # (conecta.zoom.attempts) until HORIZON after it: a create Zoom has not shown by then never will.
-        self.ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS = _float("ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS", 30.0)
-        self.ZOOM_CREATE_FOLLOWUP_HORIZON_SECONDS = _float("ZOOM_CREATE_FOLLOWUP_HORIZON_SECONDS", 900.0)
+        # A call whose answer was lost is followed up this long after it: a create by its tracking key
+        # (conecta.zoom.attempts) until HORIZON after it -- one Zoom has not shown by then never will --,
+        # a PATCH by reading the meeting back (Zoom may apply it late, over newer values).
+        self.ZOOM_FOLLOWUP_GRACE_SECONDS = _float("ZOOM_FOLLOWUP_GRACE_SECONDS", 30.0)
+        self.ZOOM_FOLLOWUP_HORIZON_SECONDS = _float("ZOOM_FOLLOWUP_HORIZON_SECONDS", 900.0)
         # --- periodic work (the sweeps), run by whichever worker takes the turn ---
         self.PERIODIC_INTERVAL_SECONDS = _float("PERIODIC_INTERVAL_SECONDS", 60.0)
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session

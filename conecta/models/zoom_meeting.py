@@ -76,6 +76,9 @@ class ZoomMeeting(db.Model):
     synced_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_duration: Mapped[int | None]
     synced_topic: Mapped[str | None] = mapped_column(String(200))
+    # A PATCH went out whose answer never came (a timeout, a 5xx, a killed worker): Zoom may still apply
+    # it, late, over newer values. After this moment Zoom's copy is read back and put right.
+    verify_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     appointment: Mapped[Appointment] = relationship(back_populates="zoom")
 
@@ -148,6 +151,7 @@ class ZoomMeeting(db.Model):
         self.synced_duration = None
         self.synced_topic = None
         self.tracking_key = None
+        self.verify_at = None
 
 
 def parse_zoom_time(value: str | None) -> datetime | None:

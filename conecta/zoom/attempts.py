@@ -7,11 +7,11 @@ as the tracking key. When the meeting made by the only call with a key is adopte
 attempt is accounted for at once (`accounted_for`): the usual create writes one row and removes it.
 
 Any other attempt stays open, and the periodic follow-up takes it over (`sweep` enqueues one
-`follow_up_job` per organization and host). Once an attempt is ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS old,
+`follow_up_job` per organization and host). Once an attempt is ZOOM_FOLLOWUP_GRACE_SECONDS old,
 the job lists the host's upcoming meetings and, under the appointment's lease, deletes every meeting
 carrying the key that is not the appointment's current meeting -- sparing only one the appointment's
 own pending sync will adopt. The attempt is closed when its only call's meeting was seen and handled,
-or when a listing made ZOOM_CREATE_FOLLOWUP_HORIZON_SECONDS (15 minutes) after the last call with its
+or when a listing made ZOOM_FOLLOWUP_HORIZON_SECONDS (15 minutes) after the last call with its
 key finds nothing left to handle: Zoom shows a meeting within seconds of making it, so a create not shown
 by then never happened. Without a live connection nothing can be looked at: the organization's attempts
 wait, and are followed up after a reconnect.
@@ -68,7 +68,7 @@ def accounted_for(key: str) -> None:
 
 
 def _grace() -> timedelta:
-    return timedelta(seconds=float(current_app.config["ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS"]))
+    return timedelta(seconds=float(current_app.config["ZOOM_FOLLOWUP_GRACE_SECONDS"]))
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -167,7 +167,7 @@ def _account_for(client: ZoomClient, key: str, carrying: list[dict[str, Any]], l
                 spared += 1
                 continue
             _delete_stray(client, attempt, meeting, appointment)
-        horizon = timedelta(seconds=float(current_app.config["ZOOM_CREATE_FOLLOWUP_HORIZON_SECONDS"]))
+        horizon = timedelta(seconds=float(current_app.config["ZOOM_FOLLOWUP_HORIZON_SECONDS"]))
         closed = (
             spared == 0
             and attempt.attempted_at <= listed_at  # no call since the listing

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from conecta.models import Appointment, ZoomState
+from conecta.models.zoom_meeting import parse_zoom_time
 
 
 class Action(StrEnum):
@@ -126,10 +127,11 @@ def describe_changes(changes: dict[str, Any]) -> str:
 
 
 def remember_synced(appointment: Appointment, changes: dict[str, Any]) -> None:
-    """Zoom accepted `changes`: it now holds the appointment's values for them."""
+    """Zoom accepted `changes`: it now holds those values (read from `changes`, not the appointment,
+    which may have been saved again since they were sent)."""
     zoom = appointment.zoom
     if "start_time" in changes:
-        zoom.synced_start_at = appointment.starts_at
+        zoom.synced_start_at = parse_zoom_time(changes["start_time"])
     if "duration" in changes:
         zoom.synced_duration = changes["duration"]
     if "topic" in changes:

@@ -5,7 +5,8 @@ Level-triggered, so duplicate jobs, reordering and retries are harmless. Under t
 - CREATE: commit a tracking key and the attempt, then POST the meeting (a retry finds a lost create by
   that key; `conecta.zoom.attempts` follows up one that Zoom completes later, whatever happened since);
 - UPDATE: PATCH only what differs from what Zoom was last told (nothing differs: no call); a 404 means
-  it was deleted in Zoom behind our back, so a new one is created;
+  it was deleted in Zoom behind our back, so a new one is created; a PATCH whose answer was lost gets the
+  meeting read back after a grace period (`verify_at`), since Zoom may apply it late, over newer values;
 - REPLACE: the meeting was made for a former client: delete it, then create a new one;
 - DELETE / CLEAN_UP: delete the meeting (a 404 counts as done), or find a lost create and delete it.
 How it ends (states, retries, the daily limit, a lost connection) is in `conecta.zoom.outcome`.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from contextlib import suppress
+from datetime import timedelta
 
 from flask import current_app
 
@@ -118,11 +120,21 @@ def _reconcile_once(appointment_id: int) -> Outcome:
 def _update_meeting(client: ZoomClient, run: Run) -> Outcome:
     appointment = run.appointment
     zoom = appointment.zoom
-    changes = pending_changes(appointment)
-    if not changes:
-        return settle(run, ZoomState.READY, None)
     try:
+        if zoom.verify_at is not None and zoom.verify_at <= utcnow():
+            # A PATCH whose answer was lost may have landed late, over newer values: start from Zoom's copy.
+            zoom.adopt(client.get_meeting(zoom.meeting_id, log_context=run.context("verify")))
+            zoom.verify_at = None
+        changes = pending_changes(appointment)
+        if not changes:
+            return settle(run, ZoomState.READY, None)
+        earlier_unconfirmed = zoom.verify_at is not None
+        grace = timedelta(seconds=float(current_app.config["ZOOM_FOLLOWUP_GRACE_SECONDS"]))
+        zoom.verify_at = utcnow() + grace
+        db.session.commit()  # before the call: if its answer is lost, Zoom's copy is read back later
         client.update_meeting(zoom.meeting_id, changes, log_context=run.context("update"))
+        if not earlier_unconfirmed:
+            zoom.verify_at = None
     except ZoomNotFound:
         # Deleted in Zoom behind our back: the appointment still wants one, so a new one is made.
         zoom.forget_meeting()

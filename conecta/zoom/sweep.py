@@ -1,8 +1,9 @@
 """The Zoom safety net, run periodically by the worker (`conecta.periodic`), and the ops summary.
 
 `sweep()` re-enqueues every appointment still marked "sync needed" after a minute (its job was lost with
-Redis or a worker: the mark is in the database, so nothing is forgotten), and renews the hosts' start
-URLs of meetings starting within two hours. `status()` is what `flask zoom-status` prints.
+Redis or a worker: the mark is in the database, so nothing is forgotten), marks for a sync the meetings
+whose PATCH lost its answer once their `verify_at` has come (the reconcile reads them back), and renews
+the hosts' start URLs of meetings starting within two hours. `status()` is what `flask zoom-status` prints.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from conecta.extensions import db
 from conecta.models import Appointment, ZoomMeeting, ZoomState
 from conecta.models.types import utcnow
+from conecta.models.zoom import ZoomConnection
 from conecta.zoom.dispatch import request_reconcile, request_start_url_refresh
 
 log = logging.getLogger("conecta.zoom.sync")
@@ -46,7 +48,9 @@ def sweep(now: datetime | None = None) -> SweepResult:
         .order_by(ZoomMeeting.sync_requested_at)
         .limit(BATCH)
     ).all()
-    requeued = sum(1 for appointment_id in due if request_reconcile(appointment_id))
+    requeued = sum(
+        1 for appointment_id in [*due, *_mark_unverified(now)] if request_reconcile(appointment_id)
+    )
     stale_before = now - timedelta(minutes=float(config["ZOOM_START_URL_REFRESH_MINUTES"]))
     starting_soon = db.session.scalars(
         select(ZoomMeeting.appointment_id)
@@ -65,6 +69,29 @@ def sweep(now: datetime | None = None) -> SweepResult:
     if requeued or refreshing:
         log.info("zoom_sync sweep requeued=%s refreshing_start_urls=%s", requeued, refreshing)
     return SweepResult(requeued, refreshing)
+
+
+def _mark_unverified(now: datetime) -> list[int]:
+    """Meetings whose PATCH lost its answer, due to be read back: marked for a sync (while connected)."""
+    ids = db.session.scalars(
+        select(ZoomMeeting.appointment_id)
+        .join(Appointment)
+        .join(ZoomConnection, ZoomConnection.org_id == Appointment.org_id)
+        .where(
+            ZoomMeeting.verify_at <= now,
+            ZoomMeeting.sync_requested_at.is_(None),
+            ZoomConnection.status == "active",
+        )
+        .limit(BATCH)
+    ).all()
+    if ids:
+        db.session.execute(
+            update(ZoomMeeting)
+            .where(ZoomMeeting.appointment_id.in_(ids), ZoomMeeting.sync_requested_at.is_(None))
+            .values(sync_requested_at=utcnow())
+        )
+        db.session.commit()
+    return list(ids)
 
 
 @dataclass

@@ -90,7 +90,7 @@ def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbo
     """Zoom hangs past our timeout but creates the meeting anyway: the retry looks for the tracking key,
     misses it (Zoom is still at work) and creates again; the follow-up deletes the twin that lands later
     and keeps the appointment's meeting."""
-    sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS=0)
+    sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_FOLLOWUP_GRACE_SECONDS=0)
     zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "hang_seconds": 3, "count": 1}])
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "ready"

@@ -1,7 +1,9 @@
-"""Zoom create attempts: every create is followed up by its tracking key until its meeting is accounted for
+"""Zoom calls whose answer was lost: create attempts followed up by tracking key, PATCHes read back
 
-A create in flight at upgrade time (a tracking key recorded, no meeting adopted yet) becomes an open
-attempt, so the follow-up also covers answers lost before the upgrade.
+`zoom_create_attempts` holds every create not yet accounted for; a create in flight at upgrade time (a
+tracking key recorded, no meeting adopted yet) becomes an open attempt, so the follow-up also covers
+answers lost before the upgrade. `zoom_meetings.verify_at`: when to read back a meeting whose PATCH lost
+its answer.
 
 Revision ID: c3a9d5e1f7b2
 Revises: b7c41e2f9a60
@@ -36,6 +38,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_zoom_create_attempts_attempted_at'), ['attempted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_zoom_create_attempts_org_id'), ['org_id'], unique=False)
 
+    with op.batch_alter_table('zoom_meetings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('verify_at', sa.DateTime(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_zoom_meetings_verify_at'), ['verify_at'], unique=False)
+
     # Naive UTC, as the models store it (the database's own clock may run in another zone).
     now = datetime.now(UTC).replace(tzinfo=None)
     op.get_bind().execute(
@@ -51,6 +57,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('zoom_meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_zoom_meetings_verify_at'))
+        batch_op.drop_column('verify_at')
+
     with op.batch_alter_table('zoom_create_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_zoom_create_attempts_org_id'))
         batch_op.drop_index(batch_op.f('ix_zoom_create_attempts_attempted_at'))

@@ -1,7 +1,9 @@
-"""A create whose answer was lost is followed up by its tracking key, whatever happened to the appointment
-since, until its meeting is accounted for (`conecta.zoom.attempts`): Zoom hangs past our timeout, makes
-the meeting anyway, and it lands after the appointment was cancelled, deleted, got a new key or lost its
-Zoom connection. Over HTTP against the sandbox, with its faults."""
+"""Calls to Zoom whose answer was lost, and what Zoom did with them anyway. A create is followed up by its
+tracking key, whatever happened to the appointment since, until its meeting is accounted for
+(`conecta.zoom.attempts`): Zoom hangs past our timeout, makes the meeting anyway, and it lands after the
+appointment was cancelled, deleted, got a new key or lost its Zoom connection. A PATCH that lands late,
+over a newer one, is put right when the meeting is read back. Over HTTP against the sandbox, with its
+faults."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from conecta.extensions import db
 from conecta.models import ZoomCreateAttempt
 from conecta.models.types import utcnow
 from conecta.zoom import attempts as zoom_attempts
+from conecta.zoom import sweep as zoom_sweep
 from tests.support.worker import pending_job_count, run_jobs, wait_until
-from tests.support.zoom_sync import api_calls, audit_events, book, edit, fresh, meetings, settle
+from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
 CREATE = "/v2/users/me/meetings"
 
@@ -25,7 +28,7 @@ CREATE = "/v2/users/me/meetings"
 @pytest.fixture
 def lost_creates(sync_app):
     """Our calls time out after 1 s; the follow-up looks as soon as it is asked to."""
-    sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS=0)
+    sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_FOLLOWUP_GRACE_SECONDS=0)
     return sync_app
 
 
@@ -165,7 +168,7 @@ def test_an_attempt_whose_call_made_nothing_closes_after_the_horizon(lost_create
     assert [a.calls for a in open_attempts()] == [2]
 
     assert zoom_attempts.follow_up(connected.org.id, None) == "closed-0-of-1"
-    lost_creates.config["ZOOM_CREATE_FOLLOWUP_HORIZON_SECONDS"] = 0
+    lost_creates.config["ZOOM_FOLLOWUP_HORIZON_SECONDS"] = 0
     assert zoom_attempts.follow_up(connected.org.id, None) == "closed-1-of-1"
 
     (meeting,) = meetings(zoom_sandbox)  # the appointment's own meeting stays
@@ -174,7 +177,7 @@ def test_an_attempt_whose_call_made_nothing_closes_after_the_horizon(lost_create
 
 
 def test_the_sweep_enqueues_one_follow_up_per_organization_and_host_past_the_grace(sync_app, acme, rival):
-    sync_app.config["ZOOM_CREATE_FOLLOWUP_GRACE_SECONDS"] = 30
+    sync_app.config["ZOOM_FOLLOWUP_GRACE_SECONDS"] = 30
     now = utcnow()
     rows = [
         ("k-acme-old", acme.org.id, None, now - timedelta(seconds=40)),
@@ -194,3 +197,54 @@ def test_the_sweep_enqueues_one_follow_up_per_organization_and_host_past_the_gra
     assert pending_job_count(sync_app, "conecta.zoom.attempts") == 2
     assert zoom_attempts.sweep(now + timedelta(seconds=30)) == 3
     assert pending_job_count(sync_app, "conecta.zoom.attempts") == 3  # same ids: enqueued again, once
+
+
+def test_an_update_that_lands_late_over_a_newer_one_is_put_right(lost_creates, connected, zoom_sandbox):
+    """A PATCH hangs past our timeout; meanwhile the appointment moves again and that PATCH goes through;
+    then Zoom applies the first one, over it. A PATCH whose answer was lost gets Zoom's copy read back
+    once the grace period is over, and put right."""
+    lost_creates.config["ZOOM_FOLLOWUP_GRACE_SECONDS"] = 60  # longer than Zoom takes to land it
+    appointment = settle(lost_creates, book(connected).id)
+    meeting_id = appointment.zoom.meeting_id
+    zoom_sandbox.set_faults(
+        errors=[{"method": "PATCH", "path": f"/v2/meetings/{meeting_id}", "hang_seconds": 4, "count": 1}]
+    )
+    edit(appointment, starts_at=START + timedelta(hours=1))
+    run_jobs(lost_creates, until=lambda: fresh(appointment.id).zoom.attempts == 1)  # timed out
+    edit(fresh(appointment.id), starts_at=START + timedelta(hours=2))
+    assert settle(lost_creates, appointment.id).zoom_state == "ready"
+    wait_until(
+        lambda: meetings(zoom_sandbox)[0]["start_time"] == "2030-03-11T18:00:00Z",
+        timeout=30,
+        what="the first PATCH to land, late",
+    )
+
+    assert fresh(appointment.id).zoom.verify_at is not None  # the lost PATCH is not forgotten
+
+    fresh(appointment.id).zoom.verify_at = utcnow() - timedelta(seconds=1)  # the grace period is over
+    db.session.commit()
+    assert zoom_sweep.sweep().requeued == 1
+    appointment = settle(lost_creates, appointment.id)
+
+    (meeting,) = meetings(zoom_sandbox)
+    assert meeting["start_time"] == "2030-03-11T19:00:00Z"  # the appointment's time again
+    assert appointment.zoom_state == "ready" and appointment.zoom.verify_at is None
+
+
+def test_a_usual_update_reads_nothing_back(lost_creates, connected, zoom_sandbox):
+    appointment = settle(lost_creates, book(connected).id)
+    edit(appointment, starts_at=START + timedelta(hours=1))
+    appointment = settle(lost_creates, appointment.id)
+    assert appointment.zoom.verify_at is None
+    assert zoom_sweep.sweep().requeued == 0
+    assert api_calls(zoom_sandbox, "GET") == []  # nothing read back (a first create searches nothing)
+
+
+def test_while_disconnected_a_meeting_is_not_read_back(lost_creates, connected, zoom_sandbox, as_user):
+    appointment = settle(lost_creates, book(connected).id)
+    appointment.zoom.verify_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert as_user(connected.admin).post("/settings/integrations/zoom/disconnect").status_code == 303
+
+    assert zoom_sweep.sweep().requeued == 0  # nothing to reach Zoom with: no sync every minute
+    assert fresh(appointment.id).zoom.sync_requested_at is None
