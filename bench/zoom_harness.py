@@ -90,8 +90,9 @@ def describe(values: list[float]) -> str:
 class Harness:
     """`with Harness(pg=False) as h:` — everything above, torn down on exit (even on Ctrl-C)."""
 
-    def __init__(self, *, pg: bool = False, staff: int = 10) -> None:
+    def __init__(self, *, pg: bool = False, staff: int = 10, redis_url: str = REDIS_URL) -> None:
         self.pg = pg
+        self.redis_url = redis_url
         self.staff_count = staff
         self.tmp = tempfile.TemporaryDirectory(prefix="conecta-bench-")
         self.namespace = f"bench-{uuid.uuid4().hex[:8]}"
@@ -146,7 +147,7 @@ class Harness:
             "SECRET_KEY": "bench",
             "CONECTA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "WTF_CSRF_ENABLED": False,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": self.redis_url,
             "CONECTA_QUEUE": self.namespace,
             "ZOOM_OAUTH_BASE_URL": self.sandbox_url,
             "ZOOM_API_BASE_URL": f"{self.sandbox_url}/v2",
@@ -189,8 +190,9 @@ class Harness:
         self.staff_ids = [s.id for s in staff]
         self.client_ids = [c.id for c in clients]
 
-    def _authorize(self) -> dict[str, Any]:
-        """The OAuth dance with the sandbox (consent page → Allow → code → tokens), minus the browser."""
+    def _authorize(self, user_id: str | None = None) -> dict[str, Any]:
+        """The OAuth dance with the sandbox (consent page → Allow → code → tokens), minus the browser;
+        `user_id` chooses the sandbox user on the consent page (default: its first admin)."""
         redirect_uri = "http://127.0.0.1/zoom/callback"
         page = requests.get(
             f"{self.sandbox_url}/oauth/authorize",
@@ -206,7 +208,7 @@ class Harness:
         fields = {name: html.unescape(value) for name, value in fields.items()}
         answer = requests.post(
             f"{self.sandbox_url}/oauth/authorize",
-            data={**fields, "decision": "allow"},
+            data={**fields, "decision": "allow", **({"user_id": user_id} if user_id else {})},
             allow_redirects=False,
             timeout=10,
         )
@@ -319,7 +321,7 @@ class Harness:
             "CONECTA_ENV": "development",
             "SECRET_KEY": "bench",
             "DATABASE_URL": self.config["SQLALCHEMY_DATABASE_URI"],
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": self.redis_url,
             "CONECTA_QUEUE": self.namespace,
             "CONECTA_ENCRYPTION_KEYS": self.config["CONECTA_ENCRYPTION_KEYS"],
             "ZOOM_OAUTH_BASE_URL": self.config["ZOOM_OAUTH_BASE_URL"],
