@@ -311,7 +311,7 @@ class Harness:
                 sa.select(ZoomMeeting.state, sa.func.count()).group_by(ZoomMeeting.state)
             ).all()
             db.session.remove()
-        return {state: n for state, n in rows}
+        return {str(state): n for state, n in rows}
 
     def start_workers(self, n: int) -> None:
         env = {
