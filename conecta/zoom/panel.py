@@ -25,9 +25,18 @@ POLL_HORIZON = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
+class PanelAction:
+    """A button of the panel that posts to `href` (staff only): e.g. Recreate and resend."""
+
+    label: str
+    href: str
+    primary: bool = False
+
+
+@dataclass(frozen=True)
 class ZoomPanel:
     appointment_id: int
-    kind: str  # hidden | none | pending | waiting | ready | failed | deleted | left
+    kind: str  # hidden | none | pending | waiting | ready | failed | deleted | left | vanished | drifted
     viewer: str
     headline: str = ""
     note: str = ""  # staff only: why it failed, what Zoom said, what is being done
@@ -38,6 +47,7 @@ class ZoomPanel:
     retry_href: str | None = None
     poll_href: str | None = None
     poll_delay: str | None = None
+    actions: tuple[PanelAction, ...] = ()
 
     @property
     def staff(self) -> bool:
@@ -178,6 +188,52 @@ def _none(c: _Context) -> ZoomPanel | None:
     )
 
 
+def _vanished(c: _Context) -> ZoomPanel | None:
+    """Deleted in Zoom: the client never gets the dead link, staff get Recreate and resend."""
+    if c.appointment.is_cancelled:
+        return _deleted(c)
+    if not c.staff:
+        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
+    note = (
+        "The client sees “Meeting link coming soon” and no email carries the old link. Recreate and "
+        "resend makes a new meeting and emails the client its link; if nobody does, the check before "
+        "the meeting does it."
+    )
+    href = url_for("bookings.zoom_recreate", appointment_id=c.appointment.id)
+    return ZoomPanel(
+        kind="vanished",
+        headline="The Zoom meeting was deleted in Zoom",
+        note=" ".join(filter(None, [c.error, note])),
+        actions=(PanelAction("Recreate and resend", href, primary=True),),
+        **c.base,
+    )
+
+
+def _drifted(c: _Context) -> ZoomPanel | None:
+    """Its time or duration was changed in Zoom: the link still works; staff choose which side wins."""
+    if not c.staff:
+        return _ready(c)
+    from conecta.zoom.zoom_changes import drift_note
+
+    appointment_id = c.appointment.id
+    return ZoomPanel(
+        kind="drifted",
+        headline="The Zoom meeting was changed in Zoom",
+        note=" ".join(filter(None, [drift_note(c.appointment), c.error])),
+        actions=(
+            PanelAction(
+                "Put Zoom back", url_for("bookings.zoom_put_back", appointment_id=appointment_id), True
+            ),
+            PanelAction(
+                "Move the appointment to Zoom's time",
+                url_for("bookings.zoom_move_to_zoom_time", appointment_id=appointment_id),
+            ),
+        ),
+        **c.base,
+        **c.meeting,
+    )
+
+
 _BY_STATE = {
     ZoomState.PENDING: _pending,
     ZoomState.READY: _ready,
@@ -185,4 +241,6 @@ _BY_STATE = {
     ZoomState.DELETED: _deleted,
     ZoomState.LEFT: _left,
     ZoomState.NONE: _none,
+    ZoomState.VANISHED: _vanished,
+    ZoomState.DRIFTED: _drifted,
 }
