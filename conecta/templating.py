@@ -37,6 +37,7 @@ def has_endpoint(name: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from conecta.mail.reminders import reminder_status
     from conecta.settings.zoom_views import zoom_connected
     from conecta.zoom.panel import zoom_panel
 
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["zoom_panel"] = zoom_panel  # the Zoom panel of the drawer, modal and portal
     app.jinja_env.globals["zoom_connected"] = zoom_connected  # whether the Zoom switch may be turned on
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["reminder_status"] = reminder_status  # "Reminder sent …" for staff
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["time"] = fmt_time

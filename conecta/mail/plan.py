@@ -120,14 +120,17 @@ def _add_row(
     return row
 
 
-def add_current_details(session: Session, appointment: Appointment, kind: EmailKind) -> OutboxEmail:
-    """A queued message with the appointment's details as they are now, to its current client."""
+def add_current_details(
+    session: Session, appointment: Appointment, kind: EmailKind, status: EmailStatus = EmailStatus.QUEUED
+) -> OutboxEmail:
+    """A message (queued, or waiting for Zoom) with the appointment's details as they are now, to its
+    current client."""
     return _add_row(
         session,
         appointment,
         kind=kind,
         client=appointment.client,
-        status=EmailStatus.QUEUED,
+        status=status,
         sequence=_next_sequence(_appointment_rows(session, appointment.id)),
         snapshot=snapshot_of(appointment),
     )

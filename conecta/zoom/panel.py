@@ -12,10 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import url_for
+from sqlalchemy import select
 
+from conecta.extensions import db
 from conecta.models import Appointment, ZoomState
+from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
+from conecta.templating import fmt_datetime
 
 # A pending panel re-fetches itself until the job is done; a wait Zoom imposed for longer than this
 # (the daily limit, a long backoff) is shown as such instead of polling for hours.
@@ -143,7 +147,7 @@ def _pending(c: _Context) -> ZoomPanel:
 def _ready(c: _Context) -> ZoomPanel | None:
     if not c.meeting:
         return None
-    note = c.error if c.staff else ""
+    note = (c.error or checked_note(c.appointment)) if c.staff else ""
     return ZoomPanel(
         kind="ready", headline="Zoom meeting ready", note=note, retry_href=c.retry_href, **c.base, **c.meeting
     )
@@ -186,6 +190,21 @@ def _none(c: _Context) -> ZoomPanel | None:
         note="It was booked while Zoom was not connected, or before its service had Zoom meetings.",
         **c.base,
     )
+
+
+def checked_note(appointment: Appointment) -> str:
+    """What the latest pre-meeting check (conecta.zoom.health) found, and when."""
+    if appointment.zoom is None or appointment.zoom.checked_at is None:
+        return ""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.appointment_id == appointment.id, AuditEvent.event == "zoom_health_checked")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return ""
+    return f"{event.detail} ({fmt_datetime(event.at, appointment.org.timezone)})"
 
 
 def _vanished(c: _Context) -> ZoomPanel | None:

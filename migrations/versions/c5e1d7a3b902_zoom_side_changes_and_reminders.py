@@ -2,7 +2,8 @@
 
 zoom_meetings gets the Zoom clock of the latest meeting event taken into account (zoom_event_ts: older
 or repeated deliveries are stale) and when the pre-meeting health check last looked (checked_at).
-Organizations get reminder settings: on by default, 24 hours before the start. The new Zoom states
+Organizations get reminder settings: on by default, 24 hours before the start; appointments the start
+time their reminder was queued for (reminded_for: a reschedule owes a new one). The new Zoom states
 ("vanished", "drifted") fit the existing state column.
 
 Revision ID: c5e1d7a3b902
@@ -32,9 +33,13 @@ def upgrade():
         batch_op.add_column(
             sa.Column('reminder_lead_hours', sa.Integer(), nullable=False, server_default='24')
         )
+    with op.batch_alter_table('appointments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminded_for', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('appointments', schema=None) as batch_op:
+        batch_op.drop_column('reminded_for')
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.drop_column('reminder_lead_hours')
         batch_op.drop_column('reminders_enabled')
