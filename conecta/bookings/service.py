@@ -25,6 +25,7 @@ from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models import Appointment, Organization, User
 from conecta.scheduling import BookingDetails
+from conecta.zoom import cleanup as zoom_cleanup
 from conecta.zoom import dispatch as zoom_dispatch
 from conecta.zoom import plan as zoom_plan
 from conecta.zoom import zoom_changes
@@ -131,3 +132,14 @@ def move_to_zoom_time(appointment: Appointment, actor: Any = None) -> Appointmen
         return zoom_changes.moved_to_zoom_time(appointment, actor)
 
     return _save(Change.UPDATED, appointment.staff, apply)
+
+
+def create_missing_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
+    """After a reconnect: an appointment that got no meeting while Zoom was disconnected gets one, decided
+    afresh as if its service had just been chosen (the client gets the link once it exists)."""
+    return _save(
+        Change.UPDATED,
+        None,
+        lambda: zoom_cleanup.missing_requested(appointment, actor),
+        service_changed=True,
+    )

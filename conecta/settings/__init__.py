@@ -6,4 +6,11 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 # Integrations (Zoom connection), Settings → Emails (and its Reminders form), and the Events list's Zoom
 # toggle register here too.
-from conecta.settings import emails, integrations, reminders, views, zoom_views  # noqa: E402,F401
+from conecta.settings import (  # noqa: E402,F401
+    emails,
+    integrations,
+    reminders,
+    views,
+    zoom_cleanup_views,
+    zoom_views,
+)
