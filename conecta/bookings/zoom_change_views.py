@@ -21,6 +21,7 @@ from conecta.bookings.access import get_appointment_for
 from conecta.extensions import htmx
 from conecta.models import Appointment, ZoomState
 from conecta.scheduling import BookingError
+from conecta.zoom.decide import wants_meeting
 
 NOT_MOVED = "The appointment was not moved: {reason}"
 
@@ -38,9 +39,9 @@ def _answer(appointment: Appointment, *, moved: bool = False, notice: str | None
 
 
 def _when(state: ZoomState, appointment_id: int, act: Callable[[Appointment], object]):
-    """Run `act` if the appointment (still) is in `state` and booked; answer with the panel."""
+    """Run `act` if the appointment (still) is in `state` and wants a meeting; answer with the panel."""
     appointment = get_appointment_for(current_user, appointment_id)
-    if appointment.zoom_state == state and not appointment.is_cancelled:
+    if appointment.zoom_state == state and wants_meeting(appointment):
         act(appointment)
     return _answer(appointment)
 
@@ -66,7 +67,7 @@ def zoom_put_back(appointment_id: int):
 def zoom_move_to_zoom_time(appointment_id: int):
     """The meeting was moved in Zoom: move the appointment there too (a booking edit; a clash says so)."""
     appointment = get_appointment_for(current_user, appointment_id)
-    if appointment.zoom_state != ZoomState.DRIFTED or appointment.is_cancelled:
+    if appointment.zoom_state != ZoomState.DRIFTED or not wants_meeting(appointment):
         return _answer(appointment)
     try:
         service.move_to_zoom_time(appointment, actor=current_user)

@@ -209,7 +209,7 @@ def checked_note(appointment: Appointment) -> str:
 
 def _vanished(c: _Context) -> ZoomPanel | None:
     """Deleted in Zoom: the client never gets the dead link, staff get Recreate and resend."""
-    if c.appointment.is_cancelled:
+    if c.appointment.is_cancelled or not c.appointment.zoom.wanted:
         return _deleted(c)
     if not c.staff:
         return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)

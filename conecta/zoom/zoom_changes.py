@@ -66,9 +66,16 @@ class MeetingEvent:
     def deleted(self) -> bool:
         return self.event in DELETED_EVENTS
 
+    @property
+    def about_other_things(self) -> bool:
+        """An update of neither time, duration nor passcode."""
+        return (
+            not self.deleted and self.start_time is None and self.duration is None and not self.link_changed
+        )
+
     def echoes(self, zoom: ZoomMeeting) -> bool:
         """It says nothing new: the fields it carries are what Zoom holds as far as we know."""
-        if self.link_changed:
+        if self.deleted or self.link_changed:
             return False
         if self.start_time is not None and parse_zoom_time(self.start_time) != zoom.synced_start_at:
             return False
@@ -173,16 +180,17 @@ def apply_change(appointment_id: int, change: MeetingEvent) -> str:
         if zoom is None or zoom.meeting_id != change.meeting_id:
             return "not-ours"  # deleted or replaced by Conecta meanwhile: its own echo
         if zoom.zoom_event_ts is not None and change.ts <= zoom.zoom_event_ts:
-            return "stale"  # repeated, or older than what we already took into account
-        if change.deleted:
-            result = meeting_deleted(appointment, "Zoom said so")
-        elif change.start_time is None and change.duration is None and not change.link_changed:
-            result = "nothing"  # topic, agenda or settings: not ours to judge
-        elif change.echoes(zoom):
-            result = "echo"
-        else:
-            result = _read_back(appointment, change)
-        appointment.zoom.zoom_event_ts = change.ts
+            return "stale"  # repeated, or older than what we already read from Zoom
+        if change.about_other_things:
+            return "nothing"  # topic, agenda or settings: not ours to judge
+        if change.echoes(zoom):
+            return "echo"  # (it carries only the fields we changed: it says nothing of the others)
+        result = (
+            meeting_deleted(appointment, "Zoom said so")
+            if change.deleted
+            else _read_back(appointment, change)
+        )
+        appointment.zoom.zoom_event_ts = change.ts  # what Zoom holds as of then is taken in
         db.session.commit()
         log.info("zoom_change appointment_id=%s event=%s result=%s", appointment_id, change.event, result)
         return result

