@@ -264,3 +264,22 @@ def test_our_echo_arriving_after_a_change_in_zoom_does_not_hide_it(
     appointment = fresh(appointment.id)
     assert appointment.zoom_state == "drifted"
     assert appointment.zoom.synced_start_at == datetime(2030, 3, 11, 20, 0, tzinfo=UTC)
+
+
+def test_a_passcode_changed_in_zoom_reaches_the_client_with_the_new_link(
+    sync_app, connected, zoom_sandbox, webhooks_served, mailbox
+):
+    appointment = ready_meeting(sync_app, book, connected)
+    old_link = appointment.zoom.join_url
+    zoom_sandbox.update_meeting(int(appointment.zoom.meeting_id), password="n3wPass")
+    let_zoom_talk(sync_app, zoom_sandbox)
+
+    appointment = fresh(appointment.id)
+    assert appointment.zoom_state == "ready" and appointment.zoom.passcode == "n3wPass"
+    assert appointment.zoom.join_url != old_link
+    assert len(mailbox.messages) == 2
+    follow_up = mailbox.messages[1].message
+    assert follow_up["Subject"].startswith("Zoom link:")
+    parts = text_parts(follow_up)
+    assert appointment.zoom.join_url in parts["text/plain"] and "Passcode: n3wPass" in parts["text/plain"]
+    assert all(old_link not in content for content in parts.values())

@@ -160,6 +160,18 @@ def test_a_connection_needing_reconnect_is_flagged_and_the_admins_are_emailed_on
     assert link in text_parts(reminder.message)["text/plain"]
 
 
+def test_the_app_removed_on_zooms_side_alerts_the_admins(
+    sync_app, connected, zoom_sandbox, webhooks_served, mailbox
+):
+    ready_meeting(sync_app, book, connected)
+    assert zoom_sandbox.send_webhook(f"{webhooks_served.url}/webhooks/zoom")["status"] == 200
+    assert alerts.sweep() == 1  # (now: the incident is an audit event of the real clock)
+    assert alerts.sweep() == 0
+    run_until_quiet(sync_app)
+    (alert,) = [m for m in mailbox.messages if m.envelope_to == [connected.admin.email]]
+    assert "removed Conecta on Zoom's side" in text_parts(alert.message)["text/plain"]
+
+
 def test_a_deliberate_disconnect_alerts_nobody(sync_app, connected, zoom_sandbox, mailbox, as_user):
     ready_meeting(sync_app, book, connected)
     as_user(connected.admin).post("/settings/integrations/zoom/disconnect")
