@@ -104,7 +104,7 @@ def zoom_callback():
         )
     connection = store_connection(current_user.org_id, current_user, token, profile)
     db.session.commit()
-    cleanup.request_scan(current_user.org_id)  # leftovers in Zoom from before, listed on the card
+    cleanup.after_connect(current_user.org_id)  # leftovers in Zoom from before, listed on the card
     return _back(f"Connected as {connection.zoom_email}.", "success")
 
 

@@ -4,8 +4,8 @@
   appointment of this organization that no longer wants them (cancelled or moved off Zoom while Zoom was
   disconnected, replaced, a twin of a lost create). A meeting whose key names a live appointment is never
   one: it is that appointment's meeting, or a create whose answer was lost (the reconciler adopts it).
-  Listing the account's meetings is a Zoom call, so a job does it (`scan_job`, started after every
-  connect and by "Look in Zoom") and keeps the result in Redis for a day; the card polls until it is
+  Listing the account's meetings is a Zoom call, so a job does it (`scan_job`, started by a connect
+  that follows a disconnection and by "Look in Zoom") and keeps the result in Redis for a day; the card polls until it is
   there. **Delete them** is a job as well, and deletes only what is still a leftover when it runs (under
   each appointment's lease, so never a meeting a reconcile is adopting).
 - **Missing meetings**: upcoming appointments of services with "Auto-create Zoom meeting" that got none
@@ -88,6 +88,14 @@ def _store(org_id: int, result: Leftovers) -> None:
 def request_scan(org_id: int) -> bool:
     """Look in Zoom for leftovers (a job); False when Redis is unreachable."""
     return _start(org_id, "scanning", scan_job)
+
+
+def after_connect(org_id: int) -> bool:
+    """A (re)connect after the organization had lost Zoom: look for leftovers at once (a first connect
+    has none of ours to find). True if a look was started."""
+    if not disconnected_periods(org_id, utcnow()):
+        return False
+    return request_scan(org_id)
 
 
 def request_delete(org_id: int) -> bool:
