@@ -283,3 +283,21 @@ def test_a_passcode_changed_in_zoom_reaches_the_client_with_the_new_link(
     parts = text_parts(follow_up)
     assert appointment.zoom.join_url in parts["text/plain"] and "Passcode: n3wPass" in parts["text/plain"]
     assert all(old_link not in content for content in parts.values())
+
+
+def test_cancelling_after_a_deletion_in_zoom_leaves_nothing_to_recreate(
+    sync_app, connected, zoom_sandbox, webhooks_served, mailbox, as_user
+):
+    from conecta.bookings import service
+
+    appointment = ready_meeting(sync_app, book, connected)
+    zoom_sandbox.delete_meeting(int(appointment.zoom.meeting_id))
+    let_zoom_talk(sync_app, zoom_sandbox)
+    service.cancel(fresh(appointment.id))
+    let_zoom_talk(sync_app, zoom_sandbox)
+
+    appointment = fresh(appointment.id)
+    assert appointment.zoom_state == "none" and meetings(zoom_sandbox) == []
+    answer = as_user(connected.staff).post(f"/bookings/{appointment.id}/zoom/recreate", headers=HX)
+    assert "Recreate and resend" not in answer.get_data(as_text=True)
+    assert fresh(appointment.id).zoom_state == "none"
