@@ -83,6 +83,9 @@ class Config:
         self.ZOOM_START_URL_REFRESH_MINUTES = _float("ZOOM_START_URL_REFRESH_MINUTES", 60.0)
         # After a create that followed a lost answer, look for a twin this much later.
         self.ZOOM_DUPLICATE_CHECK_SECONDS = _float("ZOOM_DUPLICATE_CHECK_SECONDS", 120.0)
+        # The pre-meeting health check reads each upcoming meeting back from Zoom this long before it
+        # starts (minutes: about 24 h and again about 1 h); a reminder's own lead time adds a check too.
+        self.ZOOM_HEALTH_CHECK_LEADS_MINUTES = _ints("ZOOM_HEALTH_CHECK_LEADS_MINUTES", "1440,60")
         # --- periodic work (the sweeps), run by whichever worker takes the turn ---
         self.PERIODIC_INTERVAL_SECONDS = _float("PERIODIC_INTERVAL_SECONDS", 60.0)
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session

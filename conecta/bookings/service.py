@@ -25,8 +25,10 @@ from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models import Appointment, Organization, User
 from conecta.scheduling import BookingDetails
+from conecta.zoom import cleanup as zoom_cleanup
 from conecta.zoom import dispatch as zoom_dispatch
 from conecta.zoom import plan as zoom_plan
+from conecta.zoom import zoom_changes
 from conecta.zoom.plan import Change
 
 
@@ -96,3 +98,48 @@ def retry_zoom(appointment: Appointment, actor: Any = None) -> None:
     zoom_plan.request_retry(appointment, actor=actor)
     db.session.commit()
     zoom_dispatch.request_reconcile(appointment.id)
+
+
+# ---- answers to changes made in Zoom (conecta.zoom.zoom_changes): each one a save like any other -----
+
+
+def recreate_zoom_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
+    """Recreate and resend, after the meeting was deleted in Zoom: a new meeting, and an update email to
+    the client (the mail plan owes one: their last Join link is gone), which waits for the new link."""
+    return _save(Change.UPDATED, None, lambda: zoom_changes.recreate_requested(appointment, actor))
+
+
+def put_zoom_back(appointment: Appointment, actor: Any = None) -> Appointment:
+    """Put Zoom back, after the meeting was moved in Zoom: PATCH it to the appointment's time."""
+    return _save(Change.UPDATED, None, lambda: zoom_changes.put_back_requested(appointment, actor))
+
+
+def move_to_zoom_time(appointment: Appointment, actor: Any = None) -> Appointment:
+    """Move the appointment to the time and duration it has in Zoom: a booking edit like any other (the
+    rules, the conflict check, the update email); raises `BookingError` when the slot is not free."""
+    zoom = appointment.zoom
+    details = BookingDetails(
+        client=appointment.client,
+        service=appointment.service,
+        staff=appointment.staff,
+        starts_at=zoom.synced_start_at if zoom is not None else None,
+        duration_minutes=zoom.synced_duration if zoom is not None else None,
+        notes=appointment.notes,
+    )
+
+    def apply() -> Appointment:
+        scheduling.update_appointment(db.session, appointment, details)
+        return zoom_changes.moved_to_zoom_time(appointment, actor)
+
+    return _save(Change.UPDATED, appointment.staff, apply)
+
+
+def create_missing_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
+    """After a reconnect: an appointment that got no meeting while Zoom was disconnected gets one, decided
+    afresh as if its service had just been chosen (the client gets the link once it exists)."""
+    return _save(
+        Change.UPDATED,
+        None,
+        lambda: zoom_cleanup.missing_requested(appointment, actor),
+        service_changed=True,
+    )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.crypto import Encrypted
@@ -31,6 +31,9 @@ class ZoomState(StrEnum):
     FAILED = "failed"  # a permanent error, shown with a Retry
     DELETED = "deleted"  # the meeting was removed after the appointment was cancelled
     LEFT = "left"  # Zoom was disconnected, so the meeting was left in Zoom untouched
+    # Changed in Zoom behind Conecta's back (meeting webhooks, the pre-meeting check: conecta.zoom.zoom_changes)
+    VANISHED = "vanished"  # deleted in Zoom while still wanted: staff may Recreate and resend
+    DRIFTED = "drifted"  # its time or duration was changed in Zoom: staff choose which side wins
 
 
 def format_meeting_id(meeting_id: str | None) -> str:
@@ -72,10 +75,16 @@ class ZoomMeeting(db.Model):
     passcode: Mapped[str | None] = mapped_column(Encrypted)
     # The client the meeting was made for (who was sent its link): another client gets a new meeting.
     client_id: Mapped[int | None]
-    # --- what Zoom was last told, to decide whether a PATCH is needed at all ---
+    # --- what Zoom holds, as far as we know: what we last told it (or what it told us since, when the
+    # meeting was changed in Zoom); a PATCH sends only what differs from the appointment ---
     synced_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_duration: Mapped[int | None]
     synced_topic: Mapped[str | None] = mapped_column(String(200))
+    # --- changes made in Zoom (conecta.zoom.zoom_changes) and the pre-meeting check (conecta.zoom.health) ---
+    # Zoom's clock (ms) of the latest meeting event taken into account: an older or repeated one is stale.
+    zoom_event_ts: Mapped[int | None] = mapped_column(BigInteger)
+    # When the pre-meeting health check last looked at the meeting (about 24 h and 1 h before it).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     appointment: Mapped[Appointment] = relationship(back_populates="zoom")
 

@@ -19,7 +19,9 @@ from conecta.auth.permissions import admin_required, staff_required
 from conecta.extensions import db, htmx
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
+from conecta.settings.zoom_cleanup_views import cleanup_context
 from conecta.web import render_page_or_fragment
+from conecta.zoom import cleanup
 from conecta.zoom.connection import disconnect, store_connection
 from conecta.zoom.errors import ZoomError
 from conecta.zoom.oauth import redirect_uri, zoom_oauth
@@ -46,6 +48,8 @@ def _card(**extra):
         "audit_label": audit.label,
         "confirming": False,
         "notice": None,
+        "cleanup": None,
+        **(cleanup_context(org_id) if current_user.is_admin else {}),
         **extra,
     }
     return render_page_or_fragment("settings/integrations.html", "partials/_integration_card.html", **context)
@@ -100,6 +104,7 @@ def zoom_callback():
         )
     connection = store_connection(current_user.org_id, current_user, token, profile)
     db.session.commit()
+    cleanup.after_connect(current_user.org_id)  # leftovers in Zoom from before, listed on the card
     return _back(f"Connected as {connection.zoom_email}.", "success")
 
 

@@ -12,10 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import url_for
+from sqlalchemy import select
 
+from conecta.extensions import db
 from conecta.models import Appointment, ZoomState
+from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
+from conecta.templating import fmt_datetime
 
 # A pending panel re-fetches itself until the job is done; a wait Zoom imposed for longer than this
 # (the daily limit, a long backoff) is shown as such instead of polling for hours.
@@ -25,9 +29,18 @@ POLL_HORIZON = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
+class PanelAction:
+    """A button of the panel that posts to `href` (staff only): e.g. Recreate and resend."""
+
+    label: str
+    href: str
+    primary: bool = False
+
+
+@dataclass(frozen=True)
 class ZoomPanel:
     appointment_id: int
-    kind: str  # hidden | none | pending | waiting | ready | failed | deleted | left
+    kind: str  # hidden | none | pending | waiting | ready | failed | deleted | left | vanished | drifted
     viewer: str
     headline: str = ""
     note: str = ""  # staff only: why it failed, what Zoom said, what is being done
@@ -38,6 +51,7 @@ class ZoomPanel:
     retry_href: str | None = None
     poll_href: str | None = None
     poll_delay: str | None = None
+    actions: tuple[PanelAction, ...] = ()
 
     @property
     def staff(self) -> bool:
@@ -133,7 +147,7 @@ def _pending(c: _Context) -> ZoomPanel:
 def _ready(c: _Context) -> ZoomPanel | None:
     if not c.meeting:
         return None
-    note = c.error if c.staff else ""
+    note = (c.error or checked_note(c.appointment)) if c.staff else ""
     return ZoomPanel(
         kind="ready", headline="Zoom meeting ready", note=note, retry_href=c.retry_href, **c.base, **c.meeting
     )
@@ -178,6 +192,67 @@ def _none(c: _Context) -> ZoomPanel | None:
     )
 
 
+def checked_note(appointment: Appointment) -> str:
+    """What the latest pre-meeting check (conecta.zoom.health) found, and when."""
+    if appointment.zoom is None or appointment.zoom.checked_at is None:
+        return ""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.appointment_id == appointment.id, AuditEvent.event == "zoom_health_checked")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return ""
+    return f"{event.detail} ({fmt_datetime(event.at, appointment.org.timezone)})"
+
+
+def _vanished(c: _Context) -> ZoomPanel | None:
+    """Deleted in Zoom: the client never gets the dead link, staff get Recreate and resend."""
+    if c.appointment.is_cancelled or not c.appointment.zoom.wanted:
+        return _deleted(c)
+    if not c.staff:
+        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
+    note = (
+        "The client sees “Meeting link coming soon” and no email carries the old link. Recreate and "
+        "resend makes a new meeting and emails the client its link; if nobody does, the check before "
+        "the meeting does it."
+    )
+    href = url_for("bookings.zoom_recreate", appointment_id=c.appointment.id)
+    return ZoomPanel(
+        kind="vanished",
+        headline="The Zoom meeting was deleted in Zoom",
+        note=" ".join(filter(None, [c.error, note])),
+        actions=(PanelAction("Recreate and resend", href, primary=True),),
+        **c.base,
+    )
+
+
+def _drifted(c: _Context) -> ZoomPanel | None:
+    """Its time or duration was changed in Zoom: the link still works; staff choose which side wins."""
+    if not c.staff:
+        return _ready(c)
+    from conecta.zoom.zoom_changes import drift_note
+
+    appointment_id = c.appointment.id
+    return ZoomPanel(
+        kind="drifted",
+        headline="The Zoom meeting was changed in Zoom",
+        note=" ".join(filter(None, [drift_note(c.appointment), c.error])),
+        actions=(
+            PanelAction(
+                "Put Zoom back", url_for("bookings.zoom_put_back", appointment_id=appointment_id), True
+            ),
+            PanelAction(
+                "Move the appointment to Zoom's time",
+                url_for("bookings.zoom_move_to_zoom_time", appointment_id=appointment_id),
+            ),
+        ),
+        **c.base,
+        **c.meeting,
+    )
+
+
 _BY_STATE = {
     ZoomState.PENDING: _pending,
     ZoomState.READY: _ready,
@@ -185,4 +260,6 @@ _BY_STATE = {
     ZoomState.DELETED: _deleted,
     ZoomState.LEFT: _left,
     ZoomState.NONE: _none,
+    ZoomState.VANISHED: _vanished,
+    ZoomState.DRIFTED: _drifted,
 }

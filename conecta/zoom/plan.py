@@ -54,7 +54,7 @@ def plan(appointment: Appointment, change: Change, *, service_changed: bool = Fa
     action = action_for(appointment)
     if action is Action.NOTHING:
         # Nothing in Zoom and nothing wanted: a pending or failed create simply stops mattering.
-        if zoom.state in (ZoomState.PENDING, ZoomState.FAILED):
+        if zoom.state in (ZoomState.PENDING, ZoomState.FAILED, ZoomState.VANISHED):
             zoom.clear_mark()
             zoom.error = None
             set_state(appointment, ZoomState.NONE, "zoom_sync_dropped", "No Zoom meeting is wanted any more.")

@@ -169,12 +169,28 @@ JSON = st.recursive(
 )
 EVENTS = st.fixed_dictionaries(
     {
-        "event": st.sampled_from(["app_deauthorized", "endpoint.url_validation", "meeting.started"])
+        "event": st.sampled_from(
+            [
+                "app_deauthorized",
+                "endpoint.url_validation",
+                "meeting.started",
+                "meeting.updated",
+                "meeting.deleted",
+            ]
+        )
         | st.text()
     },
     optional={
+        "event_ts": JSON,
         "payload": JSON
-        | st.dictionaries(st.sampled_from(["user_id", "client_id", "account_id", "plainToken"]), JSON)
+        | st.dictionaries(
+            st.sampled_from(["user_id", "client_id", "account_id", "plainToken", "object", "time_stamp"]),
+            JSON
+            | st.fixed_dictionaries(
+                {"id": st.integers() | st.text(max_size=25)},
+                optional={"start_time": JSON | st.just("2030-03-11T17:00:00Z"), "duration": JSON},
+            ),
+        ),
     },
 )
 
