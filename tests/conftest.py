@@ -33,6 +33,7 @@ pytest_plugins = [
     "tests.support.worker",
     "tests.support.zoom",
     "tests.support.zoom_sync",
+    "tests.support.zoom_hosts",
 ]
 
 

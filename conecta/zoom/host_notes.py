@@ -51,8 +51,15 @@ def staff_notes(appointment: Appointment) -> StaffNotes:
         fix_href = hosts.fix_href(appointment.staff_id)
     if zoom.has_meeting:
         warnings += [_overlap_warning(appointment, other) for other in overlapping(appointment)]
-        warnings += meeting_settings.kept_otherwise(zoom.synced_settings, zoom.applied_settings)
+        warnings += meeting_settings.kept_otherwise(_asked(appointment), zoom.applied_settings)
     return StaffNotes(zoom.host_email if zoom.has_meeting else None, tuple(warnings), fix_href)
+
+
+def _asked(appointment: Appointment) -> dict | None:
+    """What Zoom was asked for -- and whether the service requires a passcode now (a passcode cannot be
+    added to an existing meeting, so staff should know when one is missing)."""
+    told = appointment.zoom.synced_settings
+    return {**told, "passcode": bool(appointment.service.zoom_require_passcode)} if told else None
 
 
 def overlapping(appointment: Appointment) -> list[Appointment]:

@@ -183,13 +183,23 @@ def _read_back(client: ZoomClient, meeting_id: str, fallback: dict | None, run: 
         return fallback
 
 
+def _find_lost_create(client: ZoomClient, run: Run) -> list[dict]:
+    """The meetings an earlier create left on its host (found by tracking key). A host removed from the
+    Zoom account took its meetings along: nothing to find there."""
+    zoom = run.appointment.zoom
+    try:
+        return find_by_tracking_key(client, zoom.tracking_key, run, host=zoom.host_user_id)
+    except ZoomUserMissing:
+        return []
+
+
 def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
     appointment = run.appointment
     zoom = appointment.zoom
     key = zoom.tracking_key
     wanted = meeting_settings.requested(appointment.service)
     if key:
-        found = find_by_tracking_key(client, key, run, host=zoom.host_user_id)
+        found = _find_lost_create(client, run)
         if found:
             # The answer to an earlier create was lost (crash, timeout): that meeting is ours.
             keep, extras = found[0], found[1:]
@@ -230,10 +240,7 @@ def _remove_meeting(client: ZoomClient, run: Run) -> Outcome:
     meeting_id = zoom.meeting_id
     if meeting_id is None and zoom.tracking_key:
         # A create may have reached Zoom without our hearing back: find it so it does not linger.
-        try:
-            found = find_by_tracking_key(client, zoom.tracking_key, run, host=zoom.host_user_id)
-        except ZoomUserMissing:
-            found = []  # the host left the Zoom account, and its meetings went with it
+        found = _find_lost_create(client, run)
         if found:
             meeting_id = str(found[0]["id"])
             delete_duplicates(client, appointment, found[1:], run)
