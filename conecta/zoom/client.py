@@ -29,6 +29,8 @@ class ZoomClient:
         self.timeout = timeout
         self._transport = Transport(timeout)
         self.grant = Grant(org_id, self._transport)
+        # Whether the grant reaches every user of the Zoom account (set by `for_org`), or only its own.
+        self.account_mode = False
 
     @classmethod
     def for_org(cls, org_id: int, *, timeout: float = DEFAULT_TIMEOUT) -> ZoomClient:
@@ -41,7 +43,9 @@ class ZoomClient:
                 "Zoom needs to be reconnected: an admin can do it in Settings → Integrations.",
                 needs_reconnect=True,
             )
-        return cls(org_id, timeout=timeout)
+        client = cls(org_id, timeout=timeout)
+        client.account_mode = connection.is_account_mode
+        return client
 
     # -- calls ------------------------------------------------------------------------------------
 

@@ -134,10 +134,12 @@ def refresh(org_id: int, actor: User | None) -> Refreshed:
     except ZoomError as exc:
         db.session.rollback()
         return Refreshed(False, f"Conecta could not read your Zoom account's users: {exc.message}")
-    changed = match_by_email(org_id)
+    match_by_email(org_id)
     audit.record(org_id, "zoom_hosts_matched", f"{count} Zoom users listed; hosts matched by email.", actor)
     db.session.commit()
-    moved = replan.replan_hosts(org_id, changed) if changed else []
+    # Every upcoming meeting whose host is not its staff member's any more moves: a changed match, and
+    # after a (re)connection also a changed mode or connecting user.
+    moved = replan.replan_hosts(org_id)
     return Refreshed(True, f"Matched by email against {count} Zoom users.", len(moved))
 
 
@@ -151,11 +153,11 @@ def after_connect(org_id: int, previous_account_id: str | None, actor: User) -> 
     if previous_account_id and previous_account_id != connection.zoom_account_id:
         db.session.execute(delete(ZoomHost).where(ZoomHost.org_id == org_id))
         db.session.execute(delete(ZoomAccountUser).where(ZoomAccountUser.org_id == org_id))
-    if connection.is_account_mode:
-        return refresh(org_id, actor)
-    db.session.commit()
-    replan.replan_hosts(org_id)
-    return None
+    refreshed = refresh(org_id, actor) if connection.is_account_mode else None
+    if refreshed is None or not refreshed.ok:
+        db.session.commit()
+        replan.replan_hosts(org_id)  # the mode or the connecting user changed: hosts may have too
+    return refreshed
 
 
 @dataclass

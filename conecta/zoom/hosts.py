@@ -94,6 +94,15 @@ def host_missing_reason(member: User, host_email: str) -> str:
     )
 
 
+def out_of_reach_reason(host_email: str) -> str:
+    """Why a meeting on another Zoom user cannot be changed after switching to "my Zoom user only"."""
+    return (
+        f"This meeting is hosted by {host_email}. Zoom is now connected for one Zoom user only, which cannot "
+        "change or delete other users' meetings, so it was left as it is (its link still works). Reconnect "
+        "Zoom for the whole Zoom account (admin) in Settings → Integrations, then Retry."
+    )
+
+
 def fallback_warning(member: User, host_email: str) -> str:
     return f"Meetings for {member.name} are hosted by {host_email}: map {member.name} to their Zoom user."
 

@@ -96,6 +96,9 @@ def _reconcile_once(appointment_id: int) -> Outcome:
         timeout = float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
         client = ZoomClient.for_org(appointment.org_id, timeout=timeout)
         action = action_for(appointment)
+        if _out_of_reach(client, action, run):
+            email = zoom.host_email or hosts.email_of(appointment.org_id, zoom.host_user_id)
+            return fail(run, hosts.out_of_reach_reason(email))
         if action is Action.REPLACE:
             _drop_replaced_meeting(client, run)
             action = Action.CREATE
@@ -123,6 +126,16 @@ def _reconcile_once(appointment_id: int) -> Outcome:
     except ZoomError as exc:  # ZoomRequestError and anything else Zoom refused for good
         db.session.rollback()
         return fail(run, request_failure_reason(exc))
+
+
+def _out_of_reach(client: ZoomClient, action: Action, run: Run) -> bool:
+    """The meeting (or a create attempt) is on another Zoom user than the connected one, and the grant is
+    for that one user only (the organization switched back to "my Zoom user only"): Zoom would answer 404
+    for a meeting it merely hides, so nothing is called -- no duplicate made, nothing forgotten."""
+    zoom = run.appointment.zoom
+    if zoom.host_user_id is None or client.account_mode or action in (Action.NOTHING, Action.CREATE):
+        return False  # a create goes to the connected user ("me"): within reach
+    return action is not Action.UPDATE or bool(pending_changes(run.appointment))
 
 
 def _update_meeting(client: ZoomClient, run: Run) -> Outcome:

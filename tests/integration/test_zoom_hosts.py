@@ -207,3 +207,23 @@ def test_user_mode_keeps_one_host_and_no_hosts_table(sync_app, acme, connect_zoo
     assert "Fix the Zoom host" not in panel and "Meetings for" not in panel
     refused = as_user(acme.admin).post("/settings/integrations/zoom/hosts/match")
     assert refused.status_code == 409
+
+
+def test_back_to_my_zoom_user_only_leaves_other_hosts_meetings_alone_and_says_so(
+    team, sync_app, connect_zoom, zoom_sandbox, as_user
+):
+    acme = team.org
+    appointment = settle(sync_app, book(acme).id)  # on Sam's own Zoom user
+    join_url = appointment.zoom.join_url
+
+    connect_zoom(acme, mode="user")  # re-planned: "me" would host it, but a user grant cannot move it
+    appointment = settle(sync_app, appointment.id)
+    assert appointment.zoom_state == "failed" and "hosted by staff@acme.test" in appointment.zoom.error
+    assert appointment.zoom.join_url == join_url and len(meetings(zoom_sandbox)) == 1  # kept, no twin
+    panel = as_user(acme.client).get(f"/portal/bookings/{appointment.id}/zoom", headers=HX).text
+    assert "Join Zoom Meeting" in panel  # the client's link still works
+
+    connect_zoom(acme, mode="account")  # back for the whole account: in line again, nothing to call
+    appointment = settle(sync_app, appointment.id)
+    assert appointment.zoom_state == "ready" and appointment.zoom.error is None
+    assert appointment.zoom.join_url == join_url and len(meetings(zoom_sandbox)) == 1
