@@ -3,9 +3,10 @@
 Level-triggered, so duplicate jobs, reordering and retries are harmless. Under the appointment's lease
 (`conecta.zoom.lock`) it reads the appointment, asks `decide.action_for` what it takes, and:
 - CREATE: commit a tracking key and the host, then POST the meeting on that host (a retry finds a lost
-  create by that key among the host's meetings); then read back what Zoom applied;
-- UPDATE: PATCH only what differs from what Zoom was last told (nothing differs: no call); a 404 means
-  it was deleted in Zoom behind our back, so a new one is created;
+  create by that key among the host's meetings); Zoom's answer says what it applied;
+- UPDATE: PATCH only what differs from what Zoom was last told (nothing differs: no call), and read the
+  meeting back after a settings change; a 404 means it was deleted in Zoom behind our back, so a new one
+  is created;
 - REPLACE: the meeting was made for a former client, or is on another host than the staff member's:
   delete it, then create a new one;
 - DELETE / CLEAN_UP: delete the meeting (a 404 counts as done), or find a lost create and delete it.
@@ -187,8 +188,9 @@ def _drop_replaced_meeting(client: ZoomClient, run: Run) -> None:
 
 
 def _read_back(client: ZoomClient, meeting_id: str, fallback: dict | None, run: Run) -> dict | None:
-    """What Zoom applied (account policies win over the request): GET the meeting. If that read fails,
-    `fallback` stands -- the meeting itself is fine, so that is no reason to fail its sync."""
+    """What Zoom applied (account policies win over the request): GET the meeting -- after a settings
+    PATCH, which answers 204 with no body. If that read fails, `fallback` stands: the meeting itself is
+    fine, so that is no reason to fail its sync."""
     try:
         return meeting_settings.applied(client.get_meeting(meeting_id, log_context=run.context("read-back")))
     except ZoomError as exc:
@@ -240,7 +242,12 @@ def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
     zoom.synced_duration = body["duration"]
     zoom.synced_topic = meeting_topic(appointment)
     zoom.synced_settings = wanted
-    zoom.applied_settings = _read_back(client, zoom.meeting_id, meeting_settings.applied(created), run)
+    # Zoom's answer to the create is the meeting as made, account policies applied: that is the read-back,
+    # without a second call on the way to the Join link. Only an answer without settings is read again.
+    if created.get("settings"):
+        zoom.applied_settings = meeting_settings.applied(created)
+    else:
+        zoom.applied_settings = _read_back(client, zoom.meeting_id, meeting_settings.applied(created), run)
     outcome = settle(run, ZoomState.READY, "zoom_meeting_created", f"Meeting {zoom.meeting_id} created.")
     # An earlier attempt failed without an answer (timeout, 5xx): Zoom may still finish that create
     # after our search missed it. Look once more, later, and delete any twin.

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from conecta.extensions import db
 from conecta.models.types import utcnow
+from conecta.zoom.client import ZoomClient
 from tests.support.zoom_sync import START, api_calls, audit_events, book, fresh, meetings, settle
 
 HX = {"HX-Request": "true"}
@@ -39,7 +40,7 @@ def test_a_services_settings_are_sent_on_create_and_read_back(sync_app, connecte
     settings = meeting["settings"]
     assert settings["waiting_room"] and settings["mute_upon_entry"] and settings["auto_recording"] == "cloud"
     assert not settings["join_before_host"]
-    assert ("GET", f"/v2/meetings/{meeting['id']}") in api_calls(zoom_sandbox)  # read back after the create
+    assert api_calls(zoom_sandbox) == [("POST", connected.create_path)]  # its answer is the read-back
     assert appointment.zoom.applied_settings == {
         "waiting_room": True,
         "join_before_host": False,
@@ -49,6 +50,20 @@ def test_a_services_settings_are_sent_on_create_and_read_back(sync_app, connecte
     }
     panel = as_user(connected.staff).get(f"/bookings/{appointment.id}/zoom", headers=HX).text
     assert "zoom-warnings" not in panel  # Zoom applied what was asked
+
+
+def test_a_create_answer_without_settings_is_read_back(sync_app, connected, zoom_sandbox, monkeypatch):
+    zoom_sandbox.set_policies(locked_settings={"mute_upon_entry": True})
+    create = ZoomClient.create_meeting
+
+    def without_settings(self, body, **kwargs):
+        return {k: v for k, v in create(self, body, **kwargs).items() if k != "settings"}
+
+    monkeypatch.setattr(ZoomClient, "create_meeting", without_settings)
+    appointment = settle(sync_app, book(connected).id)
+    meeting_id = appointment.zoom.meeting_id
+    assert api_calls(zoom_sandbox) == [("POST", connected.create_path), ("GET", f"/v2/meetings/{meeting_id}")]
+    assert appointment.zoom.applied_settings["mute_upon_entry"] is True
 
 
 def test_the_account_policy_wins_and_the_drawer_says_so(sync_app, connected, zoom_sandbox, as_user):

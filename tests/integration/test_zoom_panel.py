@@ -191,7 +191,7 @@ def test_a_booking_without_zoom_shows_no_panel(sync_app, connected, as_user):
 
 
 def test_start_redirects_to_the_stored_url_while_it_is_fresh(ready, connected, zoom_sandbox, as_user):
-    before = api_calls(zoom_sandbox)  # the create and its read-back
+    before = api_calls(zoom_sandbox)  # the create
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")
     assert answer.status_code == 302 and answer.headers["Location"] == ready.zoom.start_url
     assert answer.headers["Cache-Control"] == "no-store"
@@ -203,7 +203,7 @@ def test_start_fetches_a_fresh_url_when_the_stored_one_is_old(ready, connected, 
     stale = ready.zoom.start_url
     ready.zoom.start_url_issued_at = utcnow() - timedelta(minutes=101)
     db.session.commit()
-    before = api_calls(zoom_sandbox)  # the create and its read-back
+    before = api_calls(zoom_sandbox)  # the create
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")
     assert answer.status_code == 302
     assert answer.headers["Location"] != stale and "zak=" in answer.headers["Location"]
