@@ -20,9 +20,12 @@ from conecta.settings.integrations import page_context
 from conecta.web import render_page_or_fragment
 from conecta.zoom import host_mapping, replan
 
+NOT_FOR_THE_ACCOUNT = "Zoom hosts need Zoom connected for the whole Zoom account (admin)."
+
 
 def _answer(notice: str, category: str = "success", status: int = 200):
-    """HTMX: the table again, with the notice; otherwise back to Integrations (a 422 renders the page)."""
+    """HTMX: the table again, with the notice; otherwise back to Integrations, or the page itself when the
+    choice is refused (422)."""
     if htmx or status != 200:
         return render_page_or_fragment(
             "settings/integrations.html",
@@ -34,22 +37,27 @@ def _answer(notice: str, category: str = "success", status: int = 200):
     return redirect(url_for("settings.integrations", _anchor="zoom-hosts"), code=303)
 
 
-def _connected_for_account():
+def _not_connected_for_the_account():
+    """The table belongs to a whole-account connection; without one (disconnected, or switched to "my Zoom
+    user only" meanwhile) the page is reloaded to say so."""
     connection = zoom_connection_for(current_user.org_id)
-    if connection is None or not connection.is_account_mode:
+    if connection is not None and connection.is_account_mode:
         return None
-    return connection
+    flash(NOT_FOR_THE_ACCOUNT, "error")
+    if htmx:  # a redirect would be followed inside the request and swapped into the table: navigate
+        return "", 200, {"HX-Redirect": url_for("settings.integrations")}
+    return redirect(url_for("settings.integrations"), code=303)
 
 
 @bp.post("/integrations/zoom/hosts/match")
 @admin_required
 def zoom_hosts_match():
     """Re-read the Zoom account's users and match team members by email (an admin's choice stays)."""
-    if _connected_for_account() is None:
-        return _answer("Connect Zoom for the whole Zoom account (admin) to map hosts.", "error", 409)
+    if refused := _not_connected_for_the_account():
+        return refused
     refreshed = host_mapping.refresh(current_user.org_id, current_user)
-    if not refreshed.ok:
-        return _answer(refreshed.message, "error", 502)
+    if not refreshed.ok:  # Zoom did not answer: said on the table (as Disconnect does), nothing changed
+        return _answer(refreshed.message, "error")
     moved = f" {refreshed.moved} upcoming meeting(s) move to their new host." if refreshed.moved else ""
     return _answer(refreshed.message + moved)
 
@@ -59,8 +67,8 @@ def zoom_hosts_match():
 def zoom_host_choose(user_id: int):
     """An admin sets one member's Zoom host; their upcoming meetings move if it changed."""
     member = same_org_or_404(db.session.get(User, user_id))
-    if _connected_for_account() is None:
-        return _answer("Connect Zoom for the whole Zoom account (admin) to map hosts.", "error", 409)
+    if refused := _not_connected_for_the_account():
+        return refused
     try:
         changed = host_mapping.choose(member, request.form.get("zoom_user_id", ""), current_user)
     except host_mapping.HostChoiceError as exc:

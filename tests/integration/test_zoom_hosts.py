@@ -205,8 +205,11 @@ def test_user_mode_keeps_one_host_and_no_hosts_table(sync_app, acme, connect_zoo
     assert 'id="zoom-hosts"' not in page
     panel = as_user(acme.staff).get(f"/bookings/{appointment.id}/zoom", headers=HX).text
     assert "Fix the Zoom host" not in panel and "Meetings for" not in panel
-    refused = as_user(acme.admin).post("/settings/integrations/zoom/hosts/match")
-    assert refused.status_code == 409
+    admin = as_user(acme.admin)
+    refused = admin.post("/settings/integrations/zoom/hosts/match", headers=HX)
+    assert refused.status_code == 200 and refused.headers["HX-Redirect"] == "/settings/integrations"
+    page = admin.get("/settings/integrations").text
+    assert "Zoom hosts need Zoom connected for the whole Zoom account (admin)." in page
 
 
 def test_back_to_my_zoom_user_only_leaves_other_hosts_meetings_alone_and_says_so(
