@@ -230,3 +230,13 @@ def test_back_to_my_zoom_user_only_leaves_other_hosts_meetings_alone_and_says_so
     appointment = settle(sync_app, appointment.id)
     assert appointment.zoom_state == "ready" and appointment.zoom.error is None
     assert appointment.zoom.join_url == join_url and len(meetings(zoom_sandbox)) == 1
+
+
+def test_match_by_email_when_zoom_does_not_answer_changes_nothing_and_says_so(team, zoom_sandbox, as_user):
+    acme = team.org
+    zoom_sandbox.remove_user(team.second.email)
+    zoom_sandbox.set_faults(errors=[{"method": "GET", "path": "/v2/users", "status": 503}])
+    answer = as_user(acme.admin).post("/settings/integrations/zoom/hosts/match", headers=HX)
+    assert answer.status_code == 200
+    assert "Conecta could not read your Zoom account&#39;s users" in answer.text
+    assert host_of(team.second).zoom_user_id == team.hosts[team.second.id]  # as it was
