@@ -34,6 +34,7 @@ pytest_plugins = [
     "tests.support.zoom",
     "tests.support.zoom_sync",
     "tests.support.zoom_side",
+    "tests.support.zoom_hosts",
 ]
 
 

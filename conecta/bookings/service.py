@@ -14,7 +14,7 @@ If Redis is down at step 2 the booking still stands: the marks are in the databa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import update
@@ -91,6 +91,29 @@ def cancel(appointment: Appointment) -> Appointment:
     if appointment.is_cancelled:
         return appointment
     return _save(Change.CANCELLED, None, lambda: scheduling.cancel_appointment(appointment))
+
+
+def replan_zoom(appointments: Iterable[Appointment]) -> list[int]:
+    """Appointments whose Zoom side changed without an edit of their own -- their staff member's Zoom
+    host, their service's meeting settings: the same plan steps (Zoom, then email) in one transaction,
+    then the same dispatch, as any save. Returns the ids marked for a sync."""
+    marked: list[int] = []
+    planned: list[int] = []  # those that owe an email
+    try:
+        for appointment in appointments:
+            if zoom_plan.plan(appointment, Change.UPDATED):
+                marked.append(appointment.id)
+            if mail_plan.plan(appointment):  # owes nothing unless what the email shows changed
+                planned.append(appointment.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    for appointment_id in marked:
+        zoom_dispatch.request_reconcile(appointment_id)
+    for appointment_id in planned:
+        mail_send.enqueue_queued(appointment_id)
+    return marked
 
 
 def retry_zoom(appointment: Appointment, actor: Any = None) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.crypto import Encrypted
@@ -75,6 +75,15 @@ class ZoomMeeting(db.Model):
     passcode: Mapped[str | None] = mapped_column(Encrypted)
     # The client the meeting was made for (who was sent its link): another client gets a new meeting.
     client_id: Mapped[int | None]
+    # --- its host. `wanted_host_id` is decided with every save (the staff member's Zoom host in account
+    # mode); `host_user_id` is where the meeting -- or a create attempt -- is. None means the Zoom user
+    # who connected ("me"). They differ: the meeting moves (a new one on the new host). ---
+    wanted_host_id: Mapped[str | None] = mapped_column(String(64))
+    host_user_id: Mapped[str | None] = mapped_column(String(64))
+    host_email: Mapped[str | None] = mapped_column(String(254))
+    # --- its settings: what Zoom was last asked for, and what Zoom says it applied (account policies win)
+    synced_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    applied_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # --- what Zoom holds, as far as we know: what we last told it (or what it told us since, when the
     # meeting was changed in Zoom); a PATCH sends only what differs from the appointment ---
     synced_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -144,6 +153,13 @@ class ZoomMeeting(db.Model):
         self.synced_start_at = parse_zoom_time(meeting.get("start_time"))
         self.synced_duration = meeting.get("duration")
         self.synced_topic = meeting.get("topic")
+        self.host_email = meeting.get("host_email") or self.host_email
+
+    @property
+    def host_changed(self) -> bool:
+        """The meeting is on another Zoom user than the one the appointment now wants (its staff member,
+        or that member's Zoom host, changed): it must move -- a new meeting on the new host."""
+        return self.meeting_id is not None and self.host_user_id != self.wanted_host_id
 
     def forget_meeting(self) -> None:
         """The meeting is gone (deleted, replaced, vanished): nothing of it is kept, tracking key included."""
@@ -157,6 +173,10 @@ class ZoomMeeting(db.Model):
         self.synced_duration = None
         self.synced_topic = None
         self.tracking_key = None
+        self.host_user_id = None
+        self.host_email = None
+        self.synced_settings = None
+        self.applied_settings = None
 
 
 def parse_zoom_time(value: str | None) -> datetime | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ from conecta.extensions import db
 from conecta.models import Appointment, Service, ZoomMeeting, ZoomState
 from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
+from conecta.models.zoom_host import ZoomHost
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import DISCONNECTED_NOT_CREATED, wants_meeting
 from conecta.zoom.errors import ZoomError, ZoomNotFound
@@ -164,15 +166,42 @@ def scan_job(org_id: int) -> str:
     result = Leftovers(status="ready", at=utcnow().isoformat())
     try:
         client = ZoomClient.for_org(org_id, timeout=float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"]))
-        for meeting in client.iter_upcoming_meetings(log_context={"step": "cleanup-scan"}):
+        seen: set[str] = set()
+        for meeting in _upcoming_meetings(client, org_id):
             leftover = leftover_of(org_id, meeting)
-            if leftover is not None:
+            if leftover is not None and leftover["id"] not in seen:
+                seen.add(leftover["id"])
                 result.meetings.append(leftover)
     except ZoomError as exc:
         result = Leftovers(status="failed", at=result.at, error=f"Zoom could not be asked: {exc.message}")
     db.session.rollback()
     _store(org_id, result)
     return result.status
+
+
+def hosts_to_scan(org_id: int, account_mode: bool) -> list[str | None]:
+    """Whose meetings to list: the connecting user ("me"), and in account mode every Zoom user this
+    organization maps a team member to or has made a meeting on."""
+    if not account_mode:
+        return [None]
+    mapped = select(ZoomHost.zoom_user_id).where(
+        ZoomHost.org_id == org_id, ZoomHost.zoom_user_id.is_not(None)
+    )
+    used = (
+        select(ZoomMeeting.host_user_id)
+        .join(Appointment, Appointment.id == ZoomMeeting.appointment_id)
+        .where(Appointment.org_id == org_id, ZoomMeeting.host_user_id.is_not(None))
+    )
+    others = set(db.session.scalars(mapped)) | set(db.session.scalars(used))
+    return [None, *sorted(others)]
+
+
+def _upcoming_meetings(client: ZoomClient, org_id: int) -> Iterator[dict[str, Any]]:
+    """Every upcoming meeting of every host to scan. A host since removed from the Zoom account (Zoom
+    answers 404) took its meetings along: nothing of it is left over."""
+    for host in hosts_to_scan(org_id, client.account_mode):
+        with suppress(ZoomNotFound):
+            yield from client.iter_upcoming_meetings(host=host, log_context={"step": "cleanup-scan"})
 
 
 @jobs.app_job

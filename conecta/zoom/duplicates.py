@@ -2,7 +2,8 @@
 
 Before a create, the reconciler commits a tracking key and sends it in the meeting's agenda. When a
 create's answer is lost (a timeout, a 5xx, a killed worker), the next attempt first looks for that key
-among the host's upcoming meetings and adopts what it finds. Zoom may still finish a lost create after
+among the upcoming meetings of the host it was sent to (`ZoomMeeting.host_user_id`) and adopts what it
+finds. Zoom may still finish a lost create after
 that search missed it, so a create that followed a lost answer asks for one more look later
 (`check_duplicates`), which deletes any twin.
 """
@@ -27,11 +28,14 @@ from conecta.zoom.outcome import Outcome, Run, load
 log = logging.getLogger("conecta.zoom.sync")
 
 
-def find_by_tracking_key(client: ZoomClient, key: str, run: Run) -> list[dict[str, Any]]:
-    """Every upcoming meeting of the host whose agenda carries our key, oldest first."""
+def find_by_tracking_key(
+    client: ZoomClient, key: str, run: Run, host: str | None = None
+) -> list[dict[str, Any]]:
+    """Every upcoming meeting of the host (a Zoom user id; None: the connecting user) whose agenda
+    carries our key, oldest first. The create went to that host, so its meetings are where to look."""
     found = [
         meeting
-        for meeting in client.iter_upcoming_meetings(log_context=run.context("find"))
+        for meeting in client.iter_upcoming_meetings(host=host, log_context=run.context("find"))
         if key in (meeting.get("agenda") or "")
     ]
     return sorted(found, key=lambda m: (m.get("created_at") or "", int(m["id"])))
@@ -65,7 +69,7 @@ def check_duplicates(appointment_id: int) -> Outcome:
             client = ZoomClient.for_org(
                 appointment.org_id, timeout=float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
             )
-            found = find_by_tracking_key(client, zoom.tracking_key, run)
+            found = find_by_tracking_key(client, zoom.tracking_key, run, host=zoom.host_user_id)
             extras = [m for m in found if str(m["id"]) != zoom.meeting_id]
             delete_duplicates(client, appointment, extras, run)
         except ZoomError as exc:

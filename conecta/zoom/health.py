@@ -35,6 +35,7 @@ from conecta.extensions import db
 from conecta.mail import reminders
 from conecta.models import Appointment, ZoomMeeting, ZoomState
 from conecta.models.types import utcnow
+from conecta.models.zoom import zoom_connection_for
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import wants_meeting
 from conecta.zoom.errors import ZoomAuthError, ZoomError, ZoomNotConnected, ZoomNotFound
@@ -203,11 +204,15 @@ def _look(appointment: Appointment) -> Finding:
 
 
 def host_mismatch(zoom: ZoomMeeting, meeting: dict) -> bool:
-    """HOOK for per-staff Zoom hosts: when a meeting row records the host it was made for, a meeting
-    found under another host is flagged (moving it means a new meeting and a new link: staff decide).
-    Until then one connected host makes every meeting, and Zoom only shows us that host's meetings."""
-    expected = getattr(zoom, "host_id", None)  # TODO(hosts): the ZoomMeeting host column's name
-    return bool(expected) and str(meeting.get("host_id") or "") != str(expected)
+    """A meeting found under another Zoom user than the one it was made on (`host_user_id`, or the
+    connecting user when None) is flagged: moving it back means a new meeting and a new link, so staff
+    decide. A meeting that does not name its host is not judged."""
+    expected = zoom.host_user_id
+    if expected is None:
+        connection = zoom_connection_for(zoom.appointment.org_id, live_only=False)
+        expected = connection.zoom_user_id if connection is not None else None
+    found = meeting.get("host_id")
+    return bool(expected) and bool(found) and str(found) != str(expected)
 
 
 def repair(appointment_id: int, found: Finding) -> None:

@@ -200,8 +200,10 @@ def wait_for_daily_limit(run: Run, exc: ZoomRateLimited) -> Outcome:
         datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     )
     zoom.retry_at = resume_at + timedelta(seconds=random.uniform(5, 120))
+    # The budget is per host: only this meeting's host waits; other hosts' meetings carry on.
+    host = f" ({zoom.host_email})" if zoom.host_email else ""
     zoom.error = (
-        "Zoom's daily limit of meeting creations and updates for this host is reached. "
+        f"Zoom's daily limit of meeting creations and updates for this host{host} is reached. "
         f"Conecta will try again after 00:00 GMT ({resume_at:%d %b %H:%M} GMT)."
     )
     audit.record(appointment.org_id, "zoom_sync_deferred", zoom.error, appointment_id=appointment.id)

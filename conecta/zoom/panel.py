@@ -7,7 +7,7 @@ One panel serves the event drawer, the booking modal (viewer "staff") and the po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 from conecta.templating import fmt_datetime
+from conecta.zoom.host_notes import NO_NOTES, staff_notes
 
 # A pending panel re-fetches itself until the job is done; a wait Zoom imposed for longer than this
 # (the daily limit, a long backoff) is shown as such instead of polling for hours.
@@ -52,6 +53,10 @@ class ZoomPanel:
     poll_href: str | None = None
     poll_delay: str | None = None
     actions: tuple[PanelAction, ...] = ()
+    # staff only (`conecta.zoom.host_notes`): the host, what to warn about, where to fix the host mapping
+    host_email: str | None = None
+    warnings: tuple[str, ...] = ()
+    fix_href: str | None = None
 
     @property
     def staff(self) -> bool:
@@ -101,10 +106,11 @@ def _context(appointment: Appointment, viewer: str) -> _Context:
             "passcode": zoom.passcode or None,
             "start_href": url_for("bookings.zoom_start", appointment_id=appointment.id) if staff else None,
         }
+    notes = staff_notes(appointment) if staff and not _polling(appointment) else NO_NOTES
     return _Context(
         appointment=appointment,
         staff=staff,
-        base={"appointment_id": appointment.id, "viewer": viewer},
+        base={"appointment_id": appointment.id, "viewer": viewer, **asdict(notes)},
         meeting=meeting,
         error=(zoom.error if zoom is not None else None) or "",
         retry_href=(
@@ -116,6 +122,14 @@ def _context(appointment: Appointment, viewer: str) -> _Context:
             "bookings.zoom_panel" if staff else "portal.zoom_panel", appointment_id=appointment.id
         ),
     )
+
+
+def _polling(appointment: Appointment) -> bool:
+    """A pending panel that re-fetches itself: its notes wait until the job is done."""
+    zoom = appointment.zoom
+    if zoom is None or zoom.state != ZoomState.PENDING:
+        return False
+    return zoom.retry_at is None or zoom.retry_at - utcnow() <= POLL_HORIZON
 
 
 def _pending(c: _Context) -> ZoomPanel:

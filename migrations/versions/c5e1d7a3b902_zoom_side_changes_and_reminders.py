@@ -7,7 +7,7 @@ time their reminder was queued for (reminded_for: a reschedule owes a new one). 
 ("vanished", "drifted") fit the existing state column.
 
 Revision ID: c5e1d7a3b902
-Revises: b7c41e2f9a60
+Revises: c3d9a7e5f1b2
 Create Date: 2026-12-08 09:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5e1d7a3b902'
-down_revision = 'b7c41e2f9a60'
+down_revision = 'c3d9a7e5f1b2'
 branch_labels = None
 depends_on = None
 

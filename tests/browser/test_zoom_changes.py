@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_zoom_meeting import zoom_live_app, zoom_ready_acme  # noqa: F401  (fixtures)
+from tests.browser.test_zoom_meeting import zoom_ready_acme  # noqa: F401  (a fixture)
 from tests.support.factories import PASSWORD
 from tests.support.smtp import text_parts
 from tests.support.worker import wait_until
@@ -17,7 +17,7 @@ from tests.support.zoom_sync import START, book, fresh
 
 
 @pytest.fixture
-def mail_to(zoom_live_app, smtp_server) -> Iterator:  # noqa: F811
+def mail_to(zoom_live_app, smtp_server) -> Iterator:
     """The live app (and the worker started from its config) send email to the test's SMTP server."""
     saved = {k: zoom_live_app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT")}
     zoom_live_app.config.update(smtp_server.config())
@@ -27,7 +27,7 @@ def mail_to(zoom_live_app, smtp_server) -> Iterator:  # noqa: F811
 
 def test_a_meeting_deleted_in_zoom_shows_in_the_drawer_and_recreate_and_resend_sends_a_new_link(
     zoom_ready_acme,  # noqa: F811
-    zoom_live_app,  # noqa: F811
+    zoom_live_app,
     zoom_sandbox,
     live_server,
     mail_to,

@@ -5,30 +5,15 @@ sees Join and the passcode in the portal."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.support.factories import PASSWORD
-from tests.support.worker import fresh_namespace, wait_until
-from tests.support.zoom import zoom_config
+from tests.support.worker import wait_until
 from tests.support.zoom_sync import START, book, fresh
 
 WEEK = "/calendar/?date=2030-03-11"
-
-
-@pytest.fixture
-def zoom_live_app(live_app: Flask, zoom_sandbox) -> Iterator[Flask]:
-    """The live server's app pointed at the sandbox, with job queues of its own for this test."""
-    saved = {k: live_app.config[k] for k in ("ZOOM_OAUTH_BASE_URL", "ZOOM_API_BASE_URL", "CONECTA_QUEUE")}
-    live_app.config.update(zoom_config(zoom_sandbox))
-    live_app.extensions.pop("zoom_oauth", None)
-    fresh_namespace(live_app)
-    yield live_app
-    live_app.config.update(saved)
-    live_app.extensions.pop("zoom_oauth", None)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def test_leftover_meetings_are_listed_after_a_reconnect_and_deleted_on_request(
     _disconnect(as_user, connected)
     service.cancel(fresh(gone.id))  # while disconnected: the meeting is left in Zoom
     assert fresh(gone.id).zoom_state == "left"
-    connect_zoom(connected)  # the reconnect starts a look in Zoom
+    connect_zoom(connected, mode=connected.mode)  # the reconnect starts a look in Zoom
     admin = as_user(connected.admin)
     assert "Looking in Zoom" in admin.get("/settings/integrations").get_data(as_text=True)
     _run(sync_app)
@@ -100,7 +100,7 @@ def test_appointments_booked_while_disconnected_get_their_missing_meetings(
     assert missing.zoom is None
     _run(sync_app)
     assert [m.message["Subject"].split(":")[0] for m in mailbox.messages] == ["Confirmed", "Confirmed"]
-    connect_zoom(connected)
+    connect_zoom(connected, mode=connected.mode)
     _run(sync_app)
 
     admin = as_user(connected.admin)

@@ -267,3 +267,17 @@ def test_admins_set_the_reminders_and_bad_values_come_back_with_a_message(app, a
     db.session.expire_all()
     assert (acme.org.reminders_enabled, acme.org.reminder_lead_hours) == (False, 48)
     assert as_user(acme.staff).post("/settings/emails/reminders", data={"lead_hours": "5"}).status_code == 403
+
+
+def test_a_meeting_found_under_another_host_than_it_was_made_on_is_a_host_mismatch(
+    sync_app, connected, zoom_sandbox
+):
+    """The host a meeting was made on (the staff member's Zoom user in account mode, the connecting
+    user in user mode) is what the check expects to find; any other host is flagged, not repaired."""
+    appointment = ready_meeting(sync_app, book, connected)
+    (meeting,) = meetings(zoom_sandbox)
+    zoom = fresh(appointment.id).zoom
+    assert zoom.host_user_id == connected.staff_host  # None in user mode: the connecting user
+    assert not health.host_mismatch(zoom, meeting)
+    assert health.host_mismatch(zoom, {**meeting, "host_id": "someone-else"})
+    assert not health.host_mismatch(zoom, {k: v for k, v in meeting.items() if k != "host_id"})

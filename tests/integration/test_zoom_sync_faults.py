@@ -15,19 +15,20 @@ from conecta.zoom.client import ZoomClient
 from tests.support.worker import pending_job_count, run_jobs
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
-CREATE = "/v2/users/me/meetings"
 HX = {"HX-Request": "true"}
 
 
 def test_server_errors_are_retried_until_one_meeting_exists(sync_app, connected, zoom_sandbox):
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 503, "count": 2}])
+    zoom_sandbox.set_faults(
+        errors=[{"method": "POST", "path": connected.create_path, "status": 503, "count": 2}]
+    )
     appointment = settle(sync_app, book(connected).id)
 
     assert appointment.zoom_state == "ready" and appointment.zoom.attempts == 0
     assert len(meetings(zoom_sandbox)) == 1
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)] * 3
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)] * 3
     # Each retry looked for a meeting carrying its tracking key before creating again.
-    assert api_calls(zoom_sandbox, "GET").count(("GET", CREATE)) >= 2
+    assert api_calls(zoom_sandbox, "GET").count(("GET", connected.create_path)) >= 2
 
 
 def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
@@ -46,7 +47,7 @@ def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
                 "commit_then_fail": True,
                 "count": 1,
             },
-            {"method": "POST", "path": CREATE, "status": 503, "count": 1},
+            {"method": "POST", "path": connected.create_path, "status": 503, "count": 1},
         ]
     )
     edit(appointment, client=connected.other_client)
@@ -61,7 +62,9 @@ def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
 
 def test_a_rate_limit_waits_for_retry_after(sync_app, connected, zoom_sandbox):
     zoom_sandbox.set_faults(
-        errors=[{"method": "POST", "path": CREATE, "status": 429, "retry_after": 1, "count": 1}]
+        errors=[
+            {"method": "POST", "path": connected.create_path, "status": 429, "retry_after": 1, "count": 1}
+        ]
     )
     appointment = book(connected)
     booked_at = utcnow()
@@ -73,7 +76,11 @@ def test_a_rate_limit_waits_for_retry_after(sync_app, connected, zoom_sandbox):
 
     appointment = settle(sync_app, appointment.id)
     assert appointment.zoom_state == "ready" and len(meetings(zoom_sandbox)) == 1
-    posts = [e for e in zoom_sandbox.state()["request_log"] if e["method"] == "POST" and e["path"] == CREATE]
+    posts = [
+        e
+        for e in zoom_sandbox.state()["request_log"]
+        if e["method"] == "POST" and e["path"] == connected.create_path
+    ]
     first, second = (datetime.fromisoformat(e["at"]) for e in posts)
     assert second - first >= timedelta(seconds=1)
 
@@ -89,7 +96,9 @@ def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbo
     """Zoom hangs past our timeout but creates the meeting anyway: the retry looks for the tracking key,
     and a later check deletes a twin if the retry was faster than the hung create."""
     sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_DUPLICATE_CHECK_SECONDS=2.5)
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "hang_seconds": 2, "count": 1}])
+    zoom_sandbox.set_faults(
+        errors=[{"method": "POST", "path": connected.create_path, "hang_seconds": 2, "count": 1}]
+    )
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "ready"
 
@@ -101,19 +110,27 @@ def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbo
 
 def test_a_create_whose_answer_is_lost_is_found_by_its_tracking_key(sync_app, connected, zoom_sandbox):
     zoom_sandbox.set_faults(
-        errors=[{"method": "POST", "path": CREATE, "status": 502, "commit_then_fail": True, "count": 1}]
+        errors=[
+            {
+                "method": "POST",
+                "path": connected.create_path,
+                "status": 502,
+                "commit_then_fail": True,
+                "count": 1,
+            }
+        ]
     )
     appointment = settle(sync_app, book(connected).id)
     (meeting,) = meetings(zoom_sandbox)
     assert appointment.zoom.meeting_id == str(meeting["id"])
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]  # found, not created again
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]  # found, not created again
     assert appointment.zoom.join_url == meeting["join_url"]
     assert appointment.zoom.start_url  # adopted through GET /meetings/{id}
 
 
 def test_zoom_down_for_good_ends_in_failed_with_a_reason(sync_app, connected, zoom_sandbox):
     sync_app.config["ZOOM_RETRY_MAX_ATTEMPTS"] = 3
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 500}])
+    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": connected.create_path, "status": 500}])
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "failed"
     assert "after 3 attempts" in appointment.zoom.error
@@ -126,7 +143,7 @@ def test_a_validation_error_fails_at_once_and_retry_starts_over(sync_app, connec
         errors=[
             {
                 "method": "POST",
-                "path": CREATE,
+                "path": connected.create_path,
                 "status": 400,
                 "code": 300,
                 "message": "Invalid field: agenda.",
@@ -136,7 +153,7 @@ def test_a_validation_error_fails_at_once_and_retry_starts_over(sync_app, connec
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "failed"
     assert "Invalid field: agenda." in appointment.zoom.error
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]  # permanent: no retries
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]  # permanent: no retries
     assert audit_events(appointment.id)[-1] == "zoom_meeting_failed"
 
     zoom_sandbox.clear_faults()
@@ -176,7 +193,7 @@ def test_the_daily_limit_waits_until_midnight_gmt_and_says_so(sync_app, connecte
     # An edit while waiting calls nothing: the job re-reads, sees the wait, and goes back to sleep.
     edit(waiting, starts_at=START + timedelta(hours=1))
     run_jobs(sync_app, until=lambda: pending_job_count(sync_app, "conecta.zoom.") == 1)
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]
 
     # After midnight GMT (here: the wait is over and Zoom's budget is back) the meeting is created.
     zoom_sandbox.configure(DAILY_CREATE_UPDATE_LIMIT=100)
