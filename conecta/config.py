@@ -83,6 +83,11 @@ class Config:
         self.ZOOM_START_URL_REFRESH_MINUTES = _float("ZOOM_START_URL_REFRESH_MINUTES", 60.0)
         # After a create that followed a lost answer, look for a twin this much later.
         self.ZOOM_DUPLICATE_CHECK_SECONDS = _float("ZOOM_DUPLICATE_CHECK_SECONDS", 120.0)
+        # The Zoom panel's push (conecta.zoom.panel_push): how long a pending panel's request waits for
+        # its job, and how many may wait at once per web process (fewer than its threads, so waiting
+        # panels never take them all; gunicorn.conf.py and README "Capacity").
+        self.ZOOM_PANEL_WAIT_SECONDS = _float("ZOOM_PANEL_WAIT_SECONDS", 20.0)
+        self.ZOOM_PANEL_WAIT_SLOTS = _int("ZOOM_PANEL_WAIT_SLOTS", max(0, _int("WEB_THREADS", 32) - 8))
         # --- periodic work (the sweeps), run by whichever worker takes the turn ---
         self.PERIODIC_INTERVAL_SECONDS = _float("PERIODIC_INTERVAL_SECONDS", 60.0)
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
