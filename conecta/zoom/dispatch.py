@@ -108,6 +108,10 @@ def release_waiting_email(appointment_id: int) -> None:
 
 @jobs.app_job
 def reconcile_job(appointment_id: int) -> str:
+    # Everything this job decides on is read afresh: each reconcile round loads the appointment
+    # (`outcome.load`), the email release re-reads it under its row lock. So its commits need not expire
+    # what the session holds -- which cost a reload of the appointment after every commit.
+    db.session().expire_on_commit = False
     return _followed(appointment_id, reconcile.reconcile(appointment_id))
 
 
