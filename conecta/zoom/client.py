@@ -41,7 +41,9 @@ class ZoomClient:
                 "Zoom needs to be reconnected: an admin can do it in Settings → Integrations.",
                 needs_reconnect=True,
             )
-        return cls(org_id, timeout=timeout)
+        client = cls(org_id, timeout=timeout)
+        client.grant.just_read(connection)
+        return client
 
     # -- calls ------------------------------------------------------------------------------------
 
