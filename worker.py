@@ -71,7 +71,10 @@ def main(argv: list[str]) -> None:
     burst = "--burst" in argv
     forking = os.environ.get("CONECTA_WORKER_FORK", "").lower() in ("1", "true", "yes")
     worker_class = ConectaWorker if forking else ConectaSimpleWorker
-    build_worker(app, worker_class=worker_class).work(with_scheduler=True, burst=burst, logging_level="INFO")
+    # RQ's own lines ("Job OK", "result is kept for …", four a job) only at CONECTA_WORKER_LOG_LEVEL
+    # (WARNING: failures); Conecta's lines -- one per Zoom call, retries, sweeps -- stay at INFO.
+    level = os.environ.get("CONECTA_WORKER_LOG_LEVEL", "WARNING")
+    build_worker(app, worker_class=worker_class).work(with_scheduler=True, burst=burst, logging_level=level)
 
 
 if __name__ == "__main__":
