@@ -6,8 +6,8 @@ run them per interval.
 
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
-rebuilding database connections and statement caches in each fresh child -- about three times the job
-itself (bench/sync_throughput.py). A worker that dies mid-job loses nothing: the appointment's sync
+rebuilding database connections and statement caches in each fresh child -- more than ten times the job
+itself (about 10 ms, bench/sync_throughput.py). A worker that dies mid-job loses nothing: the appointment's sync
 mark stays in the database and the sweep re-enqueues it; run several workers under a supervisor.
 """
 
@@ -71,7 +71,10 @@ def main(argv: list[str]) -> None:
     burst = "--burst" in argv
     forking = os.environ.get("CONECTA_WORKER_FORK", "").lower() in ("1", "true", "yes")
     worker_class = ConectaWorker if forking else ConectaSimpleWorker
-    build_worker(app, worker_class=worker_class).work(with_scheduler=True, burst=burst, logging_level="INFO")
+    # RQ's own lines ("Job OK", "result is kept for …", four a job) only at CONECTA_WORKER_LOG_LEVEL
+    # (WARNING: failures); Conecta's lines -- one per Zoom call, retries, sweeps -- stay at INFO.
+    level = os.environ.get("CONECTA_WORKER_LOG_LEVEL", "WARNING")
+    build_worker(app, worker_class=worker_class).work(with_scheduler=True, burst=burst, logging_level=level)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from conecta.extensions import db
 from conecta.mail.compose import facts_for, facts_from_snapshot, sender_address, subject_for, zoom_details_for
@@ -255,14 +255,16 @@ def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> Ou
 
 
 def lock_appointment(session: Session, appointment_id: int) -> Appointment | None:
-    """Serialize row-making per appointment (PostgreSQL row lock), so two sequences never collide."""
+    """Serialize row-making per appointment (PostgreSQL row lock), so two sequences never collide.
+    The appointment and its Zoom meeting are read afresh, whatever the session held."""
     query = (
         select(Appointment)
+        .options(joinedload(Appointment.zoom))
         .where(Appointment.id == appointment_id)
-        .with_for_update()
+        .with_for_update(of=Appointment)
         .execution_options(populate_existing=True)
     )
-    return session.scalars(query).one_or_none()
+    return session.scalars(query).unique().one_or_none()
 
 
 def release_after_zoom(appointment_id: int) -> bool:

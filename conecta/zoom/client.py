@@ -45,6 +45,7 @@ class ZoomClient:
             )
         client = cls(org_id, timeout=timeout)
         client.account_mode = connection.is_account_mode
+        client.grant.just_read(connection)
         return client
 
     # -- calls ------------------------------------------------------------------------------------

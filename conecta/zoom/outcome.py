@@ -21,6 +21,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from conecta import audit
 from conecta.extensions import db
@@ -87,17 +88,25 @@ class Run:
 
 def _compare_and_clear(run: Run) -> bool:
     """Clear the mark only if no newer save re-marked the appointment while we worked. (A save that
-    cleared it -- Zoom disconnected meanwhile -- asks for nothing newer: our outcome stands.)"""
+    cleared it -- Zoom disconnected meanwhile -- asks for nothing newer: our outcome stands.)
+
+    A plain UPDATE of the table: what the job changed on the meeting is flushed with its new state at
+    the commit, in one statement, and the session's copy is told what this one wrote."""
+    table = ZoomMeeting.__table__
+    cleared = {"sync_requested_at": None, "attempts": 0, "retry_at": None}
     result = db.session.execute(
-        update(ZoomMeeting)
+        update(table)
         .where(
-            ZoomMeeting.appointment_id == run.appointment.id,
-            or_(ZoomMeeting.sync_requested_at == run.mark, ZoomMeeting.sync_requested_at.is_(None)),
+            table.c.appointment_id == run.appointment.id,
+            or_(table.c.sync_requested_at == run.mark, table.c.sync_requested_at.is_(None)),
         )
-        .values(sync_requested_at=None, attempts=0, retry_at=None)
-        .execution_options(synchronize_session=False)
+        .values(**cleared)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    for name, value in cleared.items():
+        set_committed_value(run.appointment.zoom, name, value)
+    return True
 
 
 def settle(run: Run, state: ZoomState, event: str | None, detail: str = "") -> Outcome:

@@ -22,10 +22,12 @@ from conecta.models.zoom_meeting import format_meeting_id
 from conecta.templating import fmt_datetime
 from conecta.zoom.host_notes import NO_NOTES, staff_notes
 
-# A pending panel re-fetches itself until the job is done; a wait Zoom imposed for longer than this
-# (the daily limit, a long backoff) is shown as such instead of polling for hours.
-POLL_DELAY = "500ms"
-SLOW_POLL_DELAY = "5s"
+# How a panel refreshes itself (conecta.zoom.panel_push). A pending panel asks at once and the server
+# holds the answer until the job has settled (push); when it cannot (no free waiting slot, Redis away)
+# the panel polls instead. A wait Zoom imposed for longer than POLL_HORIZON (the daily limit, a long
+# backoff) is shown as such and checked slowly, so the page catches up after midnight GMT by itself.
+FALLBACK_POLL_DELAY = "1s"
+SLOW_CHECK_DELAY = "60s"
 POLL_HORIZON = timedelta(minutes=2)
 
 
@@ -50,8 +52,8 @@ class ZoomPanel:
     passcode: str | None = None
     start_href: str | None = None
     retry_href: str | None = None
-    poll_href: str | None = None
-    poll_delay: str | None = None
+    poll_href: str | None = None  # where the panel re-fetches itself; None: it stays as it is
+    poll_delay: str | None = None  # how long it waits first; None: at once (the server waits for news)
     actions: tuple[PanelAction, ...] = ()
     # staff only (`conecta.zoom.host_notes`): the host, what to warn about, where to fix the host mapping
     host_email: str | None = None
@@ -61,6 +63,11 @@ class ZoomPanel:
     @property
     def staff(self) -> bool:
         return self.viewer == "staff"
+
+    @property
+    def waits_for_push(self) -> bool:
+        """Its re-fetch should be held by the server until the job settles (`panel_push`)."""
+        return self.poll_href is not None and self.poll_delay is None
 
     @property
     def meeting_id_display(self) -> str:
@@ -85,19 +92,22 @@ class _Context:
     meeting: dict[str, Any]  # join_url, meeting_id, passcode, start_href -- only when shareable
     error: str
     retry_href: str | None
-    poll_href: str
+    live: dict[str, Any]  # poll_href and poll_delay of a panel waiting for the job (push, or polling)
+    slow_check: dict[str, Any]  # ... of a panel waiting for a long time (the daily limit)
 
 
-def zoom_panel(appointment: Appointment | None, viewer: str) -> ZoomPanel | None:
-    """The panel for `viewer` ("staff" or "client"); None when there is nothing to show at all."""
+def zoom_panel(appointment: Appointment | None, viewer: str, *, push: bool = True) -> ZoomPanel | None:
+    """The panel for `viewer` ("staff" or "client"); None when there is nothing to show at all.
+    `push`: False when this answer could not wait for the job, so a pending panel polls."""
     if appointment is None or appointment.id is None:
         return None
-    return _BY_STATE[appointment.zoom_state](_context(appointment, viewer))
+    return _BY_STATE[appointment.zoom_state](_context(appointment, viewer, push))
 
 
-def _context(appointment: Appointment, viewer: str) -> _Context:
+def _context(appointment: Appointment, viewer: str, push: bool) -> _Context:
     staff = viewer == "staff"
     zoom = appointment.zoom
+    panel_endpoint = "bookings.zoom_panel" if staff else "portal.zoom_panel"
     meeting = {}
     if zoom is not None and zoom.shareable:
         meeting = {
@@ -118,9 +128,14 @@ def _context(appointment: Appointment, viewer: str) -> _Context:
             if staff and can_retry(appointment)
             else None
         ),
-        poll_href=url_for(
-            "bookings.zoom_panel" if staff else "portal.zoom_panel", appointment_id=appointment.id
-        ),
+        live={
+            "poll_href": url_for(panel_endpoint, appointment_id=appointment.id, wait=1),
+            "poll_delay": None if push else FALLBACK_POLL_DELAY,
+        },
+        slow_check={
+            "poll_href": url_for(panel_endpoint, appointment_id=appointment.id),
+            "poll_delay": SLOW_CHECK_DELAY,
+        },
     )
 
 
@@ -138,24 +153,17 @@ def _pending(c: _Context) -> ZoomPanel:
     note = c.error if c.staff else ""
     if wait is not None and wait > POLL_HORIZON:
         if not c.staff and not c.meeting:
-            return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
-        return ZoomPanel(kind="waiting", headline="Waiting for Zoom", note=note, **c.base, **c.meeting)
+            return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
+        return ZoomPanel(
+            kind="waiting", headline="Waiting for Zoom", note=note, **c.slow_check, **c.base, **c.meeting
+        )
     if c.appointment.is_cancelled or not zoom.wanted:
         headline = "Deleting Zoom meeting…"
     elif zoom.meeting_id:
         headline = "Updating Zoom meeting…"
     else:
         headline = "Creating Zoom meeting…"
-    slow = wait is not None and wait.total_seconds() > 5
-    return ZoomPanel(
-        kind="pending",
-        headline=headline,
-        note=note,
-        poll_href=c.poll_href,
-        poll_delay=SLOW_POLL_DELAY if slow else POLL_DELAY,
-        **c.base,
-        **c.meeting,
-    )
+    return ZoomPanel(kind="pending", headline=headline, note=note, **c.live, **c.base, **c.meeting)
 
 
 def _ready(c: _Context) -> ZoomPanel | None:
@@ -171,7 +179,8 @@ def _failed(c: _Context) -> ZoomPanel:
     if not c.staff:
         if c.meeting:
             return ZoomPanel(kind="ready", headline="Zoom meeting", **c.base, **c.meeting)
-        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
+        # Checked slowly: when staff Retry, the link appears here without a reload.
+        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
     return ZoomPanel(
         kind="failed",
         headline="Zoom meeting failed",
@@ -225,8 +234,8 @@ def _vanished(c: _Context) -> ZoomPanel | None:
     """Deleted in Zoom: the client never gets the dead link, staff get Recreate and resend."""
     if c.appointment.is_cancelled or not c.appointment.zoom.wanted:
         return _deleted(c)
-    if not c.staff:
-        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
+    if not c.staff:  # checked slowly: once the meeting is recreated, the link appears without a reload
+        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
     note = (
         "The client sees “Meeting link coming soon” and no email carries the old link. Recreate and "
         "resend makes a new meeting and emails the client its link; if nobody does, the check before "

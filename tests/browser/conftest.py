@@ -80,14 +80,19 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def zoom_live_app(live_app: Flask, zoom_sandbox) -> Iterator[Flask]:
-    """The live server's app pointed at the sandbox, with job queues of its own for this test."""
-    saved = {k: live_app.config[k] for k in ("ZOOM_OAUTH_BASE_URL", "ZOOM_API_BASE_URL", "CONECTA_QUEUE")}
+    """The live server's app pointed at the sandbox, with job queues and panel waiting slots of its own
+    for this test."""
+    keys = ("ZOOM_OAUTH_BASE_URL", "ZOOM_API_BASE_URL", "CONECTA_QUEUE")
+    keys += ("ZOOM_PANEL_WAIT_SLOTS", "ZOOM_PANEL_WAIT_SECONDS")
+    saved = {k: live_app.config[k] for k in keys}
     live_app.config.update(zoom_config(zoom_sandbox))
     live_app.extensions.pop("zoom_oauth", None)
+    live_app.extensions.pop("zoom_panel_slots", None)
     fresh_namespace(live_app)
     yield live_app
     live_app.config.update(saved)
     live_app.extensions.pop("zoom_oauth", None)
+    live_app.extensions.pop("zoom_panel_slots", None)
 
 
 @pytest.fixture

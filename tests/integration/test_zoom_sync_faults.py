@@ -183,12 +183,14 @@ def test_the_daily_limit_waits_until_midnight_gmt_and_says_so(sync_app, connecte
     assert "daily limit" in waiting.zoom.error and "00:00 GMT" in waiting.zoom.error
     assert "zoom_sync_deferred" in audit_events(appointment.id)
 
-    # Staff see why; the client sees the link is on its way; nobody's page polls for hours.
+    # Staff see why; the client sees the link is on its way. Both panels check back once a minute (no
+    # request waits for hours), so after midnight GMT the link appears without a reload.
     staff_panel = as_user(connected.staff).get(f"/bookings/{appointment.id}/zoom", headers=HX).text
     assert "Waiting for Zoom" in staff_panel and "00:00 GMT" in staff_panel
-    assert "hx-trigger" not in staff_panel
+    assert f'hx-get="/bookings/{appointment.id}/zoom" hx-trigger="load delay:60s' in staff_panel
     client_panel = as_user(connected.client).get(f"/portal/bookings/{appointment.id}/zoom", headers=HX).text
     assert "Meeting link coming soon" in client_panel and "daily limit" not in client_panel
+    assert f'hx-get="/portal/bookings/{appointment.id}/zoom" hx-trigger="load delay:60s' in client_panel
 
     # An edit while waiting calls nothing: the job re-reads, sees the wait, and goes back to sleep.
     edit(waiting, starts_at=START + timedelta(hours=1))
@@ -205,6 +207,9 @@ def test_the_daily_limit_waits_until_midnight_gmt_and_says_so(sync_app, connecte
     assert appointment.zoom_state == "ready"
     (meeting,) = meetings(zoom_sandbox)
     assert meeting["start_time"] == "2030-03-11T18:00:00Z"
+    # The staff panel's next slow check is answered with the link (and checks no more).
+    staff_panel = as_user(connected.staff).get(f"/bookings/{appointment.id}/zoom", headers=HX).text
+    assert "Join Zoom Meeting" in staff_panel and "hx-trigger" not in staff_panel
 
 
 def test_cancelling_during_the_daily_limit_wait_does_not_wait(sync_app, connected, zoom_sandbox):
