@@ -82,7 +82,9 @@ def test_a_retry_after_a_zoom_error_is_pushed_to_staff_with_its_reason(
 ):
     """Not only a settled meeting: every change staff can see (here, Zoom's error and the next try)."""
     push_app.config.update(ZOOM_RETRY_BASE_SECONDS=30.0)  # the next try stays well in the future
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": connected.create_path, "status": 503, "count": 100}])
+    zoom_sandbox.set_faults(
+        errors=[{"method": "POST", "path": connected.create_path, "status": 503, "count": 100}]
+    )
     appointment = book(connected)
     staff = PanelRequest(as_user(connected.staff), f"/bookings/{appointment.id}/zoom?wait=1")
     wait_for_listeners(appointment.id, 1)
