@@ -6,9 +6,10 @@ run them per interval.
 
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
-rebuilding database connections and statement caches in each fresh child -- about three times the job
-itself (bench/sync_throughput.py). A worker that dies mid-job loses nothing: the appointment's sync
-mark stays in the database and the sweep re-enqueues it.
+rebuilding database connections and statement caches in each fresh child -- more than ten times the job
+itself (about 10 ms, bench/sync_throughput.py). A worker that dies mid-job loses nothing: the
+appointment's sync mark stays in the database and the sweep re-enqueues it; run several workers under
+your platform's process manager.
 
 Redis going away does not end the process (`supervise`): RQ's work loop quits on some Redis errors, and
 cannot start while Redis is down, so whenever it ends without a shutdown being asked for, the
@@ -98,7 +99,9 @@ def build_worker(app: Flask, *, worker_class: type[BaseWorker] = ConectaSimpleWo
     return worker
 
 
-def supervise(app: Flask, *, worker_class: type[BaseWorker], burst: bool = False) -> None:
+def supervise(
+    app: Flask, *, worker_class: type[BaseWorker], burst: bool = False, logging_level: str = "WARNING"
+) -> None:
     """Run a worker; whenever it ends without a shutdown being asked for, wait for Redis and run a new one."""
     stopping = threading.Event()
 
@@ -116,7 +119,7 @@ def supervise(app: Flask, *, worker_class: type[BaseWorker], burst: bool = False
         worker = None
         try:
             worker = build_worker(app, worker_class=worker_class)
-            worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+            worker.work(with_scheduler=True, burst=burst, logging_level=logging_level)
         except StopRequested:
             return
         except RedisError as exc:
@@ -153,7 +156,11 @@ def main(argv: list[str]) -> None:
     jobs.set_worker_app(app)
     burst = "--burst" in argv
     forking = os.environ.get("CONECTA_WORKER_FORK", "").lower() in ("1", "true", "yes")
-    supervise(app, worker_class=ConectaWorker if forking else ConectaSimpleWorker, burst=burst)
+    worker_class = ConectaWorker if forking else ConectaSimpleWorker
+    # RQ's own lines ("Job OK", "result is kept for …", four a job) only at CONECTA_WORKER_LOG_LEVEL
+    # (WARNING: failures); Conecta's lines -- one per Zoom call, retries, sweeps -- stay at INFO.
+    level = os.environ.get("CONECTA_WORKER_LOG_LEVEL", "WARNING")
+    supervise(app, worker_class=worker_class, burst=burst, logging_level=level)
 
 
 if __name__ == "__main__":

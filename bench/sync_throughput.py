@@ -6,6 +6,12 @@ ready. Prints syncs per second (wall clock, worker start-up included, and the st
 5th and 95th percentile of creates as Zoom saw them) and Zoom calls per appointment — target: exactly
 1 create each, and 1,000 meetings in Zoom, no duplicates.
 
+Worker CPU per sync is counted once the workers are up (importing and building the app, registering
+with RQ: a process's one-time cost, about a second each, not a sync's) and divided by the syncs done
+since; the figure with start-up included is printed beside it. The confirmation emails the syncs release
+are sent after the reconciles (their queue comes second), so the script then waits for them and prints
+their CPU per email apart.
+
     .venv/bin/python bench/sync_throughput.py [--pg] [--appointments 1000] [--workers 4] [--latency 100]
 """
 
@@ -39,15 +45,20 @@ def main() -> None:
             harness.book_directly(i)
         booking_seconds = time.perf_counter() - booking_started
 
-        cpu_before = harness.cpu_seconds()
         started = time.perf_counter()
         harness.start_workers(args.workers)
+        cpu_up, ready_up = harness.cpu_seconds(), harness.count_states().get("ready", 0)
         wait_for(lambda: harness.count_states().get("ready", 0) >= n, 600, f"{n} meetings", interval=0.2)
         elapsed = time.perf_counter() - started
+        cpu_done, mail_done = harness.cpu_seconds(), harness.mail_count()
         states = harness.count_states()
         state = harness.sandbox("GET", "state")
-        harness_mail = harness.mail_count()
-        cpu = {k: v - cpu_before.get(k, 0.0) for k, v in harness.cpu_seconds().items()}
+        wait_for(lambda: harness.mail_count() >= n, 600, f"{n} confirmation emails", interval=0.5)
+        cpu_mailed, mailed = harness.cpu_seconds(), harness.mail_count()
+
+    synced_since_up = max(1, n - ready_up)
+    cpu_per_sync = (cpu_done["workers"] - cpu_up["workers"]) / synced_since_up * 1000
+    cpu_per_email = (cpu_mailed["workers"] - cpu_done["workers"]) / max(1, mailed - mail_done) * 1000
 
     calls = Counter(
         f"{e['method']} {'/users/me/meetings' if e['path'].endswith('/meetings') else '/meetings/{id}'}"
@@ -73,10 +84,14 @@ def main() -> None:
         f"  creates per appointment: {len(creates) / n:.3f}  [{'ok' if len(creates) == n else 'NOT exactly 1'}]"
     )
     print(f"  Zoom API calls per appointment (all kinds): {api_calls / n:.3f}  {dict(calls)}")
-    print(f"  confirmation emails sent meanwhile by the same workers: {harness_mail}")
+    print(f"  confirmation emails sent meanwhile by the same workers: {mail_done}")
     print(
-        f"  CPU per sync: workers {cpu['workers'] / n * 1000:.0f} ms, sandbox {cpu['sandbox'] / n * 1000:.0f} ms"
-        f" ({os.cpu_count()} CPUs on this machine)"
+        f"  worker CPU per sync: {cpu_per_sync:.1f} ms once up ({synced_since_up} syncs),"
+        f" {cpu_done['workers'] / n * 1000:.1f} ms with start-up; sandbox {cpu_done['sandbox'] / n * 1000:.1f} ms"
+        f" ({os.cpu_count()} CPUs on this machine, load average {os.getloadavg()[0]:.2f})"
+    )
+    print(
+        f"  then the {mailed - mail_done} other confirmation emails: worker CPU {cpu_per_email:.1f} ms per email"
     )
     print(f"  meetings in Zoom: {len(state['meetings'])}; appointments by state: {states}")
     emit(
@@ -87,7 +102,7 @@ def main() -> None:
             30,
             at_most=False,
         ),
-        Figure(f"Worker CPU per sync ({database})", round(cpu["workers"] / n * 1000, 1), "ms", 15),
+        Figure(f"Worker CPU per sync ({database})", round(cpu_per_sync, 1), "ms", 15),
     )
 
 

@@ -177,20 +177,7 @@ class ChaosWorld(Harness):
         self.redis.start(Path(self.tmp.name))
         super()._start()
         self.app.config.update(CLOCKS)
-        env = {
-            **os.environ,
-            "CONECTA_ENV": "development",
-            "SECRET_KEY": "bench",
-            "DATABASE_URL": self.config["SQLALCHEMY_DATABASE_URI"],
-            "REDIS_URL": self.redis.url,
-            "CONECTA_QUEUE": self.namespace,
-            "CONECTA_ENCRYPTION_KEYS": self.config["CONECTA_ENCRYPTION_KEYS"],
-            "ZOOM_OAUTH_BASE_URL": self.config["ZOOM_OAUTH_BASE_URL"],
-            "ZOOM_API_BASE_URL": self.config["ZOOM_API_BASE_URL"],
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(self.config["MAIL_PORT"]),
-            **{name: str(value) for name, value in CLOCKS.items()},
-        }
+        env = {**self.process_env(), **{name: str(value) for name, value in CLOCKS.items()}}
         self.pool = Workers(env, Path(self.tmp.name) / "workers.log", self.worker_count)
         self.pool.ensure_all()
 

@@ -1,11 +1,12 @@
-"""What the three Zoom benchmarks share: the whole system, for real, on throwaway resources.
+"""What the Zoom benchmarks share: the whole system, for real, on throwaway resources.
 
 - a temporary database (SQLite file, or PostgreSQL with --pg), built by the migrations;
 - the Zoom sandbox in its own process (`zoom_sandbox.process.SandboxProcess`, as the tests start it), its
   latency set through `/__sandbox/faults`;
 - a mail catcher (aiosmtpd) so the confirmation emails the sync triggers have somewhere to go;
 - an organization whose Zoom connection holds tokens minted by the sandbox;
-- `worker.py` processes on a Redis namespace of their own (`bench-<id>`), removed afterwards.
+- `worker.py` processes on a Redis namespace of their own (`bench-<id>`), removed afterwards;
+- when asked, the web app under gunicorn as the Procfile runs it (`start_web`), for a real browser.
 
 Bookings are made with the Flask test client signed in as a staff member (the whole request, minus the
 network), exactly as the booking modal posts them.
@@ -98,6 +99,7 @@ class Harness:
         self.namespace = f"bench-{uuid.uuid4().hex[:8]}"
         self.zoom: SandboxProcess | None = None
         self.workers: list[subprocess.Popen] = []
+        self.web: subprocess.Popen | None = None
         self.pg_name: str | None = None
         self.mail_controller = None
         self.app: Flask
@@ -313,10 +315,11 @@ class Harness:
                 sa.select(ZoomMeeting.state, sa.func.count()).group_by(ZoomMeeting.state)
             ).all()
             db.session.remove()
-        return {state: n for state, n in rows}
+        return {str(state): n for state, n in rows}
 
-    def start_workers(self, n: int) -> None:
-        env = {
+    def process_env(self) -> dict[str, str]:
+        """The environment of the app's own processes (workers, the web server): this harness's system."""
+        return {
             **os.environ,
             "CONECTA_ENV": "development",
             "SECRET_KEY": "bench",
@@ -329,6 +332,29 @@ class Harness:
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.config["MAIL_PORT"]),
         }
+
+    def start_web(self) -> str:
+        """gunicorn as the Procfile runs it (gunicorn.conf.py), CSRF and all; returns its base URL."""
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**self.process_env(), "CONECTA_BASE_URL": url}
+        log = open(Path(self.tmp.name) / "web.log", "ab")  # noqa: SIM115  (lives as long as it does)
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+        self.web = subprocess.Popen(
+            [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+        def answers() -> bool:
+            try:
+                return requests.get(f"{url}/login", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(answers, 60, "the web server")
+        return url
+
+    def start_workers(self, n: int) -> None:
+        env = self.process_env()
         log = open(Path(self.tmp.name) / "workers.log", "ab")  # noqa: SIM115  (lives as long as they do)
         for _ in range(n):
             self.workers.append(
@@ -363,6 +389,13 @@ class Harness:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop_workers()
+        if self.web is not None:
+            self.web.send_signal(signal.SIGTERM)
+            try:
+                self.web.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.web.kill()
+                self.web.wait()
         if hasattr(self, "_engine"):
             self._engine.dispose()
         if self.zoom is not None:

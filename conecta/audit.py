@@ -21,6 +21,8 @@ EVENT_LABELS = {
     "revoke_failed": "Zoom could not be reached to revoke access",
     "deauthorized": "Conecta was removed on Zoom's side",
     "refresh_failed": "Zoom stopped accepting the connection",
+    "zoom_host_changed": "Zoom host changed",
+    "zoom_hosts_matched": "Zoom hosts matched by email",
 }
 
 

@@ -86,6 +86,14 @@ class Config:
         # a PATCH by reading the meeting back (Zoom may apply it late, over newer values).
         self.ZOOM_FOLLOWUP_GRACE_SECONDS = _float("ZOOM_FOLLOWUP_GRACE_SECONDS", 30.0)
         self.ZOOM_FOLLOWUP_HORIZON_SECONDS = _float("ZOOM_FOLLOWUP_HORIZON_SECONDS", 900.0)
+        # The pre-meeting health check reads each upcoming meeting back from Zoom this long before it
+        # starts (minutes: about 24 h and again about 1 h); a reminder's own lead time adds a check too.
+        self.ZOOM_HEALTH_CHECK_LEADS_MINUTES = _ints("ZOOM_HEALTH_CHECK_LEADS_MINUTES", "1440,60")
+        # The Zoom panel's push (conecta.zoom.panel_push): how long a pending panel's request waits for
+        # its job, and how many may wait at once per web process (fewer than its threads, so waiting
+        # panels never take them all; gunicorn.conf.py and README "Capacity").
+        self.ZOOM_PANEL_WAIT_SECONDS = _float("ZOOM_PANEL_WAIT_SECONDS", 20.0)
+        self.ZOOM_PANEL_WAIT_SLOTS = _int("ZOOM_PANEL_WAIT_SLOTS", max(0, _int("WEB_THREADS", 32) - 8))
         # --- periodic work (the sweeps), run by whichever worker takes the turn ---
         self.PERIODIC_INTERVAL_SECONDS = _float("PERIODIC_INTERVAL_SECONDS", 60.0)
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session

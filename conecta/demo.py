@@ -36,6 +36,14 @@ SERVICES = [
 ]
 
 
+def zoom_sandbox_users() -> str:
+    """The demo's Zoom account in the sandbox (`ZOOM_SANDBOX_USERS`, which scripts/run sets): the admin and
+    both staff under their Conecta emails, so connecting for the whole Zoom account matches every host by
+    email -- two staff with video appointments at the same hour get two hosts."""
+    admin = f"{ADMIN[1]}:admin"
+    return ",".join([admin, *(f"{email}:member" for _, email, _, _ in STAFF)])
+
+
 def _email(name: str) -> str:
     return name.split()[0].lower().replace("í", "i") + "@client.conecta.test"
 

@@ -1,9 +1,10 @@
-"""Periodic work, in one place: the Zoom sweep, the follow-up of lost creates, the email outbox sweep.
+"""Periodic work, in one place: the Zoom sweep, the follow-up of lost creates, the email outbox sweep,
+the pre-meeting checks, the reminders and the admins' alerts.
 
 Every worker calls `run_if_due` on its maintenance tick; a Redis key set with NX and an expiry of one
-interval lets exactly one of them take each turn, however many run. The sweeps are idempotent safety
-nets (they enqueue what a lost job, a Redis outage or a lost answer from Zoom left behind), so a missed
-or doubled turn is harmless.
+interval lets exactly one of them take each turn, however many run. Every sweep is idempotent (the
+safety nets enqueue what a lost job, a Redis outage or a lost answer from Zoom left behind; the others
+act once on what is due, remembered in the database), so a missed or doubled turn is harmless.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import logging
 from flask import Flask
 
 from conecta import jobs
-from conecta.mail import outbox
+from conecta.mail import outbox, reminders
+from conecta.zoom import alerts, health
 from conecta.zoom import attempts as zoom_attempts
 from conecta.zoom import sweep as zoom_sweep
 
@@ -21,8 +23,11 @@ log = logging.getLogger("conecta.periodic")
 
 SWEEPS = (
     ("zoom", zoom_sweep.sweep),
-    ("zoom-creates", zoom_attempts.sweep),
+    ("zoom-creates", zoom_attempts.sweep),  # creates whose answer was lost, followed up
     ("email", outbox.sweep),
+    ("zoom-health", health.sweep),  # checks before each meeting (and their reminders)
+    ("reminders", reminders.sweep),  # reminders of appointments without Zoom
+    ("zoom-alerts", alerts.sweep),  # admins emailed when Zoom needs reconnecting
 )
 
 

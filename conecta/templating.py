@@ -31,12 +31,20 @@ def fmt_time(dt: datetime | None, tz: str | ZoneInfo | None = None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
+def fmt_zoom_time(value: str | None, tz: str | ZoneInfo | None = None) -> str:
+    """A time as Zoom writes it (`2030-01-07T17:00:00Z`), shown like ours."""
+    from conecta.models.zoom_meeting import parse_zoom_time
+
+    return fmt_datetime(parse_zoom_time(value), tz)
+
+
 def has_endpoint(name: str) -> bool:
     """Whether a route is registered, so templates link to optional areas (Integrations) only if present."""
     return name in current_app.view_functions
 
 
 def init_app(app: Flask) -> None:
+    from conecta.mail.reminders import reminder_status
     from conecta.settings.zoom_views import zoom_connected
     from conecta.zoom.panel import zoom_panel
 
@@ -44,6 +52,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["zoom_panel"] = zoom_panel  # the Zoom panel of the drawer, modal and portal
     app.jinja_env.globals["zoom_connected"] = zoom_connected  # whether the Zoom switch may be turned on
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["reminder_status"] = reminder_status  # "Reminder sent …" for staff
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["time"] = fmt_time
+    app.jinja_env.filters["zoom_time"] = fmt_zoom_time

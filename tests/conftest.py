@@ -33,6 +33,8 @@ pytest_plugins = [
     "tests.support.worker",
     "tests.support.zoom",
     "tests.support.zoom_sync",
+    "tests.support.zoom_side",
+    "tests.support.zoom_hosts",
 ]
 
 

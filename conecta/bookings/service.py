@@ -14,7 +14,7 @@ If Redis is down at step 2 the booking still stands: the marks are in the databa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import update
@@ -25,8 +25,10 @@ from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models import Appointment, Organization, User
 from conecta.scheduling import BookingDetails
+from conecta.zoom import cleanup as zoom_cleanup
 from conecta.zoom import dispatch as zoom_dispatch
 from conecta.zoom import plan as zoom_plan
+from conecta.zoom import zoom_changes
 from conecta.zoom.plan import Change
 
 
@@ -91,8 +93,76 @@ def cancel(appointment: Appointment) -> Appointment:
     return _save(Change.CANCELLED, None, lambda: scheduling.cancel_appointment(appointment))
 
 
+def replan_zoom(appointments: Iterable[Appointment]) -> list[int]:
+    """Appointments whose Zoom side changed without an edit of their own -- their staff member's Zoom
+    host, their service's meeting settings: the same plan steps (Zoom, then email) in one transaction,
+    then the same dispatch, as any save. Returns the ids marked for a sync."""
+    marked: list[int] = []
+    planned: list[int] = []  # those that owe an email
+    try:
+        for appointment in appointments:
+            if zoom_plan.plan(appointment, Change.UPDATED):
+                marked.append(appointment.id)
+            if mail_plan.plan(appointment):  # owes nothing unless what the email shows changed
+                planned.append(appointment.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    for appointment_id in marked:
+        zoom_dispatch.request_reconcile(appointment_id)
+    for appointment_id in planned:
+        mail_send.enqueue_queued(appointment_id)
+    return marked
+
+
 def retry_zoom(appointment: Appointment, actor: Any = None) -> None:
     """Staff's Retry after a Zoom failure: start the sync over from what the appointment wants now."""
     zoom_plan.request_retry(appointment, actor=actor)
     db.session.commit()
     zoom_dispatch.request_reconcile(appointment.id)
+
+
+# ---- answers to changes made in Zoom (conecta.zoom.zoom_changes): each one a save like any other -----
+
+
+def recreate_zoom_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
+    """Recreate and resend, after the meeting was deleted in Zoom: a new meeting, and an update email to
+    the client (the mail plan owes one: their last Join link is gone), which waits for the new link."""
+    return _save(Change.UPDATED, None, lambda: zoom_changes.recreate_requested(appointment, actor))
+
+
+def put_zoom_back(appointment: Appointment, actor: Any = None) -> Appointment:
+    """Put Zoom back, after the meeting was moved in Zoom: PATCH it to the appointment's time."""
+    return _save(Change.UPDATED, None, lambda: zoom_changes.put_back_requested(appointment, actor))
+
+
+def move_to_zoom_time(appointment: Appointment, actor: Any = None) -> Appointment:
+    """Move the appointment to the time and duration it has in Zoom: a booking edit like any other (the
+    rules, the conflict check, the update email); raises `BookingError` when the slot is not free."""
+    zoom = appointment.zoom
+    details = BookingDetails(
+        client=appointment.client,
+        service=appointment.service,
+        staff=appointment.staff,
+        starts_at=zoom.synced_start_at if zoom is not None else None,
+        duration_minutes=zoom.synced_duration if zoom is not None else None,
+        notes=appointment.notes,
+    )
+
+    def apply() -> Appointment:
+        scheduling.update_appointment(db.session, appointment, details)
+        return zoom_changes.moved_to_zoom_time(appointment, actor)
+
+    return _save(Change.UPDATED, appointment.staff, apply)
+
+
+def create_missing_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
+    """After a reconnect: an appointment that got no meeting while Zoom was disconnected gets one, decided
+    afresh as if its service had just been chosen (the client gets the link once it exists)."""
+    return _save(
+        Change.UPDATED,
+        None,
+        lambda: zoom_cleanup.missing_requested(appointment, actor),
+        service_changed=True,
+    )

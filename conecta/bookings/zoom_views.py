@@ -1,37 +1,55 @@
 """The Zoom panel's staff routes: the self-refreshing fragment, Retry, and the host's Start link.
 
 Registered on the bookings blueprint (one import line in `conecta/bookings/__init__.py`). No route here
-waits on Zoom except `zoom_start`, and that one for at most 5 seconds (ZOOM_START_TIMEOUT_SECONDS).
+waits on Zoom except `zoom_start`, and that one for at most 5 seconds (ZOOM_START_TIMEOUT_SECONDS). The
+panel's `?wait=1` re-fetch waits for the reconcile job instead (`conecta.zoom.panel_push`), at most
+ZOOM_PANEL_WAIT_SECONDS.
 """
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from conecta.auth.permissions import staff_required
 from conecta.bookings import bp, service
 from conecta.bookings.access import get_appointment_for
-from conecta.extensions import htmx
+from conecta.extensions import db, htmx
 from conecta.models import Appointment
-from conecta.web import render_page_or_fragment
+from conecta.web import render_page_or_fragment, wants_fragment
+from conecta.zoom import panel_push
 from conecta.zoom.errors import ZoomError, ZoomNotConnected
-from conecta.zoom.panel import can_retry
+from conecta.zoom.panel import can_retry, zoom_panel
 from conecta.zoom.start_link import fresh_start_url
 
+PANEL = "partials/_zoom_panel.html"
 
-def render_panel(appointment: Appointment, viewer: str, page_template: str):
-    """One URL, page or fragment: the panel alone for HTMX (its polling target), else a small page."""
-    return render_page_or_fragment(
-        page_template, "partials/_zoom_panel.html", appointment=appointment, viewer=viewer
-    )
+
+def render_panel(appointment_id: int, viewer: str, page_template: str):
+    """One URL, page or fragment: the panel alone for HTMX (its re-fetch target), else a small page.
+
+    A re-fetch with `?wait=1` of a panel that is still pending answers once the job has settled, or
+    after ZOOM_PANEL_WAIT_SECONDS (`conecta.zoom.panel_push`)."""
+
+    def load() -> Appointment:
+        return get_appointment_for(current_user, appointment_id)
+
+    if not (request.args.get("wait") and wants_fragment()):
+        return render_page_or_fragment(page_template, PANEL, appointment=load(), viewer=viewer)
+    with panel_push.listening(appointment_id) as listener:  # subscribed before reading: nothing missed
+        appointment = load()
+        panel = zoom_panel(appointment, viewer)
+        if listener is not None and panel is not None and panel.waits_for_push:
+            db.session.rollback()  # hold no database connection while waiting
+            listener.wait(panel_push.wait_seconds())
+            appointment = load()
+    return render_template(PANEL, appointment=appointment, viewer=viewer, zoom_push=listener is not None)
 
 
 @bp.route("/<int:appointment_id>/zoom", endpoint="zoom_panel")
 @staff_required
 def zoom_panel_view(appointment_id: int):
-    appointment = get_appointment_for(current_user, appointment_id)
-    return render_panel(appointment, "staff", "zoom/panel_staff.html")
+    return render_panel(appointment_id, "staff", "zoom/panel_staff.html")
 
 
 @bp.route("/<int:appointment_id>/zoom/retry", methods=["POST"])

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
 
+from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
-from conecta.models import Appointment
+from conecta.models import Appointment, Organization
 from conecta.models.email import EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
@@ -29,6 +30,7 @@ SUBJECT_PREFIX = {
     EmailKind.CANCELLATION: "Cancelled",
     EmailKind.ZOOM_LINK: "Zoom link",
     EmailKind.DETAILS: "Your booking",
+    EmailKind.REMINDER: "Reminder",
 }
 
 
@@ -225,10 +227,38 @@ def portal_invite_subject(org_name: str) -> str:
     return f"{org_name} invited you to the client portal"
 
 
+def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
+    """To an admin: Zoom needs reconnecting, and these upcoming appointments depend on it."""
+    from conecta.models.zoom import zoom_connection_for
+    from conecta.zoom.alerts import count_upcoming, current_incident, subject, upcoming_zoom_appointments
+
+    org = db.session.get(Organization, row.org_id)
+    now = utcnow()
+    with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
+        integrations_url = url_for("settings.integrations", _external=True)
+    incident = current_incident(org.id)
+    context = {
+        "org_name": org.name,
+        "timezone": org.timezone,
+        "reconnected": zoom_connection_for(org.id) is not None,
+        "why": incident.detail if incident is not None else "",
+        "appointments": upcoming_zoom_appointments(org.id, now),
+        "total": count_upcoming(org.id, now),
+        "integrations_url": integrations_url,
+    }
+    return Composed(
+        subject=subject(org.name),
+        text=render_template("mail/zoom_reconnect.txt", **context),
+        html=render_template("mail/zoom_reconnect.html", **context),
+    )
+
+
 def compose(row: OutboxEmail) -> Composed:
     """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
     if row.kind == EmailKind.PORTAL_INVITE:
         return _compose_portal_invite(row)
+    if row.kind == EmailKind.ZOOM_RECONNECT:
+        return _compose_zoom_reconnect(row)
     return _compose_appointment(row)
 
 

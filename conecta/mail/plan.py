@@ -21,7 +21,7 @@ from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from conecta.extensions import db
 from conecta.mail.compose import facts_for, facts_from_snapshot, sender_address, subject_for, zoom_details_for
@@ -120,14 +120,17 @@ def _add_row(
     return row
 
 
-def add_current_details(session: Session, appointment: Appointment, kind: EmailKind) -> OutboxEmail:
-    """A queued message with the appointment's details as they are now, to its current client."""
+def add_current_details(
+    session: Session, appointment: Appointment, kind: EmailKind, status: EmailStatus = EmailStatus.QUEUED
+) -> OutboxEmail:
+    """A message (queued, or waiting for Zoom) with the appointment's details as they are now, to its
+    current client."""
     return _add_row(
         session,
         appointment,
         kind=kind,
         client=appointment.client,
-        status=EmailStatus.QUEUED,
+        status=status,
         sequence=_next_sequence(_appointment_rows(session, appointment.id)),
         snapshot=snapshot_of(appointment),
     )
@@ -153,10 +156,28 @@ def _owed(rows: list[OutboxEmail], appointment: Appointment) -> list[tuple[Email
         for client_id in sorted(informed - {appointment.client_id})
     ]
     latest = _latest_for(rows, appointment.client_id)
-    if latest is None or latest.kind == EmailKind.CANCELLATION or _differs(latest.snapshot, current):
+    if (
+        latest is None
+        or latest.kind == EmailKind.CANCELLATION
+        or _differs(latest.snapshot, current)
+        or _link_withdrawn(rows, appointment)
+    ):
         kind = EmailKind.UPDATE if appointment.client_id in informed else EmailKind.CONFIRMATION
         owed.append((kind, appointment.client_id, current))
     return owed
+
+
+def _link_withdrawn(rows: list[OutboxEmail], appointment: Appointment) -> bool:
+    """The client's last message carried a Join link the appointment no longer has (its meeting was
+    deleted in Zoom, and is being made anew): they are owed an update, which waits for the new link."""
+    zoom = appointment.zoom
+    if zoom is None or not zoom.wanted:
+        return False
+    delivered = [r for r in rows if r.client_id == appointment.client_id and r.status in DELIVERED]
+    if not delivered or delivered[-1].zoom_details_hash is None:
+        return False
+    details = zoom_details_for(appointment)
+    return details is None or details.digest() != delivered[-1].zoom_details_hash
 
 
 def plan(appointment: Appointment) -> list[OutboxEmail]:
@@ -217,8 +238,8 @@ def _release_waiting(session: Session, appointment_id: int) -> int:
 
 def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> OutboxEmail | None:
     """The client was told about the booking without the current Join link: send it now."""
-    if appointment.is_cancelled or appointment.zoom_state != ZoomState.READY:
-        return None
+    if appointment.is_cancelled or appointment.zoom_state not in (ZoomState.READY, ZoomState.DRIFTED):
+        return None  # (drifted: moved in Zoom, yet its link works; a passcode changed there changes it)
     zoom = zoom_details_for(appointment)
     if zoom is None:
         return None
@@ -234,14 +255,16 @@ def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> Ou
 
 
 def lock_appointment(session: Session, appointment_id: int) -> Appointment | None:
-    """Serialize row-making per appointment (PostgreSQL row lock), so two sequences never collide."""
+    """Serialize row-making per appointment (PostgreSQL row lock), so two sequences never collide.
+    The appointment and its Zoom meeting are read afresh, whatever the session held."""
     query = (
         select(Appointment)
+        .options(joinedload(Appointment.zoom))
         .where(Appointment.id == appointment_id)
-        .with_for_update()
+        .with_for_update(of=Appointment)
         .execution_options(populate_existing=True)
     )
-    return session.scalars(query).one_or_none()
+    return session.scalars(query).unique().one_or_none()
 
 
 def release_after_zoom(appointment_id: int) -> bool:

@@ -24,6 +24,7 @@ from conecta.extensions import db
 from conecta.jobs import app_job, enqueue
 from conecta.mail import plan
 from conecta.mail.compose import build_message, compose
+from conecta.models import Organization
 from conecta.models.email import EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
 
@@ -113,7 +114,7 @@ def send_outbox_email(outbox_id: int) -> str:
         if row.client is not None:
             row.to_address = row.client.email  # the address as it is now
         composed = compose(row)
-        org_name = row.appointment.org.name if row.appointment else row.client.org.name
+        org_name = db.session.get(Organization, row.org_id).name
         deliver(build_message(row, composed, org_name))
     except Exception as exc:
         return _record_failure(row, exc)

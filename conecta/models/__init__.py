@@ -9,6 +9,7 @@ from conecta.models.service import Service
 from conecta.models.user import User
 from conecta.models.zoom import ZoomConnection, zoom_connection_for  # noqa: F401
 from conecta.models.zoom_attempt import ZoomCreateAttempt
+from conecta.models.zoom_host import HostSource, ZoomAccountUser, ZoomHost  # noqa: F401
 from conecta.models.zoom_meeting import ZoomMeeting, ZoomState
 
 __all__ = [

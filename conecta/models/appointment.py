@@ -32,6 +32,8 @@ class Appointment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The start time the client's reminder was queued for (conecta.mail.reminders): a reschedule owes a new one.
+    reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     org: Mapped[Organization] = relationship()
     client: Mapped[Client] = relationship()

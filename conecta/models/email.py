@@ -31,6 +31,8 @@ class EmailKind(StrEnum):
     ZOOM_LINK = "zoom_link"  # the Join link follows a message that went without it
     DETAILS = "details"  # staff asked to resend the details
     PORTAL_INVITE = "portal_invite"  # the portal sign-up link
+    REMINDER = "reminder"  # before the appointment (conecta.mail.reminders), after its Zoom check
+    ZOOM_RECONNECT = "zoom_reconnect"  # to an admin: Zoom needs reconnecting and appointments depend on it
 
 
 class EmailStatus(StrEnum):
@@ -45,7 +47,10 @@ class EmailStatus(StrEnum):
     SUPERSEDED = "superseded"  # a newer message about the same appointment replaced it before it went out
 
 
-APPOINTMENT_KINDS = tuple(k for k in EmailKind if k is not EmailKind.PORTAL_INVITE)
+# Messages to a client about an appointment (they share its calendar UID and SEQUENCE).
+APPOINTMENT_KINDS = tuple(
+    k for k in EmailKind if k not in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT)
+)
 UNSENT = (EmailStatus.WAITING, EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.FAILED)
 DELIVERED = (EmailStatus.SENT, EmailStatus.SENDING)
 

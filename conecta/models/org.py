@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conecta.extensions import db
@@ -19,6 +19,9 @@ class Organization(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Reminder emails to clients (conecta.mail.reminders): on or off, and how long before the start.
+    reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    reminder_lead_hours: Mapped[int] = mapped_column(default=24, server_default="24")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.extensions import db
@@ -21,5 +21,11 @@ class Service(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # "Auto-create Zoom meeting": may only be switched on while the organization has Zoom connected.
     zoom_auto_create: Mapped[bool] = mapped_column(default=False)
+    # The meeting settings sent with every meeting of the service (`conecta.zoom.meeting_settings`).
+    zoom_waiting_room: Mapped[bool] = mapped_column(default=False, server_default=false())
+    zoom_join_before_host: Mapped[bool] = mapped_column(default=False, server_default=false())
+    zoom_mute_upon_entry: Mapped[bool] = mapped_column(default=False, server_default=false())
+    zoom_auto_recording: Mapped[str] = mapped_column(String(5), default="none", server_default="none")
+    zoom_require_passcode: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     org: Mapped[Organization] = relationship()

@@ -29,6 +29,9 @@ class ZoomConnection(db.Model):
     zoom_email: Mapped[str] = mapped_column(String(254))
     zoom_account_id: Mapped[str] = mapped_column(String(64), default="")
     scopes: Mapped[str] = mapped_column(Text, default="")
+    # "account": an admin granted the admin scopes, so meetings go on each team member's own Zoom user;
+    # "user": every meeting is hosted by the Zoom user who connected. Derived from the granted scopes.
+    mode: Mapped[str] = mapped_column(String(10), default="user", server_default="user")
     # Zoom's tokens are ~700 characters (JWT-shaped); Text plus Fernet's overhead holds them.
     access_token: Mapped[str] = mapped_column(Encrypted)
     refresh_token: Mapped[str] = mapped_column(Encrypted)
@@ -48,6 +51,10 @@ class ZoomConnection(db.Model):
     @property
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+    @property
+    def is_account_mode(self) -> bool:
+        return self.mode == "account"
 
 
 def zoom_connection_for(org_id: int, live_only: bool = True) -> ZoomConnection | None:

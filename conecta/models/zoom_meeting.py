@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.crypto import Encrypted
@@ -31,6 +31,9 @@ class ZoomState(StrEnum):
     FAILED = "failed"  # a permanent error, shown with a Retry
     DELETED = "deleted"  # the meeting was removed after the appointment was cancelled
     LEFT = "left"  # Zoom was disconnected, so the meeting was left in Zoom untouched
+    # Changed in Zoom behind Conecta's back (meeting webhooks, the pre-meeting check: conecta.zoom.zoom_changes)
+    VANISHED = "vanished"  # deleted in Zoom while still wanted: staff may Recreate and resend
+    DRIFTED = "drifted"  # its time or duration was changed in Zoom: staff choose which side wins
 
 
 def format_meeting_id(meeting_id: str | None) -> str:
@@ -72,13 +75,28 @@ class ZoomMeeting(db.Model):
     passcode: Mapped[str | None] = mapped_column(Encrypted)
     # The client the meeting was made for (who was sent its link): another client gets a new meeting.
     client_id: Mapped[int | None]
-    # --- what Zoom was last told, to decide whether a PATCH is needed at all ---
+    # --- its host. `wanted_host_id` is decided with every save (the staff member's Zoom host in account
+    # mode); `host_user_id` is where the meeting -- or a create attempt -- is. None means the Zoom user
+    # who connected ("me"). They differ: the meeting moves (a new one on the new host). ---
+    wanted_host_id: Mapped[str | None] = mapped_column(String(64))
+    host_user_id: Mapped[str | None] = mapped_column(String(64))
+    host_email: Mapped[str | None] = mapped_column(String(254))
+    # --- its settings: what Zoom was last asked for, and what Zoom says it applied (account policies win)
+    synced_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    applied_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # --- what Zoom holds, as far as we know: what we last told it (or what it told us since, when the
+    # meeting was changed in Zoom); a PATCH sends only what differs from the appointment ---
     synced_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_duration: Mapped[int | None]
     synced_topic: Mapped[str | None] = mapped_column(String(200))
     # A PATCH went out whose answer never came (a timeout, a 5xx, a killed worker): Zoom may still apply
     # it, late, over newer values. After this moment Zoom's copy is read back and put right.
     verify_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # --- changes made in Zoom (conecta.zoom.zoom_changes) and the pre-meeting check (conecta.zoom.health) ---
+    # Zoom's clock (ms) of the latest meeting event taken into account: an older or repeated one is stale.
+    zoom_event_ts: Mapped[int | None] = mapped_column(BigInteger)
+    # When the pre-meeting health check last looked at the meeting (about 24 h and 1 h before it).
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     appointment: Mapped[Appointment] = relationship(back_populates="zoom")
 
@@ -138,6 +156,13 @@ class ZoomMeeting(db.Model):
         self.synced_start_at = parse_zoom_time(meeting.get("start_time"))
         self.synced_duration = meeting.get("duration")
         self.synced_topic = meeting.get("topic")
+        self.host_email = meeting.get("host_email") or self.host_email
+
+    @property
+    def host_changed(self) -> bool:
+        """The meeting is on another Zoom user than the one the appointment now wants (its staff member,
+        or that member's Zoom host, changed): it must move -- a new meeting on the new host."""
+        return self.meeting_id is not None and self.host_user_id != self.wanted_host_id
 
     def forget_meeting(self) -> None:
         """The meeting is gone (deleted, replaced, vanished): nothing of it is kept, tracking key included."""
@@ -152,6 +177,10 @@ class ZoomMeeting(db.Model):
         self.synced_topic = None
         self.tracking_key = None
         self.verify_at = None
+        self.host_user_id = None
+        self.host_email = None
+        self.synced_settings = None
+        self.applied_settings = None
 
 
 def parse_zoom_time(value: str | None) -> datetime | None:

@@ -5,10 +5,7 @@ Registered on the portal blueprint (one import line in `conecta/portal/__init__.
 
 from __future__ import annotations
 
-from flask_login import current_user
-
 from conecta.auth.permissions import client_required
-from conecta.bookings.access import get_appointment_for
 from conecta.bookings.zoom_views import render_panel
 from conecta.portal import bp
 
@@ -16,5 +13,4 @@ from conecta.portal import bp
 @bp.route("/bookings/<int:appointment_id>/zoom", endpoint="zoom_panel")
 @client_required
 def zoom_panel_view(appointment_id: int):
-    appointment = get_appointment_for(current_user, appointment_id)
-    return render_panel(appointment, "client", "zoom/panel_client.html")
+    return render_panel(appointment_id, "client", "zoom/panel_client.html")

@@ -4,5 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-# Integrations (Zoom connection), Settings → Emails, and the Events list's Zoom toggle register here too.
-from conecta.settings import emails, integrations, views, zoom_views  # noqa: E402,F401
+# Integrations (Zoom connection, hosts and cleanup), Settings → Emails (and its Reminders form), and the
+# Events list's Zoom toggle register here too.
+from conecta.settings import (  # noqa: E402,F401
+    emails,
+    integrations,
+    reminders,
+    views,
+    zoom_cleanup_views,
+    zoom_hosts,
+    zoom_views,
+)

@@ -19,7 +19,7 @@ SHOWN = 200
 IN_FLIGHT = ("waiting", "queued", "sending", "retrying")
 
 
-def _outbox() -> dict:
+def outbox_context() -> dict:
     """The outbox table's context: the latest rows, and whether any is still moving."""
     query = (
         select(OutboxEmail)
@@ -34,8 +34,14 @@ def _outbox() -> dict:
 @bp.route("/emails")
 @admin_required
 def emails():
+    from conecta.settings.reminders import reminder_form
+
     return render_page_or_fragment(
-        "settings/emails.html", "partials/_email_outbox.html", active_tab="emails", **_outbox()
+        "settings/emails.html",
+        "partials/_email_outbox.html",
+        active_tab="emails",
+        reminder_form=reminder_form(current_user.org),
+        **outbox_context(),
     )
 
 
@@ -50,5 +56,5 @@ def retry_email(email_id: int):
         else "That email is not failed: nothing to retry."
     )
     return fragment_or_redirect(
-        "partials/_email_outbox.html", url_for("settings.emails"), message, **_outbox()
+        "partials/_email_outbox.html", url_for("settings.emails"), message, **outbox_context()
     )

@@ -23,6 +23,7 @@ from conecta.models import Organization, Service
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import MAX_DURATION_MINUTES
 from conecta.validators import plain_text, single_line, strip
+from conecta.zoom.meeting_settings import RECORDING_CHOICES
 
 MIN_DURATION_MINUTES = 5
 ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
@@ -70,6 +71,16 @@ class ServiceForm(FlaskForm):
     )
     active = BooleanField("Active (clients can be booked for it)", default=True)
     zoom_auto_create = BooleanField("Auto-create Zoom meeting")
+    # The meeting settings (conecta.zoom.meeting_settings): sent on create, PATCHed onto upcoming meetings.
+    zoom_waiting_room = BooleanField("Waiting room")
+    zoom_join_before_host = BooleanField("Participants may join before the host")
+    zoom_mute_upon_entry = BooleanField("Mute participants on entry")
+    zoom_auto_recording = SelectField(
+        "Automatic recording",
+        choices=[SelectChoice(v, label) for v, label in RECORDING_CHOICES],
+        default="none",
+    )
+    zoom_require_passcode = BooleanField("Require a passcode")
 
     def __init__(self, *args: Any, org: Organization | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,4 +102,9 @@ class ServiceForm(FlaskForm):
         service.color = self.color.data.lower()
         service.active = bool(self.active.data)
         service.zoom_auto_create = bool(self.zoom_auto_create.data)
+        service.zoom_waiting_room = bool(self.zoom_waiting_room.data)
+        service.zoom_join_before_host = bool(self.zoom_join_before_host.data)
+        service.zoom_mute_upon_entry = bool(self.zoom_mute_upon_entry.data)
+        service.zoom_auto_recording = self.zoom_auto_recording.data
+        service.zoom_require_passcode = bool(self.zoom_require_passcode.data)
         return service

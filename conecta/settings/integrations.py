@@ -10,18 +10,21 @@ import logging
 
 import requests
 from authlib.common.errors import AuthlibBaseError
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 
 from conecta import audit
 from conecta.auth.permissions import admin_required, staff_required
 from conecta.extensions import db, htmx
-from conecta.models.zoom import zoom_connection_for
+from conecta.models.zoom import ZoomConnection, zoom_connection_for
 from conecta.settings import bp
+from conecta.settings.zoom_cleanup_views import cleanup_context
 from conecta.web import render_page_or_fragment
+from conecta.zoom import cleanup, host_mapping
 from conecta.zoom.connection import disconnect, store_connection
 from conecta.zoom.errors import ZoomError
+from conecta.zoom.hosts import ACCOUNT_SCOPES
 from conecta.zoom.oauth import redirect_uri, zoom_oauth
 from conecta.zoom.transport import fetch_profile
 
@@ -36,19 +39,39 @@ BAD_STATE = (
 EXCHANGE_FAILED = NOT_CONNECTED + "Zoom did not confirm the authorization{why}. Click Connect to try again."
 
 
-def _card(**extra):
-    """Render the Zoom card: alone for HTMX, inside the Integrations page otherwise."""
+def page_context(**extra) -> dict:
+    """What the Integrations page shows: the Zoom card and, in account mode, the Zoom hosts table."""
     org_id = current_user.org_id
-    context = {
-        "connection": zoom_connection_for(org_id, live_only=False),
+    connection = zoom_connection_for(org_id, live_only=False)
+    return {
+        "connection": connection,
+        "hosts": hosts_context(connection),
         "can_manage": current_user.is_admin,
         "audit_events": audit.recent(org_id, 20, connection_only=True) if current_user.is_admin else [],
         "audit_label": audit.label,
         "confirming": False,
         "notice": None,
+        "cleanup": None,
+        **(cleanup_context(org_id) if current_user.is_admin else {}),
+        "hosts_notice": None,
         **extra,
     }
-    return render_page_or_fragment("settings/integrations.html", "partials/_integration_card.html", **context)
+
+
+def hosts_context(connection: ZoomConnection | None) -> dict | None:
+    """The Zoom hosts table (`conecta/settings/zoom_hosts.py`), or None when there is nothing to map:
+    Zoom is not connected for the whole account."""
+    if connection is None or not connection.is_account_mode:
+        return None
+    return {"table": host_mapping.hosts_table(connection.org_id, connection), "AUTO": host_mapping.AUTO,
+            "NONE": host_mapping.NONE}  # fmt: skip
+
+
+def _card(**extra):
+    """Render the Zoom card: alone for HTMX, inside the Integrations page otherwise."""
+    return render_page_or_fragment(
+        "settings/integrations.html", "partials/_integration_card.html", **page_context(**extra)
+    )
 
 
 def _back(message: str, category: str):
@@ -65,9 +88,11 @@ def integrations():
 @bp.post("/integrations/zoom/connect")
 @admin_required
 def zoom_connect():
-    """Send the admin to Zoom's consent page (state and PKCE verifier kept server-side)."""
+    """Send the admin to Zoom's consent page (state and PKCE verifier kept server-side). "Connect for the
+    whole Zoom account" asks for the admin scopes; "my Zoom user only" for the app's own (no `scope`)."""
+    scope = {"scope": " ".join(ACCOUNT_SCOPES)} if request.form.get("mode") == "account" else {}
     try:
-        response = zoom_oauth().authorize_redirect(redirect_uri())
+        response = zoom_oauth().authorize_redirect(redirect_uri(), **scope)
     except RedisError:
         return _back(NOT_CONNECTED + "Conecta could not start the authorization. Try again shortly.", "error")
     response.status_code = 303
@@ -98,9 +123,20 @@ def zoom_callback():
         return _back(
             EXCHANGE_FAILED.format(why=f": reading the Zoom account failed — {exc.message}"), "error"
         )
+    previous = zoom_connection_for(current_user.org_id, live_only=False)
+    previous_account = previous.zoom_account_id if previous else None
     connection = store_connection(current_user.org_id, current_user, token, profile)
     db.session.commit()
-    return _back(f"Connected as {connection.zoom_email}.", "success")
+    cleanup.after_connect(current_user.org_id)  # leftovers in Zoom from before, listed on the card
+    matched = host_mapping.after_connect(current_user.org_id, previous_account, current_user)
+    if not connection.is_account_mode:
+        return _back(f"Connected as {connection.zoom_email}.", "success")
+    flash(
+        f"Connected as {connection.zoom_email} for the whole Zoom account: each team member's meetings "
+        "are hosted by their own Zoom user.",
+        "success",
+    )
+    return _back(matched.message, "success" if matched.ok else "warning")
 
 
 @bp.get("/integrations/zoom/disconnect")

@@ -18,6 +18,7 @@ from conecta.settings import bp
 from conecta.settings.forms import AddMemberForm, RoleForm, ServiceForm
 from conecta.settings.team import TeamError, add_member, change_role, set_active
 from conecta.web import add_form_errors, form_values, render_page_or_fragment
+from conecta.zoom import meeting_settings, replan
 
 
 @bp.route("/")
@@ -173,9 +174,16 @@ def _event_form(service: Service | None):
     """The service form, new or edit: saved with a 303 to the list, or re-rendered with its messages."""
     form = ServiceForm(obj=service, org=current_user.org)
     if form.validate_on_submit():
+        settings_before = meeting_settings.requested(service) if service else None
         saved = form.apply_to(service or Service(org_id=current_user.org_id))
         db.session.add(saved)
-        return _done(f"{saved.name} is {'saved' if service else 'created'}.", "settings.events")
+        db.session.commit()
+        message = f"{saved.name} is {'saved' if service else 'created'}."
+        # A settings change reaches the service's upcoming meetings, through the booking pipeline.
+        changed = settings_before is not None and meeting_settings.requested(saved) != settings_before
+        if changed and (updating := replan.replan_service(saved)):
+            message += f" {len(updating)} upcoming Zoom meeting(s) get the new settings."
+        return _done(message, "settings.events")
     status = 422 if request.method == "POST" else 200
     html = render_template("settings/event_form.html", form=form, service=service, active_tab="calendar")
     return html, status

@@ -19,3 +19,13 @@ document.addEventListener("click", function (event) {
     button.textContent = "Copied";
   });
 });
+
+// A Zoom panel whose re-fetch failed (the server restarted during its wait, the network dropped) asks
+// again a little later rather than showing "Creating Zoom meeting…" until a reload.
+document.addEventListener("htmx:afterRequest", function (event) {
+  const panel = event.detail.elt;
+  if (event.detail.successful || !panel.matches || !panel.matches(".zoom-panel[hx-get]")) return;
+  setTimeout(function () {
+    if (panel.isConnected) htmx.trigger(panel, "zoom-panel-retry");
+  }, 5000);
+});

@@ -15,6 +15,11 @@ or when a listing made ZOOM_FOLLOWUP_HORIZON_SECONDS (15 minutes) after the last
 key finds nothing left to handle: Zoom shows a meeting within seconds of making it, so a create not shown
 by then never happened. Without a live connection nothing can be looked at: the organization's attempts
 wait, and are followed up after a reconnect.
+
+Each attempt names the host its create went to (`host_user_id`, None for the connecting user "me"; a key
+never moves to another host), and is followed up among that host's meetings. A host removed from the
+Zoom account (Zoom: user 1001) took its meetings along, so its attempts close; one that a connection for
+a single Zoom user cannot see waits for a whole-account connection.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from conecta.extensions import db
 from conecta.models import Appointment, ZoomCreateAttempt
 from conecta.models.types import utcnow
 from conecta.zoom.client import ZoomClient
-from conecta.zoom.errors import ZoomError, ZoomNotFound
+from conecta.zoom.errors import ZoomError, ZoomNotFound, ZoomUserMissing
 from conecta.zoom.lock import appointment_lock
 from conecta.zoom.outcome import load
 
@@ -123,9 +128,19 @@ def follow_up(org_id: int, host_user_id: str | None) -> str:
     closed = 0
     try:
         client = ZoomClient.for_org(org_id, timeout=timeout)
-        meetings = list(
-            client.iter_upcoming_meetings(host=host_user_id or "me", log_context={"step": "follow-up"})
-        )
+        if host_user_id is not None and not client.account_mode:
+            # Connected for one Zoom user now: another user's meetings are hidden from it (a 404 would
+            # not mean gone). The attempts wait for a whole-account connection.
+            return "out-of-reach"
+        try:
+            meetings = list(
+                client.iter_upcoming_meetings(host=host_user_id, log_context={"step": "follow-up"})
+            )
+        except ZoomUserMissing:
+            # The host was removed from the Zoom account: its meetings went with it.
+            closed = _close_all(keys)
+            log.info("zoom_sync follow_up_host_gone org_id=%s closed=%s", org_id, closed)
+            return f"host-gone-closed-{closed}"
         for key in keys:
             carrying = [m for m in meetings if key in (m.get("agenda") or "")]
             closed += _account_for(client, key, carrying, listed_at)
@@ -135,6 +150,18 @@ def follow_up(org_id: int, host_user_id: str | None) -> str:
         return "postponed"
     log.info("zoom_sync follow_up org_id=%s due=%s closed=%s", org_id, len(keys), closed)
     return f"closed-{closed}-of-{len(keys)}"
+
+
+def _close_all(keys: list[str]) -> int:
+    """Nothing of these attempts can exist any more (their host is gone from the Zoom account)."""
+    closed = 0
+    for key in keys:
+        attempt = db.session.get(ZoomCreateAttempt, key)
+        if attempt is not None:
+            db.session.delete(attempt)
+            closed += 1
+    db.session.commit()
+    return closed
 
 
 def _account_for(client: ZoomClient, key: str, carrying: list[dict[str, Any]], listed_at: datetime) -> bool:

@@ -29,6 +29,8 @@ class ZoomClient:
         self.timeout = timeout
         self._transport = Transport(timeout)
         self.grant = Grant(org_id, self._transport)
+        # Whether the grant reaches every user of the Zoom account (set by `for_org`), or only its own.
+        self.account_mode = False
 
     @classmethod
     def for_org(cls, org_id: int, *, timeout: float = DEFAULT_TIMEOUT) -> ZoomClient:
@@ -41,7 +43,10 @@ class ZoomClient:
                 "Zoom needs to be reconnected: an admin can do it in Settings → Integrations.",
                 needs_reconnect=True,
             )
-        return cls(org_id, timeout=timeout)
+        client = cls(org_id, timeout=timeout)
+        client.account_mode = connection.is_account_mode
+        client.grant.just_read(connection)
+        return client
 
     # -- calls ------------------------------------------------------------------------------------
 
@@ -118,10 +123,13 @@ class ZoomClient:
         """The connected Zoom user (id, email, account_id, …)."""
         return self.request("GET", "/users/me", operation="get_user").json()
 
-    def create_meeting(self, body: dict[str, Any], *, log_context: dict[str, Any] | None = None) -> dict:
-        """POST /users/me/meetings → the new meeting (id, join_url, start_url, password if any…)."""
+    def create_meeting(
+        self, body: dict[str, Any], *, host: str | None = None, log_context: dict[str, Any] | None = None
+    ) -> dict:
+        """POST /users/{host}/meetings → the new meeting (id, join_url, start_url, password if any…).
+        `host` None is the connected user ("me"); another account user needs an admin (account) grant."""
         return self.request(
-            "POST", "/users/me/meetings", json=body, log_context=log_context, operation="create_meeting"
+            "POST", _meetings_path(host), json=body, log_context=log_context, operation="create_meeting"
         ).json()
 
     def get_meeting(self, meeting_id: int | str, *, log_context: dict[str, Any] | None = None) -> dict:
@@ -143,20 +151,37 @@ class ZoomClient:
         self.request("DELETE", _meeting_path(meeting_id), log_context=log_context, operation="delete_meeting")
 
     def iter_upcoming_meetings(
-        self, *, host: str = "me", page_size: int = 300, log_context: dict[str, Any] | None = None
+        self, *, host: str | None = None, page_size: int = 300, log_context: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every upcoming meeting of `host` (a Zoom user id; "me": the connected user), following
-        next_page_token across pages."""
-        path = f"/users/{quote(host, safe='')}/meetings"
+        """Every upcoming meeting of `host` (None: the connected user), following next_page_token."""
+        yield from self._pages(
+            _meetings_path(host), "meetings", {"type": "upcoming"}, page_size, log_context, "list_meetings"
+        )
+
+    def iter_users(
+        self, *, page_size: int = 300, log_context: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every active user of the Zoom account (an admin grant only), following next_page_token."""
+        yield from self._pages("/users", "users", {"status": "active"}, page_size, log_context, "list_users")
+
+    def _pages(
+        self,
+        path: str,
+        key: str,
+        params: dict[str, Any],
+        page_size: int,
+        log_context: dict[str, Any] | None,
+        operation: str,
+    ) -> Iterator[dict[str, Any]]:
         page_token = ""
         while True:
-            params: dict[str, Any] = {"type": "upcoming", "page_size": page_size}
+            query: dict[str, Any] = {**params, "page_size": page_size}
             if page_token:
-                params["next_page_token"] = page_token
+                query["next_page_token"] = page_token
             page = self.request(
-                "GET", path, params=params, log_context=log_context, operation="list_meetings"
+                "GET", path, params=query, log_context=log_context, operation=operation
             ).json()
-            yield from page.get("meetings") or []
+            yield from page.get(key) or []
             page_token = page.get("next_page_token") or ""
             if not page_token:
                 return
@@ -164,6 +189,10 @@ class ZoomClient:
     def revoke(self) -> None:
         """Revoke the organization's grant at Zoom (see `Grant.revoke`)."""
         self.grant.revoke()
+
+
+def _meetings_path(host: str | None) -> str:
+    return f"/users/{quote(host or 'me', safe='')}/meetings"
 
 
 def _meeting_path(meeting_id: int | str) -> str:

@@ -18,6 +18,7 @@ from conecta.models.user import User
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.errors import ZoomError
+from conecta.zoom.hosts import mode_for_scopes
 
 log = logging.getLogger("conecta.zoom")
 
@@ -36,6 +37,7 @@ def store_connection(
     connection.zoom_email = profile.get("email") or ""
     connection.zoom_account_id = str(profile.get("account_id") or "")
     connection.scopes = token.get("scope") or ""
+    connection.mode = mode_for_scopes(connection.scopes)  # what Zoom granted, not what was asked
     connection.access_token = token["access_token"]
     connection.refresh_token = token["refresh_token"]
     connection.access_token_expires_at = now + timedelta(seconds=int(token.get("expires_in") or 3599))

@@ -12,6 +12,7 @@ from typing import Any
 
 from conecta.models import Appointment, ZoomState
 from conecta.models.zoom_meeting import parse_zoom_time
+from conecta.zoom import meeting_settings
 
 
 class Action(StrEnum):
@@ -20,7 +21,7 @@ class Action(StrEnum):
     NOTHING = "nothing"  # no meeting wanted, nothing in Zoom
     CREATE = "create"  # a meeting is wanted and there is none yet
     UPDATE = "update"  # a meeting is wanted and exists: PATCH what differs (maybe nothing)
-    REPLACE = "replace"  # it exists but was made for a former client: delete it, create a new one
+    REPLACE = "replace"  # it exists but for a former client or on another host: delete it, create anew
     DELETE = "delete"  # no meeting wanted (cancelled, or a service without Zoom), one exists
     CLEAN_UP = "clean_up"  # none wanted, none known, but a create was attempted: find it, delete it
 
@@ -36,7 +37,7 @@ def action_for(appointment: Appointment) -> Action:
         if zoom is None or not zoom.in_zoom:
             return Action.NOTHING
         return Action.DELETE if zoom.has_meeting else Action.CLEAN_UP
-    if zoom.is_former_clients:
+    if zoom.is_former_clients or zoom.host_changed:
         return Action.REPLACE
     return Action.UPDATE if zoom.has_meeting else Action.CREATE
 
@@ -51,8 +52,8 @@ DISCONNECTED_NOT_CREATED = (
     "Settings → Integrations; then Retry."
 )
 DISCONNECTED_NOT_REPLACED = (
-    "Zoom is disconnected, so the meeting made for the previous client could not be replaced. Reconnect "
-    "Zoom in Settings → Integrations, then Retry."
+    "Zoom is disconnected, so the meeting made for the previous client or host could not be replaced. "
+    "Reconnect Zoom in Settings → Integrations, then Retry."
 )
 
 # Without a live connection nothing reaches Zoom: existing meetings and their links stay as they are
@@ -94,7 +95,8 @@ def tracking_agenda(key: str) -> str:
 
 
 def meeting_body(appointment: Appointment, tracking_key: str) -> dict[str, Any]:
-    """The create request. No password: Zoom generates one per the host's policy (which wins anyway)."""
+    """The create request, with the service's meeting settings. No password of ours: when the service
+    requires one, Zoom generates it per the account's policy (which wins anyway)."""
     return {
         "topic": meeting_topic(appointment),
         "type": 2,
@@ -102,6 +104,7 @@ def meeting_body(appointment: Appointment, tracking_key: str) -> dict[str, Any]:
         "timezone": appointment.org.timezone,
         "duration": appointment.duration_minutes,
         "agenda": tracking_agenda(tracking_key),
+        **meeting_settings.create_fields(meeting_settings.requested(appointment.service)),
     }
 
 
@@ -118,11 +121,14 @@ def pending_changes(appointment: Appointment) -> dict[str, Any]:
         changes["duration"] = appointment.duration_minutes
     if zoom.synced_topic != meeting_topic(appointment):
         changes["topic"] = meeting_topic(appointment)
+    wanted = meeting_settings.requested(appointment.service)
+    if patch := meeting_settings.settings_patch(wanted, zoom.synced_settings):
+        changes["settings"] = patch
     return changes
 
 
 def describe_changes(changes: dict[str, Any]) -> str:
-    names = {"start_time": "time", "duration": "duration", "topic": "topic"}
+    names = {"start_time": "time", "duration": "duration", "topic": "topic", "settings": "settings"}
     return "Zoom meeting updated: " + ", ".join(names[k] for k in changes if k in names) + "."
 
 
@@ -136,3 +142,6 @@ def remember_synced(appointment: Appointment, changes: dict[str, Any]) -> None:
         zoom.synced_duration = changes["duration"]
     if "topic" in changes:
         zoom.synced_topic = changes["topic"]
+    if "settings" in changes:
+        told = zoom.synced_settings or meeting_settings.UNSPECIFIED
+        zoom.synced_settings = {**told, **changes["settings"]}

@@ -4,7 +4,8 @@ Jobs are enqueued by function reference with deterministic ids ("zoom-reconcile-
 per appointment for a scheduled retry). Enqueuing the same work twice is harmless by design: the job is
 level-triggered and holds the appointment's lease, so no de-duplication is needed on RQ's side.
 
-After a reconcile the job carries out what its `Outcome` asks: when the meeting settled, the email that
+After a reconcile the job carries out what its `Outcome` asks: the Zoom panels waiting on the
+appointment are told to look again (`conecta.zoom.panel_push`); when the meeting settled, the email that
 waited for it goes out (`conecta.mail.plan.release_after_zoom`); a retry, a backoff or a busy lease puts
 the job back on the schedule. (A create whose answer was lost is followed up by `conecta.zoom.attempts`.)
 If Redis is down when enqueuing, the "sync needed" mark stays in the database and the sweep
@@ -26,7 +27,7 @@ from conecta.extensions import db
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models.types import utcnow
-from conecta.zoom import outcome, reconcile, start_link
+from conecta.zoom import outcome, panel_push, reconcile, start_link
 
 log = logging.getLogger("conecta.zoom.sync")
 
@@ -71,7 +72,9 @@ def request_start_url_refresh(appointment_id: int) -> bool:
 
 
 def follow(appointment_id: int, result: outcome.Outcome) -> None:
-    """Carry out what a reconcile's outcome asks for."""
+    """Carry out what a reconcile's outcome asks for. First of all, panels waiting on the appointment
+    look again (the outcome is committed): that is when Join appears on screen."""
+    panel_push.publish(appointment_id)
     if result.settled:
         release_waiting_email(appointment_id)
     if result.again_at is not None:
@@ -96,6 +99,10 @@ def release_waiting_email(appointment_id: int) -> None:
 
 @jobs.app_job
 def reconcile_job(appointment_id: int) -> str:
+    # Everything this job decides on is read afresh: each reconcile round loads the appointment
+    # (`outcome.load`), the email release re-reads it under its row lock. So its commits need not expire
+    # what the session holds -- which cost a reload of the appointment after every commit.
+    db.session().expire_on_commit = False
     return _followed(appointment_id, reconcile.reconcile(appointment_id))
 
 
@@ -125,4 +132,5 @@ def on_reconcile_failure(job: Any, connection: Any, exc_type: Any, exc_value: An
         and not job.retries_left
         and outcome.mark_failed_unexpectedly(int(appointment_id))
     ):
+        panel_push.publish(int(appointment_id))
         release_waiting_email(int(appointment_id))

@@ -50,6 +50,11 @@ class ZoomNotFound(ZoomError):
     """404: the meeting (3001) or user (1001) does not exist at Zoom."""
 
 
+class ZoomUserMissing(ZoomNotFound):
+    """Code 1001 (Zoom answers it with 404 or 400): the Zoom user named in the path is not (or no longer)
+    a user of the account -- a host removed from the Zoom account."""
+
+
 class ZoomRateLimited(ZoomError):
     """429. `retry_after` is seconds to wait; `daily` means the host's create/update budget for the day is
     spent (it resets at 00:00 GMT, which `resume_at` then holds)."""
@@ -144,6 +149,8 @@ def error_for(response: requests.Response) -> ZoomError:
     detail = f"Zoom answered HTTP {status}{said}: {zoom_message or response.reason or 'no details'}"
     if status == 401:
         return ZoomAuthError(f"{detail}. Zoom did not accept the connection's access.", status, code)
+    if code == 1001 and 400 <= status < 500:
+        return ZoomUserMissing(detail, status, code)
     if status == 404:
         return ZoomNotFound(detail, status, code)
     if status == 429:

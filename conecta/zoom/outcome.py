@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from conecta import audit
 from conecta.extensions import db
@@ -85,17 +86,25 @@ class Run:
 
 def _compare_and_clear(run: Run) -> bool:
     """Clear the mark only if no newer save re-marked the appointment while we worked. (A save that
-    cleared it -- Zoom disconnected meanwhile -- asks for nothing newer: our outcome stands.)"""
+    cleared it -- Zoom disconnected meanwhile -- asks for nothing newer: our outcome stands.)
+
+    A plain UPDATE of the table: what the job changed on the meeting is flushed with its new state at
+    the commit, in one statement, and the session's copy is told what this one wrote."""
+    table = ZoomMeeting.__table__
+    cleared = {"sync_requested_at": None, "attempts": 0, "retry_at": None}
     result = db.session.execute(
-        update(ZoomMeeting)
+        update(table)
         .where(
-            ZoomMeeting.appointment_id == run.appointment.id,
-            or_(ZoomMeeting.sync_requested_at == run.mark, ZoomMeeting.sync_requested_at.is_(None)),
+            table.c.appointment_id == run.appointment.id,
+            or_(table.c.sync_requested_at == run.mark, table.c.sync_requested_at.is_(None)),
         )
-        .values(sync_requested_at=None, attempts=0, retry_at=None)
-        .execution_options(synchronize_session=False)
+        .values(**cleared)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    for name, value in cleared.items():
+        set_committed_value(run.appointment.zoom, name, value)
+    return True
 
 
 def settle(run: Run, state: ZoomState, event: str | None, detail: str = "") -> Outcome:
@@ -198,8 +207,10 @@ def wait_for_daily_limit(run: Run, exc: ZoomRateLimited) -> Outcome:
         datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     )
     zoom.retry_at = resume_at + timedelta(seconds=random.uniform(5, 120))
+    # The budget is per host: only this meeting's host waits; other hosts' meetings carry on.
+    host = f" ({zoom.host_email})" if zoom.host_email else ""
     zoom.error = (
-        "Zoom's daily limit of meeting creations and updates for this host is reached. "
+        f"Zoom's daily limit of meeting creations and updates for this host{host} is reached. "
         f"Conecta will try again after 00:00 GMT ({resume_at:%d %b %H:%M} GMT)."
     )
     audit.record(appointment.org_id, "zoom_sync_deferred", zoom.error, appointment_id=appointment.id)

@@ -7,27 +7,43 @@ One panel serves the event drawer, the booking modal (viewer "staff") and the po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import url_for
+from sqlalchemy import select
 
+from conecta.extensions import db
 from conecta.models import Appointment, ZoomState
+from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
+from conecta.templating import fmt_datetime
+from conecta.zoom.host_notes import NO_NOTES, staff_notes
 
-# A pending panel re-fetches itself until the job is done; a wait Zoom imposed for longer than this
-# (the daily limit, a long backoff) is shown as such instead of polling for hours.
-POLL_DELAY = "500ms"
-SLOW_POLL_DELAY = "5s"
+# How a panel refreshes itself (conecta.zoom.panel_push). A pending panel asks at once and the server
+# holds the answer until the job has settled (push); when it cannot (no free waiting slot, Redis away)
+# the panel polls instead. A wait Zoom imposed for longer than POLL_HORIZON (the daily limit, a long
+# backoff) is shown as such and checked slowly, so the page catches up after midnight GMT by itself.
+FALLBACK_POLL_DELAY = "1s"
+SLOW_CHECK_DELAY = "60s"
 POLL_HORIZON = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class PanelAction:
+    """A button of the panel that posts to `href` (staff only): e.g. Recreate and resend."""
+
+    label: str
+    href: str
+    primary: bool = False
 
 
 @dataclass(frozen=True)
 class ZoomPanel:
     appointment_id: int
-    kind: str  # hidden | none | pending | waiting | ready | failed | deleted | left
+    kind: str  # hidden | none | pending | waiting | ready | failed | deleted | left | vanished | drifted
     viewer: str
     headline: str = ""
     note: str = ""  # staff only: why it failed, what Zoom said, what is being done
@@ -36,12 +52,22 @@ class ZoomPanel:
     passcode: str | None = None
     start_href: str | None = None
     retry_href: str | None = None
-    poll_href: str | None = None
-    poll_delay: str | None = None
+    poll_href: str | None = None  # where the panel re-fetches itself; None: it stays as it is
+    poll_delay: str | None = None  # how long it waits first; None: at once (the server waits for news)
+    actions: tuple[PanelAction, ...] = ()
+    # staff only (`conecta.zoom.host_notes`): the host, what to warn about, where to fix the host mapping
+    host_email: str | None = None
+    warnings: tuple[str, ...] = ()
+    fix_href: str | None = None
 
     @property
     def staff(self) -> bool:
         return self.viewer == "staff"
+
+    @property
+    def waits_for_push(self) -> bool:
+        """Its re-fetch should be held by the server until the job settles (`panel_push`)."""
+        return self.poll_href is not None and self.poll_delay is None
 
     @property
     def meeting_id_display(self) -> str:
@@ -66,19 +92,22 @@ class _Context:
     meeting: dict[str, Any]  # join_url, meeting_id, passcode, start_href -- only when shareable
     error: str
     retry_href: str | None
-    poll_href: str
+    live: dict[str, Any]  # poll_href and poll_delay of a panel waiting for the job (push, or polling)
+    slow_check: dict[str, Any]  # ... of a panel waiting for a long time (the daily limit)
 
 
-def zoom_panel(appointment: Appointment | None, viewer: str) -> ZoomPanel | None:
-    """The panel for `viewer` ("staff" or "client"); None when there is nothing to show at all."""
+def zoom_panel(appointment: Appointment | None, viewer: str, *, push: bool = True) -> ZoomPanel | None:
+    """The panel for `viewer` ("staff" or "client"); None when there is nothing to show at all.
+    `push`: False when this answer could not wait for the job, so a pending panel polls."""
     if appointment is None or appointment.id is None:
         return None
-    return _BY_STATE[appointment.zoom_state](_context(appointment, viewer))
+    return _BY_STATE[appointment.zoom_state](_context(appointment, viewer, push))
 
 
-def _context(appointment: Appointment, viewer: str) -> _Context:
+def _context(appointment: Appointment, viewer: str, push: bool) -> _Context:
     staff = viewer == "staff"
     zoom = appointment.zoom
+    panel_endpoint = "bookings.zoom_panel" if staff else "portal.zoom_panel"
     meeting = {}
     if zoom is not None and zoom.shareable:
         meeting = {
@@ -87,10 +116,11 @@ def _context(appointment: Appointment, viewer: str) -> _Context:
             "passcode": zoom.passcode or None,
             "start_href": url_for("bookings.zoom_start", appointment_id=appointment.id) if staff else None,
         }
+    notes = staff_notes(appointment) if staff and not _polling(appointment) else NO_NOTES
     return _Context(
         appointment=appointment,
         staff=staff,
-        base={"appointment_id": appointment.id, "viewer": viewer},
+        base={"appointment_id": appointment.id, "viewer": viewer, **asdict(notes)},
         meeting=meeting,
         error=(zoom.error if zoom is not None else None) or "",
         retry_href=(
@@ -98,10 +128,23 @@ def _context(appointment: Appointment, viewer: str) -> _Context:
             if staff and can_retry(appointment)
             else None
         ),
-        poll_href=url_for(
-            "bookings.zoom_panel" if staff else "portal.zoom_panel", appointment_id=appointment.id
-        ),
+        live={
+            "poll_href": url_for(panel_endpoint, appointment_id=appointment.id, wait=1),
+            "poll_delay": None if push else FALLBACK_POLL_DELAY,
+        },
+        slow_check={
+            "poll_href": url_for(panel_endpoint, appointment_id=appointment.id),
+            "poll_delay": SLOW_CHECK_DELAY,
+        },
     )
+
+
+def _polling(appointment: Appointment) -> bool:
+    """A pending panel that re-fetches itself: its notes wait until the job is done."""
+    zoom = appointment.zoom
+    if zoom is None or zoom.state != ZoomState.PENDING:
+        return False
+    return zoom.retry_at is None or zoom.retry_at - utcnow() <= POLL_HORIZON
 
 
 def _pending(c: _Context) -> ZoomPanel:
@@ -110,30 +153,23 @@ def _pending(c: _Context) -> ZoomPanel:
     note = c.error if c.staff else ""
     if wait is not None and wait > POLL_HORIZON:
         if not c.staff and not c.meeting:
-            return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
-        return ZoomPanel(kind="waiting", headline="Waiting for Zoom", note=note, **c.base, **c.meeting)
+            return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
+        return ZoomPanel(
+            kind="waiting", headline="Waiting for Zoom", note=note, **c.slow_check, **c.base, **c.meeting
+        )
     if c.appointment.is_cancelled or not zoom.wanted:
         headline = "Deleting Zoom meeting…"
     elif zoom.meeting_id:
         headline = "Updating Zoom meeting…"
     else:
         headline = "Creating Zoom meeting…"
-    slow = wait is not None and wait.total_seconds() > 5
-    return ZoomPanel(
-        kind="pending",
-        headline=headline,
-        note=note,
-        poll_href=c.poll_href,
-        poll_delay=SLOW_POLL_DELAY if slow else POLL_DELAY,
-        **c.base,
-        **c.meeting,
-    )
+    return ZoomPanel(kind="pending", headline=headline, note=note, **c.live, **c.base, **c.meeting)
 
 
 def _ready(c: _Context) -> ZoomPanel | None:
     if not c.meeting:
         return None
-    note = c.error if c.staff else ""
+    note = (c.error or checked_note(c.appointment)) if c.staff else ""
     return ZoomPanel(
         kind="ready", headline="Zoom meeting ready", note=note, retry_href=c.retry_href, **c.base, **c.meeting
     )
@@ -143,7 +179,8 @@ def _failed(c: _Context) -> ZoomPanel:
     if not c.staff:
         if c.meeting:
             return ZoomPanel(kind="ready", headline="Zoom meeting", **c.base, **c.meeting)
-        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.base)
+        # Checked slowly: when staff Retry, the link appears here without a reload.
+        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
     return ZoomPanel(
         kind="failed",
         headline="Zoom meeting failed",
@@ -178,6 +215,67 @@ def _none(c: _Context) -> ZoomPanel | None:
     )
 
 
+def checked_note(appointment: Appointment) -> str:
+    """What the latest pre-meeting check (conecta.zoom.health) found, and when."""
+    if appointment.zoom is None or appointment.zoom.checked_at is None:
+        return ""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.appointment_id == appointment.id, AuditEvent.event == "zoom_health_checked")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return ""
+    return f"{event.detail} ({fmt_datetime(event.at, appointment.org.timezone)})"
+
+
+def _vanished(c: _Context) -> ZoomPanel | None:
+    """Deleted in Zoom: the client never gets the dead link, staff get Recreate and resend."""
+    if c.appointment.is_cancelled or not c.appointment.zoom.wanted:
+        return _deleted(c)
+    if not c.staff:  # checked slowly: once the meeting is recreated, the link appears without a reload
+        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
+    note = (
+        "The client sees “Meeting link coming soon” and no email carries the old link. Recreate and "
+        "resend makes a new meeting and emails the client its link; if nobody does, the check before "
+        "the meeting does it."
+    )
+    href = url_for("bookings.zoom_recreate", appointment_id=c.appointment.id)
+    return ZoomPanel(
+        kind="vanished",
+        headline="The Zoom meeting was deleted in Zoom",
+        note=" ".join(filter(None, [c.error, note])),
+        actions=(PanelAction("Recreate and resend", href, primary=True),),
+        **c.base,
+    )
+
+
+def _drifted(c: _Context) -> ZoomPanel | None:
+    """Its time or duration was changed in Zoom: the link still works; staff choose which side wins."""
+    if not c.staff:
+        return _ready(c)
+    from conecta.zoom.zoom_changes import drift_note
+
+    appointment_id = c.appointment.id
+    return ZoomPanel(
+        kind="drifted",
+        headline="The Zoom meeting was changed in Zoom",
+        note=" ".join(filter(None, [drift_note(c.appointment), c.error])),
+        actions=(
+            PanelAction(
+                "Put Zoom back", url_for("bookings.zoom_put_back", appointment_id=appointment_id), True
+            ),
+            PanelAction(
+                "Move the appointment to Zoom's time",
+                url_for("bookings.zoom_move_to_zoom_time", appointment_id=appointment_id),
+            ),
+        ),
+        **c.base,
+        **c.meeting,
+    )
+
+
 _BY_STATE = {
     ZoomState.PENDING: _pending,
     ZoomState.READY: _ready,
@@ -185,4 +283,6 @@ _BY_STATE = {
     ZoomState.DELETED: _deleted,
     ZoomState.LEFT: _left,
     ZoomState.NONE: _none,
+    ZoomState.VANISHED: _vanished,
+    ZoomState.DRIFTED: _drifted,
 }

@@ -15,6 +15,7 @@ from typing import Any
 
 from conecta.models import Appointment, ZoomMeeting, ZoomState
 from conecta.models.zoom import zoom_connection_for
+from conecta.zoom import hosts
 from conecta.zoom.decide import Action, action_for, disconnected_outcome, pending_changes
 from conecta.zoom.outcome import set_state
 
@@ -51,10 +52,13 @@ def plan(appointment: Appointment, change: Change, *, service_changed: bool = Fa
     zoom = appointment.zoom
     if zoom is None:
         return False  # Zoom was never involved: nothing to decide, nothing to store
+    if zoom.wanted and org_connected(appointment.org_id):
+        # Its staff member's Zoom host, now (a change moves the meeting: decide.py's REPLACE).
+        zoom.wanted_host_id = hosts.wanted_host_id(appointment)
     action = action_for(appointment)
     if action is Action.NOTHING:
         # Nothing in Zoom and nothing wanted: a pending or failed create simply stops mattering.
-        if zoom.state in (ZoomState.PENDING, ZoomState.FAILED):
+        if zoom.state in (ZoomState.PENDING, ZoomState.FAILED, ZoomState.VANISHED):
             zoom.clear_mark()
             zoom.error = None
             set_state(appointment, ZoomState.NONE, "zoom_sync_dropped", "No Zoom meeting is wanted any more.")
@@ -68,17 +72,20 @@ def plan(appointment: Appointment, change: Change, *, service_changed: bool = Fa
     # a notes-only edit keeps showing the ready meeting and ends without any call to Zoom.
     if action is Action.REPLACE:
         zoom.error = None
-        set_state(
-            appointment,
-            ZoomState.PENDING,
-            "zoom_sync_requested",
-            "Client changed: the Zoom meeting will be replaced with a new one.",
-        )
+        set_state(appointment, ZoomState.PENDING, "zoom_sync_requested", _replace_detail(appointment))
     elif action is not Action.UPDATE or pending_changes(appointment):
         zoom.error = None
         set_state(appointment, ZoomState.PENDING, "zoom_sync_requested", PENDING_DETAIL[change])
     zoom.mark()
     return True
+
+
+def _replace_detail(appointment: Appointment) -> str:
+    zoom = appointment.zoom
+    if zoom.is_former_clients:
+        return "Client changed: the Zoom meeting will be replaced with a new one."
+    new_host = hosts.email_of(appointment.org_id, zoom.wanted_host_id)
+    return f"Zoom host changed: the meeting moves to {new_host} (a new meeting and link)."
 
 
 def _while_disconnected(appointment: Appointment) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import LockError, RedisError
@@ -50,6 +50,13 @@ class Grant:
         self.transport = transport
         # The lock outlives the slowest refresh, so it never expires while its holder still works.
         self.lock_ttl = max(30.0, 3 * transport.timeout)
+        self._just_read: tuple[str, datetime] | None = None
+
+    def just_read(self, connection: ZoomConnection) -> None:
+        """The caller has just read the connection: its access token serves the first call (while not
+        expiring), sparing a second read. Later calls, and any refresh, read afresh."""
+        if connection.is_live:
+            self._just_read = (connection.access_token, connection.access_token_expires_at)
 
     @contextmanager
     def _own_session(self) -> Iterator[Session]:
@@ -73,6 +80,9 @@ class Grant:
 
     def access_token(self) -> str:
         """A valid access token, refreshed first if it expires within 5 minutes."""
+        just_read, self._just_read = self._just_read, None
+        if just_read is not None and just_read[1] - utcnow() > REFRESH_MARGIN:
+            return just_read[0]
         with self._own_session() as session:
             connection = self._load(session)
             if not self._expiring(connection):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import requests
@@ -18,6 +20,19 @@ log = logging.getLogger("conecta.zoom")
 
 DEFAULT_TIMEOUT = 10.0
 _SECRET_KEYS = re.compile(r"token|url|pass|zak|secret|code", re.IGNORECASE)
+_per_thread = threading.local()
+
+
+def _session() -> requests.Session:
+    """This thread's HTTP session, kept across jobs and requests: the connection to Zoom (and its TLS
+    handshake) is reused rather than opened for every job. It keeps no cookies, so nothing of one
+    organization's calls rides along on another's; tokens go in each request's own headers."""
+    session = getattr(_per_thread, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        _per_thread.session = session
+    return session
 
 
 def _logfmt(fields: dict[str, Any]) -> str:
@@ -41,7 +56,7 @@ def safe_context(log_context: dict[str, Any] | None) -> dict[str, Any]:
 
 
 class Transport:
-    """Configuration and one `requests.Session` for talking to Zoom's API and OAuth endpoints."""
+    """Configuration, and this thread's `requests.Session`, for talking to Zoom's API and OAuth endpoints."""
 
     def __init__(self, timeout: float) -> None:
         config = current_app.config
@@ -49,7 +64,7 @@ class Transport:
         self.oauth_base = config["ZOOM_OAUTH_BASE_URL"].rstrip("/")
         self.client_auth = (config["ZOOM_CLIENT_ID"], config["ZOOM_CLIENT_SECRET"])
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = _session()
 
     def send(
         self,

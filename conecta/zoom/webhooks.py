@@ -1,4 +1,4 @@
-"""Zoom's webhooks: `POST /webhooks/zoom` (URL validation and app deauthorization).
+"""Zoom's webhooks: `POST /webhooks/zoom` (URL validation, app deauthorization, meeting changes).
 
 Zoom signs each event with the app's secret token: `x-zm-signature: v0=HMAC-SHA256(secret,
 "v0:{x-zm-request-timestamp}:{raw body}")`. The signature is checked over the raw bytes, in constant time,
@@ -6,6 +6,8 @@ and events older than 5 minutes are refused. A replay inside those 5 minutes is 
 signatures are remembered in Redis) and does nothing; a deauthorization removes only grants older than it.
 Bodies over 64 KB, JSON nested deeper than 16 levels and malformed timestamps are answered 400.
 This is the only route exempt from CSRF: Zoom cannot send our token, the signature stands in for it.
+Meeting events (deleted, permanently deleted, updated) are handed to `conecta.zoom.zoom_changes`, which
+enqueues a job and answers at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from redis.exceptions import RedisError
 
 from conecta.extensions import db
 from conecta.jobs import redis_conn, redis_key
+from conecta.zoom import zoom_changes
 from conecta.zoom.connection import deauthorize
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -55,7 +58,8 @@ def signature_is_valid(
 
 @bp.post("/zoom")
 def zoom():
-    """Answer Zoom's URL validation; on app_deauthorized forget that Zoom user's connection."""
+    """Answer Zoom's URL validation; on app_deauthorized forget that Zoom user's connection; hand meeting
+    changes over (a 503 when they cannot be queued, so Zoom delivers them again)."""
     secret = current_app.config.get("ZOOM_WEBHOOK_SECRET_TOKEN") or ""
     timestamp = request.headers.get("x-zm-request-timestamp", "")
     signature = request.headers.get("x-zm-signature", "")
@@ -103,6 +107,15 @@ def zoom():
         db.session.commit()
         log.info("zoom_webhook event=app_deauthorized organizations=%s", len(org_ids))
         return jsonify(status="ok")
+
+    if kind in zoom_changes.MEETING_EVENTS:
+        try:
+            status = zoom_changes.receive(event)
+        except RedisError:
+            log.warning("zoom_webhook event=%s not queued: Redis unavailable", kind)
+            return jsonify(error="try again later"), 503
+        log.info("zoom_webhook event=%s %s", kind, status)
+        return jsonify(status=status)
 
     log.info("zoom_webhook event=%s ignored", kind)
     return jsonify(status="ignored")

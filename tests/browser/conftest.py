@@ -19,6 +19,8 @@ from conecta import create_app
 from conecta.extensions import db
 from tests.conftest import _test_config
 from tests.support.live_server import LiveServer
+from tests.support.worker import fresh_namespace
+from tests.support.zoom import zoom_config
 
 CHROMIUM = os.environ.get("CONECTA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,6 +76,23 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def zoom_live_app(live_app: Flask, zoom_sandbox) -> Iterator[Flask]:
+    """The live server's app pointed at the sandbox, with job queues and panel waiting slots of its own
+    for this test."""
+    keys = ("ZOOM_OAUTH_BASE_URL", "ZOOM_API_BASE_URL", "CONECTA_QUEUE")
+    keys += ("ZOOM_PANEL_WAIT_SLOTS", "ZOOM_PANEL_WAIT_SECONDS")
+    saved = {k: live_app.config[k] for k in keys}
+    live_app.config.update(zoom_config(zoom_sandbox))
+    live_app.extensions.pop("zoom_oauth", None)
+    live_app.extensions.pop("zoom_panel_slots", None)
+    fresh_namespace(live_app)
+    yield live_app
+    live_app.config.update(saved)
+    live_app.extensions.pop("zoom_oauth", None)
+    live_app.extensions.pop("zoom_panel_slots", None)
 
 
 @pytest.fixture

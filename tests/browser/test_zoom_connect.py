@@ -50,7 +50,7 @@ def test_admin_connects_zoom_then_disconnects_after_confirming(
     card = page.locator("#zoom-card")
     expect(card.get_by_text("Not connected")).to_be_visible()
 
-    card.get_by_role("button", name="Connect").click()
+    card.get_by_role("button", name="Connect my Zoom user only").click()
     # Zoom's consent page (the sandbox): the app asks for access; the admin allows it.
     expect(page).to_have_url(re.compile(rf"^{re.escape(zoom_sandbox.url)}/oauth/authorize\?"))
     expect(page.get_by_role("heading", name=re.compile("Allow Conecta"))).to_be_visible()
@@ -71,7 +71,7 @@ def test_admin_connects_zoom_then_disconnects_after_confirming(
     assert zoom_connection_for(acme.org.id) is not None  # asking changed nothing
 
     dialog.get_by_role("button", name="Yes, disconnect").click()
-    expect(card.get_by_role("button", name="Connect")).to_be_visible()
+    expect(card.get_by_role("button", name="Connect my Zoom user only")).to_be_visible()
     expect(card.get_by_text("Zoom is disconnected.")).to_be_visible()
     expect(dialog).to_have_count(0)
     db.session.expire_all()
@@ -82,7 +82,7 @@ def test_admin_connects_zoom_then_disconnects_after_confirming(
 def test_cancel_keeps_the_connection(acme, zoom_sandbox, page: Page, sign_in) -> None:
     sign_in(page, acme.admin.email, PASSWORD)
     page.goto("/settings/integrations")
-    page.get_by_role("button", name="Connect").click()
+    page.get_by_role("button", name="Connect my Zoom user only").click()
     page.get_by_role("button", name="Allow").click()
     card = page.locator("#zoom-card")
     expect(card.get_by_text("Connected as host@example.com", exact=True)).to_be_visible()
@@ -98,9 +98,9 @@ def test_cancel_keeps_the_connection(acme, zoom_sandbox, page: Page, sign_in) ->
 def test_declining_on_zoom_says_so_and_stores_nothing(acme, zoom_sandbox, page: Page, sign_in) -> None:
     sign_in(page, acme.admin.email, PASSWORD)
     page.goto("/settings/integrations")
-    page.get_by_role("button", name="Connect").click()
+    page.get_by_role("button", name="Connect my Zoom user only").click()
     page.get_by_role("button", name="Decline").click()
     expect(page.get_by_role("status").filter(has_text="access was declined")).to_be_visible()
-    expect(page.locator("#zoom-card").get_by_role("button", name="Connect")).to_be_visible()
+    expect(page.locator("#zoom-card").get_by_role("button", name="Connect my Zoom user only")).to_be_visible()
     db.session.expire_all()
     assert zoom_connection_for(acme.org.id, live_only=False) is None

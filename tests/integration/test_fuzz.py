@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conecta.extensions import db
+from conecta.models.types import utcnow
+from conecta.models.zoom import ZoomConnection
+from conecta.models.zoom_host import ZoomAccountUser
 from conecta.portal.views import make_invite_token
+from conecta.zoom.hosts import ACCOUNT_SCOPES
 
 settings.register_profile(
     "ci",
@@ -63,6 +68,10 @@ TYPICAL = [
     "owner",
     "y",
     "on",
+    "auto",
+    "none",
+    "cloud",
+    "u-staff",
     "true",
     "x@acme.test",
     "carla@acme.test",
@@ -81,6 +90,27 @@ class Form:
     path: Callable[[Any], str]
     fields: tuple[str, ...]
     method: str = "POST"
+    setup: Callable[[Any], None] | None = None  # the world the form needs, beyond `acme`
+
+
+EVENT_FIELDS = ("name", "duration_minutes", "description", "color", "active", "zoom_auto_create",
+                "zoom_waiting_room", "zoom_join_before_host", "zoom_mute_upon_entry", "zoom_auto_recording",
+                "zoom_require_passcode")  # fmt: skip
+
+
+def _connected_for_the_whole_account(world: Any) -> None:
+    """A whole-account Zoom connection on file (never called: choosing a host calls nothing at Zoom)."""
+    db.session.add_all(
+        [
+            ZoomConnection(
+                org_id=world.org.id, zoom_user_id="u-admin", zoom_email="host@example.com", mode="account",
+                scopes=" ".join(ACCOUNT_SCOPES), access_token="a", refresh_token="r",
+                access_token_expires_at=utcnow() + timedelta(hours=1),
+            ),
+            ZoomAccountUser(org_id=world.org.id, zoom_user_id="u-staff", email=world.staff.email),
+        ]
+    )  # fmt: skip
+    db.session.commit()
 
 
 FORMS = {
@@ -119,15 +149,17 @@ FORMS = {
     "event-new": Form(
         "admin",
         lambda w: "/settings/calendar/events/new",
-        ("name", "duration_minutes", "description", "color", "active", "zoom_auto_create"),
+        EVENT_FIELDS,
     ),
-    "event-edit": Form(
-        "admin",
-        lambda w: f"/settings/calendar/events/{w.service.id}/edit",
-        ("name", "duration_minutes", "description", "color", "active", "zoom_auto_create"),
-    ),
+    "event-edit": Form("admin", lambda w: f"/settings/calendar/events/{w.service.id}/edit", EVENT_FIELDS),
     "event-zoom": Form(
         "admin", lambda w: f"/settings/calendar/events/{w.service.id}/zoom", ("zoom_auto_create",)
+    ),
+    "zoom-host": Form(
+        "admin",
+        lambda w: f"/settings/integrations/zoom/hosts/{w.staff.id}",
+        ("zoom_user_id",),
+        setup=_connected_for_the_whole_account,
     ),
 }
 
@@ -145,6 +177,8 @@ def _snapshot() -> dict[str, int]:
 def test_no_form_answers_500_or_saves_half(app, acme, as_user, name) -> None:
     form = FORMS[name]
     acme.appointment = acme.book()
+    if form.setup is not None:
+        form.setup(acme)
     http = app.test_client() if form.who is None else as_user(getattr(acme, form.who))
 
     @given(data=st.dictionaries(st.sampled_from(form.fields), VALUES, max_size=len(form.fields)))
@@ -169,12 +203,28 @@ JSON = st.recursive(
 )
 EVENTS = st.fixed_dictionaries(
     {
-        "event": st.sampled_from(["app_deauthorized", "endpoint.url_validation", "meeting.started"])
+        "event": st.sampled_from(
+            [
+                "app_deauthorized",
+                "endpoint.url_validation",
+                "meeting.started",
+                "meeting.updated",
+                "meeting.deleted",
+            ]
+        )
         | st.text()
     },
     optional={
+        "event_ts": JSON,
         "payload": JSON
-        | st.dictionaries(st.sampled_from(["user_id", "client_id", "account_id", "plainToken"]), JSON)
+        | st.dictionaries(
+            st.sampled_from(["user_id", "client_id", "account_id", "plainToken", "object", "time_stamp"]),
+            JSON
+            | st.fixed_dictionaries(
+                {"id": st.integers() | st.text(max_size=25)},
+                optional={"start_time": JSON | st.just("2030-03-11T17:00:00Z"), "duration": JSON},
+            ),
+        ),
     },
 )
 

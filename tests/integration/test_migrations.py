@@ -149,9 +149,98 @@ def _seed_appointments_with_zoom_columns(conn) -> None:
     )
 
 
+def test_hosts_and_settings_keep_every_existing_row_as_it_behaved(empty_database_url, tmp_path) -> None:
+    """An existing connection is user mode, existing services ask for Zoom's defaults, and existing
+    meetings are on the connecting user (no host): nothing moves or changes after the upgrade. Undoable."""
+    from flask_migrate import downgrade
+
+    app = create_app(_test_config(empty_database_url, tmp_path))
+    with app.app_context():
+        try:
+            upgrade(revision="b7c41e2f9a60")  # the schema before hosts and settings
+            with db.engine.begin() as conn:
+                _seed_connection_service_and_meeting(conn)
+            upgrade(revision="c3d9a7e5f1b2")
+            with db.engine.connect() as conn:
+                mode = conn.execute(sa.text("SELECT mode FROM zoom_connections")).scalar_one()
+                service = conn.execute(
+                    sa.text(
+                        "SELECT zoom_waiting_room, zoom_join_before_host, zoom_mute_upon_entry, "
+                        "zoom_auto_recording, zoom_require_passcode FROM services"
+                    )
+                ).one()
+                meeting = conn.execute(
+                    sa.text(
+                        "SELECT meeting_id, wanted_host_id, host_user_id, synced_settings, applied_settings "
+                        "FROM zoom_meetings"
+                    )
+                ).one()
+            downgrade(revision="b7c41e2f9a60")
+            with db.engine.connect() as conn:
+                back = conn.execute(sa.text("SELECT meeting_id, join_url FROM zoom_meetings")).one()
+                tables = set(sa.inspect(conn).get_table_names())
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    assert mode == "user"
+    assert tuple(service) == (False, False, False, "none", False)
+    assert tuple(meeting) == ("81234567890", None, None, None, None)
+    assert tuple(back) == ("81234567890", "gAAAA-join")
+    assert not {"zoom_hosts", "zoom_account_users"} & tables
+
+
+def _seed_connection_service_and_meeting(conn) -> None:
+    at = {"t": "2030-01-01 00:00:00"}
+    conn.execute(
+        sa.text("INSERT INTO organizations (id, name, timezone, created_at) VALUES (1, 'Org', 'UTC', :t)"), at
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO users (id, org_id, email, name, password_hash, role, active, created_at) "
+            "VALUES (1, 1, 'a@x.test', 'A', 'h', 'admin', true, :t)"
+        ),
+        at,
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO clients (id, org_id, name, email, phone, notes, created_at) "
+            "VALUES (5, 1, 'C', 'c@x.test', '', '', :t)"
+        ),
+        at,
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO services (id, org_id, name, duration_minutes, description, color, active, "
+            "zoom_auto_create) VALUES (1, 1, 'S', 30, '', '#3b82f6', true, true)"
+        )
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO zoom_connections (id, org_id, zoom_user_id, zoom_email, zoom_account_id, scopes, "
+            "access_token, refresh_token, access_token_expires_at, status, connected_at) VALUES "
+            "(1, 1, 'u1', 'host@x.test', 'acc', 'meeting:write:meeting', 'gAAAA-a', 'gAAAA-r', :t, 'active', :t)"
+        ),
+        at,
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO appointments (id, org_id, client_id, service_id, staff_id, starts_at, duration_minutes, "
+            "status, notes, created_at, updated_at) VALUES (1, 1, 5, 1, 1, :t, 30, 'booked', '', :t, :t)"
+        ),
+        at,
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO zoom_meetings (appointment_id, wanted, state, attempts, meeting_id, join_url) "
+            "VALUES (1, true, 'ready', 0, '81234567890', 'gAAAA-join')"
+        )
+    )
+
+
 def test_a_create_in_flight_at_upgrade_becomes_an_open_attempt(empty_database_url, tmp_path) -> None:
     """A tracking key without a meeting (a create whose answer may be lost) is followed up after the
-    upgrade like any other; answered creates open nothing; and the table can be dropped again."""
+    upgrade like any other, on the host the create went to; answered creates open nothing; and the table
+    can be dropped again."""
     from flask_migrate import downgrade
 
     app = create_app(_test_config(empty_database_url, tmp_path))
@@ -160,15 +249,15 @@ def test_a_create_in_flight_at_upgrade_becomes_an_open_attempt(empty_database_ur
             upgrade(revision="0d7e9639e81b")
             with db.engine.begin() as conn:
                 _seed_appointments_with_zoom_columns(conn)  # appointment 1: ready, key k1, a meeting
-            upgrade(revision="b7c41e2f9a60")
+            upgrade(revision="c5e1d7a3b902")  # the schema before the attempts
             with db.engine.begin() as conn:
                 conn.execute(
                     sa.text(
-                        "INSERT INTO zoom_meetings (appointment_id, wanted, state, attempts, tracking_key) "
-                        "VALUES (2, true, 'pending', 1, 'k2')"
+                        "INSERT INTO zoom_meetings (appointment_id, wanted, state, attempts, tracking_key, "
+                        "host_user_id, wanted_host_id) VALUES (2, true, 'pending', 1, 'k2', 'zu-2', 'zu-2')"
                     )
                 )
-            upgrade(revision="c3a9d5e1f7b2")
+            upgrade(revision="d4f2b8c6a1e3")
             with db.engine.connect() as conn:
                 rows = conn.execute(
                     sa.text(
@@ -176,13 +265,14 @@ def test_a_create_in_flight_at_upgrade_becomes_an_open_attempt(empty_database_ur
                         "FROM zoom_create_attempts"
                     )
                 ).all()
-            downgrade(revision="b7c41e2f9a60")
+            downgrade(revision="c5e1d7a3b902")
             with db.engine.connect() as conn:
                 tables = set(sa.inspect(conn).get_table_names())
+                columns = {c["name"] for c in sa.inspect(conn).get_columns("zoom_meetings")}
         finally:
             db.session.remove()
             db.engine.dispose()
     ((key, org_id, appointment_id, host, calls, attempted_at),) = rows
-    assert (key, org_id, appointment_id, host, calls) == ("k2", 1, 2, None, 1)
+    assert (key, org_id, appointment_id, host, calls) == ("k2", 1, 2, "zu-2", 1)
     assert attempted_at is not None
-    assert "zoom_create_attempts" not in tables
+    assert "zoom_create_attempts" not in tables and "verify_at" not in columns

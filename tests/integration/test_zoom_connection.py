@@ -90,7 +90,7 @@ def test_declined_consent_stores_nothing(zoom_app, zoom_sandbox, acme, as_user):
     assert parse_qs(urlsplit(back).query)["error"] == ["access_denied"]
     page = http.get(local_path(back), follow_redirects=True)
     assert escape(DECLINED) in page.text
-    assert "Connect</button>" in page.text
+    assert "Connect my Zoom user only</button>" in page.text
     _nothing_stored(acme.org.id)
 
 
@@ -152,7 +152,7 @@ def test_staff_see_the_card_read_only_and_cannot_connect_or_disconnect(zoom_app,
     page = staff.get("/settings/integrations")
     assert page.status_code == 200
     assert "Only an admin of your organization can connect Zoom." in page.text
-    assert "Connect</button>" not in page.text
+    assert "Connect my Zoom user only</button>" not in page.text
     assert staff.post("/settings/integrations/zoom/connect").status_code == 403
 
     connect_zoom(acme)
@@ -185,7 +185,7 @@ def test_disconnect_asks_first_then_revokes_at_zoom_and_deletes_the_tokens(
     assert done.status_code == 303
     page = http.get(done.headers["Location"])
     assert "Zoom is disconnected. host@example.com no longer gives Conecta access." in page.text
-    assert "Connect</button>" in page.text
+    assert "Connect my Zoom user only</button>" in page.text
 
     db.session.expire_all()
     assert zoom_connection_for(acme.org.id, live_only=False) is None
@@ -214,7 +214,7 @@ def test_htmx_swaps_the_card_in_place(zoom_app, acme, as_user, connect_zoom):
     assert done.status_code == 200
     assert "<html" not in done.text
     assert "Zoom is disconnected." in done.text
-    assert "Connect</button>" in done.text
+    assert "Connect my Zoom user only</button>" in done.text
 
 
 def _closed_port() -> int:
@@ -234,7 +234,7 @@ def test_disconnect_when_zoom_cannot_be_reached_still_deletes_our_copy(
         zoom_app.config["ZOOM_OAUTH_BASE_URL"] = f"http://127.0.0.1:{_closed_port()}"
     page = as_user(acme.admin).post("/settings/integrations/zoom/disconnect", follow_redirects=True)
     assert "Zoom could not be reached to revoke access" in page.text
-    assert "Connect</button>" in page.text
+    assert "Connect my Zoom user only</button>" in page.text
     db.session.expire_all()
     assert zoom_connection_for(acme.org.id, live_only=False) is None
     assert zoom_sandbox.state()["tokens"]["refresh"]  # Zoom never heard of it

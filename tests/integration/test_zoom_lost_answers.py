@@ -20,9 +20,8 @@ from conecta.models.types import utcnow
 from conecta.zoom import attempts as zoom_attempts
 from conecta.zoom import sweep as zoom_sweep
 from tests.support.worker import pending_job_count, run_jobs, wait_until
+from tests.support.zoom_hosts import Team
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
-
-CREATE = "/v2/users/me/meetings"
 
 
 @pytest.fixture
@@ -32,15 +31,15 @@ def lost_creates(sync_app):
     return sync_app
 
 
-def hang_the_next_create(sandbox: Any, seconds: float) -> None:
+def hang_the_next_create(sandbox: Any, seconds: float, path: str = "re:/v2/users/[^/]+/meetings") -> None:
     """Zoom takes `seconds` over the next create -- we stop waiting after 1 s -- then makes the meeting."""
-    sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "hang_seconds": seconds, "count": 1}])
+    sandbox.set_faults(errors=[{"method": "POST", "path": path, "hang_seconds": seconds, "count": 1}])
 
 
-def time_out_the_create(app, org, sandbox: Any, seconds: float):
+def time_out_the_create(app, org, sandbox: Any, seconds: float, **booking: Any):
     """Book; the create times out (its retry is scheduled, not run). Returns the appointment."""
     hang_the_next_create(sandbox, seconds)
-    appointment = book(org)
+    appointment = book(org, **booking)
     run_jobs(app, until=lambda: fresh(appointment.id).zoom.attempts == 1)
     return appointment
 
@@ -88,13 +87,13 @@ def test_the_follow_up_spares_a_meeting_the_pending_sync_will_adopt(lost_creates
     appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 3)
     land(zoom_sandbox)
 
-    assert zoom_attempts.follow_up(connected.org.id, None) == "closed-0-of-1"
+    assert zoom_attempts.follow_up(connected.org.id, connected.staff_host) == "closed-0-of-1"
     assert len(meetings(zoom_sandbox)) == 1  # its retry is about to find it by its key
 
     appointment = settle(lost_creates, appointment.id)
     (meeting,) = meetings(zoom_sandbox)
     assert appointment.zoom_state == "ready" and appointment.zoom.meeting_id == str(meeting["id"])
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]
     assert open_attempts() == []  # adopted: the one call is accounted for
 
 
@@ -151,10 +150,10 @@ def test_while_disconnected_the_attempt_waits_and_is_followed_up_after_reconnect
     assert answer.status_code == 303
     assert settle(lost_creates, appointment.id).zoom_state == "failed"  # "Zoom is not connected"
 
-    assert zoom_attempts.follow_up(connected.org.id, None) == "postponed"
+    assert zoom_attempts.follow_up(connected.org.id, connected.staff_host) == "postponed"
     assert len(meetings(zoom_sandbox)) == 1 and len(open_attempts()) == 1
 
-    connect_zoom(connected)  # the same Zoom user, again
+    connect_zoom(connected, mode=connected.mode)  # the same Zoom user, again
     follow_up(lost_creates)
     assert meetings(zoom_sandbox) == []
     assert open_attempts() == []
@@ -163,13 +162,15 @@ def test_while_disconnected_the_attempt_waits_and_is_followed_up_after_reconnect
 def test_an_attempt_whose_call_made_nothing_closes_after_the_horizon(lost_creates, connected, zoom_sandbox):
     """A 500 (nothing made) then a good create: with two calls a twin could still come, so the attempt
     stays open -- and closes once a look made the horizon after the last call finds nothing to do."""
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 500, "count": 1}])
+    zoom_sandbox.set_faults(
+        errors=[{"method": "POST", "path": connected.create_path, "status": 500, "count": 1}]
+    )
     appointment = settle(lost_creates, book(connected).id)
     assert [a.calls for a in open_attempts()] == [2]
 
-    assert zoom_attempts.follow_up(connected.org.id, None) == "closed-0-of-1"
+    assert zoom_attempts.follow_up(connected.org.id, connected.staff_host) == "closed-0-of-1"
     lost_creates.config["ZOOM_FOLLOWUP_HORIZON_SECONDS"] = 0
-    assert zoom_attempts.follow_up(connected.org.id, None) == "closed-1-of-1"
+    assert zoom_attempts.follow_up(connected.org.id, connected.staff_host) == "closed-1-of-1"
 
     (meeting,) = meetings(zoom_sandbox)  # the appointment's own meeting stays
     assert fresh(appointment.id).zoom.meeting_id == str(meeting["id"])
@@ -248,3 +249,63 @@ def test_while_disconnected_a_meeting_is_not_read_back(lost_creates, connected, 
 
     assert zoom_sweep.sweep().requeued == 0  # nothing to reach Zoom with: no sync every minute
     assert fresh(appointment.id).zoom.sync_requested_at is None
+
+
+# ---- hosts (a whole-account connection: each staff member's meetings on their own Zoom user) -------------
+
+
+def test_a_create_lost_on_one_host_is_followed_up_there_after_the_meeting_moved(
+    lost_creates, team: Team, zoom_sandbox
+):
+    """Sam's create times out on Sam's Zoom user; before Zoom finishes it the appointment goes to Diego.
+    The new create, on Diego's user, carries a new key; the first lands late on Sam's user and the
+    follow-up, listing Sam's meetings, deletes it."""
+    sam, diego = team.hosts[team.staff.id], team.hosts[team.second.id]
+    appointment = time_out_the_create(lost_creates, team.org, zoom_sandbox, 4)
+    first_key = fresh(appointment.id).zoom.tracking_key
+    assert [(a.tracking_key, a.host_user_id) for a in open_attempts()] == [(first_key, sam)]
+
+    edit(fresh(appointment.id), staff=team.second)
+    appointment = settle(lost_creates, appointment.id)
+    assert appointment.zoom_state == "ready" and appointment.zoom.host_user_id == diego
+    assert appointment.zoom.tracking_key != first_key
+    assert [a.host_user_id for a in open_attempts()] == [sam]  # Diego's create was answered
+    land(zoom_sandbox, 2)
+
+    follow_up(lost_creates)
+
+    (meeting,) = meetings(zoom_sandbox)
+    assert str(meeting["id"]) == appointment.zoom.meeting_id and meeting["host_id"] == diego
+    assert ("GET", f"/v2/users/{sam}/meetings") in api_calls(zoom_sandbox, "GET")
+    assert open_attempts() == []
+    assert "zoom_stray_meeting_deleted" in audit_events(appointment.id)
+
+
+def test_a_host_removed_from_the_account_took_its_lost_creates_along(lost_creates, team: Team, zoom_sandbox):
+    diego = team.hosts[team.second.id]
+    time_out_the_create(lost_creates, team.org, zoom_sandbox, 2, staff=team.second)
+    land(zoom_sandbox)
+    zoom_sandbox.remove_user(team.second.email)  # their meetings go with them
+    assert meetings(zoom_sandbox) == []
+
+    assert zoom_attempts.follow_up(team.org.org.id, diego) == "host-gone-closed-1"
+    assert open_attempts() == []
+
+
+def test_another_users_attempts_wait_while_connected_for_one_user(
+    lost_creates, connect_zoom, acme, zoom_sandbox
+):
+    """Connected for one Zoom user, another user's meetings are hidden (a 404 there would not mean gone):
+    the attempt is left for a whole-account connection, and Zoom is not asked."""
+    connect_zoom(acme)
+    db.session.add(
+        ZoomCreateAttempt(
+            tracking_key="conecta-1-abc", org_id=acme.org.id, appointment_id=1, host_user_id="zoom-user-9",
+            attempted_at=utcnow() - timedelta(seconds=1),
+        )
+    )  # fmt: skip
+    db.session.commit()
+
+    assert zoom_attempts.follow_up(acme.org.id, "zoom-user-9") == "out-of-reach"
+    assert len(open_attempts()) == 1
+    assert api_calls(zoom_sandbox) == []

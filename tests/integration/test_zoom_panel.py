@@ -19,7 +19,6 @@ from conecta.models.types import utcnow
 from tests.support.zoom_sync import START, api_calls, book, booking_form, edit, fresh, meetings, settle
 
 HX = {"HX-Request": "true"}
-CREATE = "/v2/users/me/meetings"
 
 
 @pytest.fixture
@@ -29,7 +28,8 @@ def ready(sync_app, connected, zoom_sandbox):
 
 
 def polls(page: str) -> bool:
-    return 'hx-trigger="load delay:' in page
+    """The panel re-fetches itself: at once, to be answered when the job settles (conecta.zoom.panel_push)."""
+    return '/zoom?wait=1"' in page and 'hx-trigger="load, zoom-panel-retry"' in page
 
 
 def assert_no_start_url(page: str, appointment) -> None:
@@ -41,7 +41,7 @@ def assert_no_start_url(page: str, appointment) -> None:
 # ---- states --------------------------------------------------------------------------------------------
 
 
-def test_after_booking_the_modal_shows_a_self_polling_pending_panel(sync_app, connected, as_user):
+def test_after_booking_the_modal_shows_a_pending_panel_that_asks_for_news(sync_app, connected, as_user):
     answer = as_user(connected.staff).post(
         "/bookings/new",
         data=booking_form(connected),
@@ -51,14 +51,14 @@ def test_after_booking_the_modal_shows_a_self_polling_pending_panel(sync_app, co
     (appointment_id,) = db.session.scalars(db.select(Appointment.id)).all()
     assert "Creating Zoom meeting…" in answer.text
     assert 'class="spinner"' in answer.text
-    assert f'hx-get="/bookings/{appointment_id}/zoom"' in answer.text
-    assert 'hx-trigger="load delay:500ms"' in answer.text
+    assert f'hx-get="/bookings/{appointment_id}/zoom?wait=1"' in answer.text
+    assert 'hx-trigger="load, zoom-panel-retry"' in answer.text
 
-    # The fragment keeps polling while the job has not run…
+    # The fragment keeps asking while the job has not run…
     pending = as_user(connected.staff).get(f"/bookings/{appointment_id}/zoom", headers=HX).text
     assert "<html" not in pending and polls(pending)
 
-    # …and, once it has, answers with the Join button and stops polling.
+    # …and, once it has, answers with the Join button and stops asking.
     assert settle(sync_app, appointment_id).zoom_state == "ready"
     done = as_user(connected.staff).get(f"/bookings/{appointment_id}/zoom", headers=HX).text
     assert not polls(done)
@@ -129,7 +129,13 @@ def test_failed_shows_the_reason_and_retry_to_staff_and_coming_soon_to_the_clien
 ):
     zoom_sandbox.set_faults(
         errors=[
-            {"method": "POST", "path": CREATE, "status": 400, "code": 300, "message": "Invalid field: topic."}
+            {
+                "method": "POST",
+                "path": connected.create_path,
+                "status": 400,
+                "code": 300,
+                "message": "Invalid field: topic.",
+            }
         ]
     )
     appointment = settle(sync_app, book(connected).id)
@@ -186,21 +192,23 @@ def test_a_booking_without_zoom_shows_no_panel(sync_app, connected, as_user):
 
 
 def test_start_redirects_to_the_stored_url_while_it_is_fresh(ready, connected, zoom_sandbox, as_user):
+    before = api_calls(zoom_sandbox)  # the create
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")
     assert answer.status_code == 302 and answer.headers["Location"] == ready.zoom.start_url
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["Referrer-Policy"] == "no-referrer"
-    assert api_calls(zoom_sandbox, "GET") == []  # no call to Zoom
+    assert api_calls(zoom_sandbox) == before  # no call to Zoom
 
 
 def test_start_fetches_a_fresh_url_when_the_stored_one_is_old(ready, connected, zoom_sandbox, as_user):
     stale = ready.zoom.start_url
     ready.zoom.start_url_issued_at = utcnow() - timedelta(minutes=101)
     db.session.commit()
+    before = api_calls(zoom_sandbox)  # the create
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")
     assert answer.status_code == 302
     assert answer.headers["Location"] != stale and "zak=" in answer.headers["Location"]
-    assert api_calls(zoom_sandbox, "GET") == [("GET", f"/v2/meetings/{ready.zoom.meeting_id}")]
+    assert api_calls(zoom_sandbox) == [*before, ("GET", f"/v2/meetings/{ready.zoom.meeting_id}")]
     appointment = fresh(ready.id)
     assert appointment.zoom.start_url == answer.headers["Location"]
     assert utcnow() - appointment.zoom.start_url_issued_at < timedelta(minutes=1)

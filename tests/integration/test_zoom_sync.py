@@ -44,7 +44,13 @@ def test_booking_creates_one_meeting_with_the_right_fields(sync_app, connected, 
     assert appointment.zoom.join_url == meeting["join_url"]
     assert appointment.zoom.passcode == meeting["password"]
     assert appointment.zoom.start_url and f"/s/{meeting['id']}?zak=" in appointment.zoom.start_url
-    assert api_calls(zoom_sandbox) == [("POST", "/v2/users/me/meetings")]
+    # Created on the staff member's host ("me" in user mode); Zoom's answer says what it applied.
+    assert api_calls(zoom_sandbox) == [("POST", connected.create_path)]
+    assert appointment.zoom.applied_settings == {
+        "waiting_room": False, "join_before_host": False, "mute_upon_entry": False, "auto_recording": "none",
+        "passcode": True,
+    }  # fmt: skip
+    assert meeting["host_email"] == appointment.zoom.host_email == connected.staff_host_email
     assert audit_events(appointment.id) == ["zoom_sync_requested", "zoom_meeting_created"]
 
 
@@ -64,8 +70,8 @@ def test_reschedule_sends_one_patch(sync_app, connected, zoom_sandbox):
 
     meeting_id = appointment.zoom.meeting_id
     assert api_calls(zoom_sandbox) == [
-        ("POST", "/v2/users/me/meetings"),
-        ("PATCH", f"/v2/meetings/{meeting_id}"),
+        ("POST", connected.create_path),
+        ("PATCH", f"/v2/meetings/{meeting_id}"),  # no settings changed: no read-back after it
     ]
     (meeting,) = meetings(zoom_sandbox)
     assert meeting["start_time"] == "2030-03-12T19:00:00Z"
@@ -80,7 +86,7 @@ def test_editing_only_the_notes_sends_no_patch(sync_app, connected, zoom_sandbox
 
     appointment = settle(sync_app, appointment.id)
 
-    assert api_calls(zoom_sandbox) == [("POST", "/v2/users/me/meetings")]
+    assert api_calls(zoom_sandbox) == [("POST", connected.create_path)]
     assert appointment.zoom_state == "ready"
 
 

@@ -16,19 +16,20 @@ from conecta.zoom.client import ZoomClient
 from tests.support.worker import pending_job_count, run_jobs, wait_until
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
-CREATE = "/v2/users/me/meetings"
 HX = {"HX-Request": "true"}
 
 
 def test_server_errors_are_retried_until_one_meeting_exists(sync_app, connected, zoom_sandbox):
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 503, "count": 2}])
+    zoom_sandbox.set_faults(
+        errors=[{"method": "POST", "path": connected.create_path, "status": 503, "count": 2}]
+    )
     appointment = settle(sync_app, book(connected).id)
 
     assert appointment.zoom_state == "ready" and appointment.zoom.attempts == 0
     assert len(meetings(zoom_sandbox)) == 1
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)] * 3
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)] * 3
     # Each retry looked for a meeting carrying its tracking key before creating again.
-    assert api_calls(zoom_sandbox, "GET").count(("GET", CREATE)) >= 2
+    assert api_calls(zoom_sandbox, "GET").count(("GET", connected.create_path)) >= 2
 
 
 def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
@@ -47,7 +48,7 @@ def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
                 "commit_then_fail": True,
                 "count": 1,
             },
-            {"method": "POST", "path": CREATE, "status": 503, "count": 1},
+            {"method": "POST", "path": connected.create_path, "status": 503, "count": 1},
         ]
     )
     edit(appointment, client=connected.other_client)
@@ -62,7 +63,9 @@ def test_a_client_change_interrupted_after_the_delete_ends_with_one_new_meeting(
 
 def test_a_rate_limit_waits_for_retry_after(sync_app, connected, zoom_sandbox):
     zoom_sandbox.set_faults(
-        errors=[{"method": "POST", "path": CREATE, "status": 429, "retry_after": 1, "count": 1}]
+        errors=[
+            {"method": "POST", "path": connected.create_path, "status": 429, "retry_after": 1, "count": 1}
+        ]
     )
     appointment = book(connected)
     booked_at = utcnow()
@@ -74,7 +77,11 @@ def test_a_rate_limit_waits_for_retry_after(sync_app, connected, zoom_sandbox):
 
     appointment = settle(sync_app, appointment.id)
     assert appointment.zoom_state == "ready" and len(meetings(zoom_sandbox)) == 1
-    posts = [e for e in zoom_sandbox.state()["request_log"] if e["method"] == "POST" and e["path"] == CREATE]
+    posts = [
+        e
+        for e in zoom_sandbox.state()["request_log"]
+        if e["method"] == "POST" and e["path"] == connected.create_path
+    ]
     first, second = (datetime.fromisoformat(e["at"]) for e in posts)
     assert second - first >= timedelta(seconds=1)
 
@@ -91,7 +98,9 @@ def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbo
     misses it (Zoom is still at work) and creates again; the follow-up deletes the twin that lands later
     and keeps the appointment's meeting."""
     sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_FOLLOWUP_GRACE_SECONDS=0)
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "hang_seconds": 3, "count": 1}])
+    zoom_sandbox.set_faults(
+        errors=[{"method": "POST", "path": connected.create_path, "hang_seconds": 3, "count": 1}]
+    )
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "ready"
     wait_until(lambda: len(meetings(zoom_sandbox)) == 2, timeout=20, what="the hung create to land")
@@ -106,19 +115,27 @@ def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbo
 
 def test_a_create_whose_answer_is_lost_is_found_by_its_tracking_key(sync_app, connected, zoom_sandbox):
     zoom_sandbox.set_faults(
-        errors=[{"method": "POST", "path": CREATE, "status": 502, "commit_then_fail": True, "count": 1}]
+        errors=[
+            {
+                "method": "POST",
+                "path": connected.create_path,
+                "status": 502,
+                "commit_then_fail": True,
+                "count": 1,
+            }
+        ]
     )
     appointment = settle(sync_app, book(connected).id)
     (meeting,) = meetings(zoom_sandbox)
     assert appointment.zoom.meeting_id == str(meeting["id"])
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]  # found, not created again
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]  # found, not created again
     assert appointment.zoom.join_url == meeting["join_url"]
     assert appointment.zoom.start_url  # adopted through GET /meetings/{id}
 
 
 def test_zoom_down_for_good_ends_in_failed_with_a_reason(sync_app, connected, zoom_sandbox):
     sync_app.config["ZOOM_RETRY_MAX_ATTEMPTS"] = 3
-    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": CREATE, "status": 500}])
+    zoom_sandbox.set_faults(errors=[{"method": "POST", "path": connected.create_path, "status": 500}])
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "failed"
     assert "after 3 attempts" in appointment.zoom.error
@@ -131,7 +148,7 @@ def test_a_validation_error_fails_at_once_and_retry_starts_over(sync_app, connec
         errors=[
             {
                 "method": "POST",
-                "path": CREATE,
+                "path": connected.create_path,
                 "status": 400,
                 "code": 300,
                 "message": "Invalid field: agenda.",
@@ -141,7 +158,7 @@ def test_a_validation_error_fails_at_once_and_retry_starts_over(sync_app, connec
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "failed"
     assert "Invalid field: agenda." in appointment.zoom.error
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]  # permanent: no retries
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]  # permanent: no retries
     assert audit_events(appointment.id)[-1] == "zoom_meeting_failed"
 
     zoom_sandbox.clear_faults()
@@ -171,17 +188,19 @@ def test_the_daily_limit_waits_until_midnight_gmt_and_says_so(sync_app, connecte
     assert "daily limit" in waiting.zoom.error and "00:00 GMT" in waiting.zoom.error
     assert "zoom_sync_deferred" in audit_events(appointment.id)
 
-    # Staff see why; the client sees the link is on its way; nobody's page polls for hours.
+    # Staff see why; the client sees the link is on its way. Both panels check back once a minute (no
+    # request waits for hours), so after midnight GMT the link appears without a reload.
     staff_panel = as_user(connected.staff).get(f"/bookings/{appointment.id}/zoom", headers=HX).text
     assert "Waiting for Zoom" in staff_panel and "00:00 GMT" in staff_panel
-    assert "hx-trigger" not in staff_panel
+    assert f'hx-get="/bookings/{appointment.id}/zoom" hx-trigger="load delay:60s' in staff_panel
     client_panel = as_user(connected.client).get(f"/portal/bookings/{appointment.id}/zoom", headers=HX).text
     assert "Meeting link coming soon" in client_panel and "daily limit" not in client_panel
+    assert f'hx-get="/portal/bookings/{appointment.id}/zoom" hx-trigger="load delay:60s' in client_panel
 
     # An edit while waiting calls nothing: the job re-reads, sees the wait, and goes back to sleep.
     edit(waiting, starts_at=START + timedelta(hours=1))
     run_jobs(sync_app, until=lambda: pending_job_count(sync_app, "conecta.zoom.") == 1)
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]
 
     # After midnight GMT (here: the wait is over and Zoom's budget is back) the meeting is created.
     zoom_sandbox.configure(DAILY_CREATE_UPDATE_LIMIT=100)
@@ -193,6 +212,9 @@ def test_the_daily_limit_waits_until_midnight_gmt_and_says_so(sync_app, connecte
     assert appointment.zoom_state == "ready"
     (meeting,) = meetings(zoom_sandbox)
     assert meeting["start_time"] == "2030-03-11T18:00:00Z"
+    # The staff panel's next slow check is answered with the link (and checks no more).
+    staff_panel = as_user(connected.staff).get(f"/bookings/{appointment.id}/zoom", headers=HX).text
+    assert "Join Zoom Meeting" in staff_panel and "hx-trigger" not in staff_panel
 
 
 def test_cancelling_during_the_daily_limit_wait_does_not_wait(sync_app, connected, zoom_sandbox):

@@ -18,7 +18,6 @@ from conecta.zoom.outcome import UNEXPECTED_FAILURE
 from tests.support.worker import pending_job_count, point_at_redis, run_jobs, wait_until
 from tests.support.zoom_sync import api_calls, audit_events, book, booking_form, fresh, meetings, settle
 
-CREATE = "/v2/users/me/meetings"
 HX = {"HX-Request": "true"}
 
 
@@ -31,7 +30,7 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
         errors=[
             {
                 "method": "POST",
-                "path": CREATE,
+                "path": connected.create_path,
                 "status": 500,
                 "commit_then_fail": True,
                 "hang_seconds": 3,
@@ -58,7 +57,7 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
     (meeting,) = meetings(zoom_sandbox)
     assert appointment.zoom_state == "ready" and appointment.zoom.meeting_id == str(meeting["id"])
     assert appointment.zoom.tracking_key in meeting["agenda"]
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]
     assert audit_events(appointment.id)[-1] == "zoom_meeting_created"
     db.session.expire_all()
     assert db.session.get(ZoomCreateAttempt, key) is None  # its one call is accounted for
@@ -141,7 +140,7 @@ def test_the_sweep_requeues_marks_older_than_a_minute_and_a_doubled_job_is_harml
     assert settle(sync_app, appointment.id).zoom_state == "ready"
     run_jobs(sync_app)
     assert len(meetings(zoom_sandbox)) == 1
-    assert api_calls(zoom_sandbox, "POST") == [("POST", CREATE)]
+    assert api_calls(zoom_sandbox, "POST") == [("POST", connected.create_path)]
 
 
 def test_the_sweep_renews_start_urls_of_meetings_within_two_hours(sync_app, connected, zoom_sandbox):

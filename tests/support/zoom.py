@@ -6,8 +6,9 @@
   policies, webhooks, meetings changed on Zoom's side).
 - `zoom_app`: the test `app` (same app, same context, same database as `acme`) with ZOOM_OAUTH_BASE_URL and
   ZOOM_API_BASE_URL pointing at the sandbox.
-- `connect_zoom(org, user=None)`: drives Connect → the sandbox's consent page (Allow) → our callback over
-  HTTP, exactly like an admin in a browser, and returns the stored `ZoomConnection`.
+- `connect_zoom(org, user=None, mode="user")`: drives Connect (for "my Zoom user only", or "account" for
+  the whole Zoom account) → the sandbox's consent page (Allow) → our callback over HTTP, exactly like an
+  admin in a browser, and returns the stored `ZoomConnection`.
 - `zoom_config(sandbox)`: the config overrides for a second app (`make_app(**zoom_config(zoom_sandbox))`).
 """
 
@@ -190,19 +191,20 @@ def local_path(url: str) -> str:
 
 @pytest.fixture
 def connect_zoom(zoom_app: Flask, zoom_sandbox: SandboxHandle):
-    """`connect_zoom(org, user=None) -> ZoomConnection`: a real OAuth connect against the sandbox.
+    """`connect_zoom(org, user=None, mode="user") -> ZoomConnection`: a real OAuth connect against the
+    sandbox, in user mode or in account ("account": the admin scopes) mode.
 
     `org` is an Organization or an OrgBundle (`acme`); `user` defaults to the bundle's admin.
     """
 
-    def connect(org: Any, user: Any = None) -> ZoomConnection:
+    def connect(org: Any, user: Any = None, mode: str = "user") -> ZoomConnection:
         if user is None:
             user = org.admin
         organization = getattr(org, "org", org)
         http = zoom_app.test_client(user=user)
         with zoom_app.test_request_context():
             start_url = url_for("settings.zoom_connect")
-        started = http.post(start_url)
+        started = http.post(start_url, data={"mode": mode})
         assert started.status_code == 303, started.text
         back = consent(zoom_sandbox, started.headers["Location"])
         finished = http.get(local_path(back))

@@ -3,6 +3,7 @@ acme connected to the sandbox, and bookings made through the real booking servic
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,11 +39,46 @@ def sync_app(zoom_app: Flask) -> Flask:
     return zoom_app
 
 
+@dataclass
+class ConnectedOrg(OrgBundle):
+    """acme, connected to Zoom in one of the two modes. In account mode its staff member has a Zoom user
+    of their own in the sandbox (matched by email); its admin has none (their meetings fall back to the
+    connecting user, host@example.com)."""
+
+    mode: str = "user"
+    staff_host: str | None = None  # the staff member's Zoom user id (account mode)
+
+    @property
+    def staff_host_email(self) -> str:
+        """Who hosts the staff member's meetings."""
+        return self.staff.email if self.staff_host else "host@example.com"
+
+    @property
+    def create_path(self) -> str:
+        """Where the staff member's meetings are created (and listed, to find a lost create)."""
+        return f"/v2/users/{self.staff_host or 'me'}/meetings"
+
+
+@pytest.fixture(params=["user", "account"])
+def zoom_mode(request: pytest.FixtureRequest) -> str:
+    """Both connection modes: every test of the Zoom sync, panel and fault modules runs in each."""
+    return request.param
+
+
 @pytest.fixture
-def connected(sync_app: Flask, acme: OrgBundle, connect_zoom: Any) -> OrgBundle:
-    """acme with Zoom connected through the real OAuth flow (its `zoom_service` has the toggle on)."""
-    connect_zoom(acme)
-    return acme
+def connected(
+    sync_app: Flask, acme: OrgBundle, connect_zoom: Any, zoom_sandbox: Any, zoom_mode: str
+) -> ConnectedOrg:
+    """acme with Zoom connected through the real OAuth flow (its `zoom_service` has the toggle on), in
+    user mode (every meeting on the connecting user, "me") and in account mode (the staff member's
+    meetings on their own Zoom user)."""
+    staff_host = None
+    if zoom_mode == "account":
+        staff_host = zoom_sandbox.add_user(acme.staff.email)["id"]
+    connection = connect_zoom(acme, mode=zoom_mode)
+    assert connection.mode == zoom_mode
+    return ConnectedOrg(**{f.name: getattr(acme, f.name) for f in fields(OrgBundle)}, mode=zoom_mode,
+                        staff_host=staff_host)  # fmt: skip
 
 
 def book(org: OrgBundle, starts_at: datetime = START, **kwargs: Any) -> Appointment:
@@ -109,12 +145,13 @@ def meetings(sandbox: Any) -> list[dict]:
 
 
 def api_calls(sandbox: Any, method: str | None = None) -> list[tuple[str, str]]:
-    """The Meetings API calls the sandbox saw (OAuth, /users/me and control endpoints left out)."""
+    """The Meetings API calls the sandbox saw (OAuth, /users/me, the account's users read when connecting
+    for the whole account, and control endpoints left out)."""
     return [
         (entry["method"], entry["path"])
         for entry in sandbox.state()["request_log"]
         if entry["path"].startswith("/v2/")
-        and entry["path"] != "/v2/users/me"
+        and entry["path"] not in ("/v2/users/me", "/v2/users")
         and (method is None or entry["method"] == method)
     ]
 
@@ -132,6 +169,7 @@ def audit_events(appointment_id: int) -> list[str]:
 __all__ = [
     "FAST_SYNC",
     "START",
+    "ConnectedOrg",
     "api_calls",
     "audit_events",
     "book",
@@ -142,4 +180,5 @@ __all__ = [
     "meetings",
     "settle",
     "sync_app",
+    "zoom_mode",
 ]

@@ -18,6 +18,7 @@ from conecta.zoom.errors import (
     ZoomRateLimited,
     ZoomRequestError,
     ZoomTransientError,
+    ZoomUserMissing,
     parse_retry_after,
 )
 from conecta.zoom.tokens import Grant
@@ -58,7 +59,9 @@ def _answer(zoom, status, body=None, headers=None, method="GET", path="/users/me
 
 MAPPING = [
     (404, {"code": 3001, "message": "Meeting does not exist: 81234567890."}, ZoomNotFound, 3001),
-    (404, {"code": 1001, "message": "User does not exist: me."}, ZoomNotFound, 1001),
+    # A host removed from the Zoom account: Zoom says 1001 with a 404 or a 400.
+    (404, {"code": 1001, "message": "User does not exist: me."}, ZoomUserMissing, 1001),
+    (400, {"code": 1001, "message": "User does not exist: sofia@example.com."}, ZoomUserMissing, 1001),
     (400, {"code": 300, "message": "Invalid field: start_time."}, ZoomRequestError, 300),
     (400, {"code": 3000, "message": "Cannot update a meeting that has started."}, ZoomRequestError, 3000),
     (400, {"code": 3002, "message": "Meeting is in progress."}, ZoomRequestError, 3002),

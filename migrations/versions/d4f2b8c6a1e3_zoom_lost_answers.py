@@ -1,12 +1,12 @@
 """Zoom calls whose answer was lost: create attempts followed up by tracking key, PATCHes read back
 
 `zoom_create_attempts` holds every create not yet accounted for; a create in flight at upgrade time (a
-tracking key recorded, no meeting adopted yet) becomes an open attempt, so the follow-up also covers
-answers lost before the upgrade. `zoom_meetings.verify_at`: when to read back a meeting whose PATCH lost
-its answer.
+tracking key recorded, no meeting adopted yet) becomes an open attempt on the host it went to, so the
+follow-up also covers answers lost before the upgrade. `zoom_meetings.verify_at`: when to read back a
+meeting whose PATCH lost its answer.
 
-Revision ID: c3a9d5e1f7b2
-Revises: b7c41e2f9a60
+Revision ID: d4f2b8c6a1e3
+Revises: c5e1d7a3b902
 Create Date: 2026-12-02 09:00:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c3a9d5e1f7b2'
-down_revision = 'b7c41e2f9a60'
+revision = 'd4f2b8c6a1e3'
+down_revision = 'c5e1d7a3b902'
 branch_labels = None
 depends_on = None
 
@@ -48,7 +48,7 @@ def upgrade():
         sa.text(
             "INSERT INTO zoom_create_attempts "
             "(tracking_key, org_id, appointment_id, host_user_id, calls, attempted_at) "
-            "SELECT z.tracking_key, a.org_id, z.appointment_id, NULL, 1, :now "
+            "SELECT z.tracking_key, a.org_id, z.appointment_id, z.host_user_id, 1, :now "
             "FROM zoom_meetings z JOIN appointments a ON a.id = z.appointment_id "
             "WHERE z.tracking_key IS NOT NULL AND z.meeting_id IS NULL"
         ),

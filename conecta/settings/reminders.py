@@ -1,0 +1,69 @@
+"""Settings → Emails → Reminders (admins): whether clients get a reminder before their appointment, and
+how many hours before. The rules live in `conecta.mail.reminders`; this is the small form."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from conecta.auth.permissions import admin_required
+from conecta.extensions import db
+from conecta.mail.reminders import MAX_LEAD_HOURS, MIN_LEAD_HOURS
+from conecta.models import Organization
+from conecta.settings import bp
+from conecta.web import fragment_or_redirect, render_page_or_fragment
+
+
+class ReminderForm(FlaskForm):
+    enabled = BooleanField("Email clients a reminder before their appointment")
+    lead_hours = IntegerField(
+        "Hours before the appointment",
+        validators=[
+            InputRequired("Give the number of hours."),
+            NumberRange(
+                MIN_LEAD_HOURS,
+                MAX_LEAD_HOURS,
+                f"Choose between {MIN_LEAD_HOURS} and {MAX_LEAD_HOURS} hours.",
+            ),
+        ],
+    )
+
+
+def reminder_form(org: Organization) -> ReminderForm:
+    """The form as the organization has it now (for the Emails page)."""
+    form = ReminderForm(formdata=None)
+    form.enabled.data = org.reminders_enabled
+    form.lead_hours.data = org.reminder_lead_hours
+    return form
+
+
+@bp.route("/emails/reminders", methods=["POST"])
+@admin_required
+def reminder_settings():
+    form = ReminderForm()
+    if not form.validate_on_submit():
+        from conecta.settings.emails import outbox_context
+
+        return render_page_or_fragment(
+            "settings/emails.html",
+            "settings/_reminder_form.html",
+            422,
+            active_tab="emails",
+            reminder_form=form,
+            **outbox_context(),
+        )
+    org = current_user.org
+    org.reminders_enabled = bool(form.enabled.data)
+    org.reminder_lead_hours = form.lead_hours.data
+    db.session.commit()
+    message = (
+        f"Clients get a reminder {org.reminder_lead_hours} hours before their appointment."
+        if org.reminders_enabled
+        else "Clients get no reminders."
+    )
+    return fragment_or_redirect(
+        "settings/_reminder_form.html", url_for("settings.emails"), message, reminder_form=reminder_form(org)
+    )

@@ -1,0 +1,104 @@
+"""What staff are told about a meeting's host and settings, in the Zoom panel (never clients).
+
+- who hosts it ("Hosted by sofia@…");
+- a team member without a Zoom user of their own, in account mode: the connecting user hosts their
+  meetings, and the panel links to the Zoom hosts table to fix it (also after Zoom said a host no
+  longer exists);
+- another meeting of the same Zoom host at an overlapping time: a Zoom user can run only one meeting at
+  a time (it happens in user mode, or after a manual remapping);
+- settings Zoom kept otherwise than the service asked ("Your Zoom account requires a waiting room").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from conecta.extensions import db
+from conecta.models import Appointment, ZoomMeeting
+from conecta.models.zoom import zoom_connection_for
+from conecta.scheduling import MAX_DURATION_MINUTES
+from conecta.zoom import hosts, meeting_settings
+from conecta.zoom.decide import meeting_topic
+
+
+@dataclass(frozen=True)
+class StaffNotes:
+    host_email: str | None = None
+    warnings: tuple[str, ...] = ()
+    fix_href: str | None = None
+
+
+NO_NOTES = StaffNotes()
+
+
+def staff_notes(appointment: Appointment) -> StaffNotes:
+    zoom = appointment.zoom
+    if zoom is None or appointment.is_cancelled or not zoom.wanted:
+        return NO_NOTES
+    warnings: list[str] = []
+    fix_href = None
+    connection = zoom_connection_for(appointment.org_id)
+    if connection is not None and connection.is_account_mode:
+        host = hosts.host_for(appointment.staff, connection)
+        if host.fallback:
+            warnings.append(hosts.fallback_warning(appointment.staff, host.email))
+            fix_href = hosts.fix_href(appointment.staff_id)
+    if zoom.error and hosts.HOST_MISSING in zoom.error:
+        fix_href = hosts.fix_href(appointment.staff_id)
+    if zoom.has_meeting:
+        warnings += [_overlap_warning(appointment, other) for other in overlapping(appointment)]
+        warnings += meeting_settings.kept_otherwise(_asked(appointment), zoom.applied_settings)
+    return StaffNotes(zoom.host_email if zoom.has_meeting else None, tuple(warnings), fix_href)
+
+
+def _asked(appointment: Appointment) -> dict | None:
+    """What Zoom was asked for -- and whether the service requires a passcode now (a passcode cannot be
+    added to an existing meeting, so staff should know when one is missing)."""
+    told = appointment.zoom.synced_settings
+    return {**told, "passcode": bool(appointment.service.zoom_require_passcode)} if told else None
+
+
+def overlapping(appointment: Appointment) -> list[Appointment]:
+    """Other booked appointments whose meeting is on the same Zoom host at an overlapping time."""
+    zoom = appointment.zoom
+    query = (
+        select(Appointment)
+        .join(ZoomMeeting)
+        .options(
+            joinedload(Appointment.zoom), joinedload(Appointment.service), joinedload(Appointment.client)
+        )
+        .where(
+            Appointment.org_id == appointment.org_id,
+            Appointment.id != appointment.id,
+            Appointment.status == "booked",
+            ZoomMeeting.meeting_id.is_not(None),
+            Appointment.starts_at < appointment.ends_at,
+            Appointment.starts_at > appointment.starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if zoom.host_user_id is None:
+        query = query.where(ZoomMeeting.host_user_id.is_(None))
+    else:
+        query = query.where(ZoomMeeting.host_user_id == zoom.host_user_id)
+    return [
+        other
+        for other in db.session.scalars(query).unique()
+        if other.ends_at > appointment.starts_at
+        # "me" is whoever connected when it was made: the same host only if the same email says so.
+        and (zoom.host_user_id is not None or other.zoom.host_email == zoom.host_email)
+    ]
+
+
+def _overlap_warning(appointment: Appointment, other: Appointment) -> str:
+    zone = appointment.org.tz
+    start, end = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
+    host = appointment.zoom.host_email or "This meeting's Zoom host"
+    return (
+        f"{host} also hosts “{meeting_topic(other)}” at {start:%H:%M}–{end:%H:%M}: a Zoom user can host "
+        "only one meeting at a time."
+    )
