@@ -114,6 +114,10 @@ def check_job(appointment_id: int, now_iso: str) -> str:
     if found.result == "busy":
         request_check(appointment_id, now, at=busy_until(appointment_id))
         return found.result
+    if found.result == "verifying":
+        from conecta.zoom.dispatch import request_reconcile
+
+        request_reconcile(appointment_id)
     repair(appointment_id, found)
     if found.link_changed:
         from conecta.zoom.dispatch import release_waiting_email
@@ -159,6 +163,10 @@ _SAID = {
     "drifted": "Checked before the meeting: Zoom had another time. Putting Zoom back.",
     "link-changed": "Checked before the meeting: its Join link changed in Zoom; the client gets the new one.",
     "syncing": "Checked before the meeting: a change is on its way to Zoom; nothing else to do.",
+    "verifying": (
+        "Checked before the meeting: Zoom had another time, perhaps a change of ours that reached it late; "
+        "reading it back and putting it right."
+    ),
     "failed": "Checked before the meeting: a change could not reach Zoom (see the Zoom panel: Retry).",
     "no-meeting": "Checked before the meeting: there is no meeting to check (see the Zoom panel).",
     "host-mismatch": "Checked before the meeting: it belongs to another Zoom host than expected.",
@@ -194,6 +202,8 @@ def _look(appointment: Appointment) -> Finding:
     if host_mismatch(zoom, meeting):
         return Finding("host-mismatch")
     result = observe(appointment, meeting)
+    if result == "verifying":
+        return Finding("verifying")  # check_job enqueues the reconcile that puts it right
     if appointment.zoom.state == ZoomState.FAILED:
         return Finding("failed")  # a change could not reach Zoom: the panel says why, with Retry
     if appointment.zoom.state == ZoomState.DRIFTED:

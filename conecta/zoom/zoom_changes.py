@@ -11,7 +11,9 @@ made in Zoom is never silently ignored nor silently undone:
   differs from what Zoom holds) or **Move the appointment to Zoom's time** (a booking edit).
 - **Our own changes echoing back** carry exactly what we last told Zoom (`synced_*`) and do nothing.
 - While a change from Conecta is on its way (the appointment is marked for a sync) nothing is flagged:
-  the reconcile that follows makes Zoom match the appointment again.
+  the reconcile that follows makes Zoom match the appointment again. Nor while a PATCH of ours is
+  unconfirmed (its answer was lost: `verify_at`): Zoom may have applied it late, over a newer one, so the
+  meeting is read back and put right instead.
 
 The webhook only finds the appointment and enqueues `change_job` (`receive`); the job works under the
 appointment's lease, so it never races a reconcile that is deleting or replacing the same meeting. Every
@@ -167,6 +169,10 @@ def change_job(appointment_id: int, change: dict[str, Any]) -> str:
         from conecta.zoom.dispatch import release_waiting_email
 
         release_waiting_email(appointment_id)  # the client gets the new Join link and passcode
+    elif result == "verifying":
+        from conecta.zoom.dispatch import request_reconcile
+
+        request_reconcile(appointment_id)  # if Redis is away, the mark stays for the sweep
     return result
 
 
@@ -251,7 +257,8 @@ def meeting_deleted(appointment: Appointment, how: str) -> str:
 def observe(appointment: Appointment, meeting: dict[str, Any]) -> str:
     """Zoom holds `meeting` (its time and duration; fields it lacks stay as we knew them). Remember that,
     flag a drift from the appointment (or clear one), and keep a changed Join link. The caller commits;
-    "link-changed" means the client is owed the new link (`release_waiting_email`)."""
+    "link-changed" means the client is owed the new link (`release_waiting_email`); "verifying" means a
+    reconcile is owed (`request_reconcile`): the difference may be a late PATCH of ours."""
     zoom = appointment.zoom
     duration = meeting.get("duration")
     zoom_start = parse_zoom_time(meeting.get("start_time")) or zoom.synced_start_at
@@ -271,6 +278,13 @@ def observe(appointment: Appointment, meeting: dict[str, Any]) -> str:
                 audit_detail + "the change on its way from Conecta puts it back.",
             )
         return "syncing"
+    if differs and zoom.verify_at is not None and zoom.state == ZoomState.READY:
+        # A PATCH of ours lost its answer and is not confirmed yet: what Zoom shows may be that PATCH,
+        # landed late over a newer one -- not a change made in Zoom. Read it back and put it right now
+        # (the caller enqueues the reconcile).
+        zoom.verify_at = utcnow()
+        zoom.mark()
+        return "verifying"
     if differs and zoom.state in (ZoomState.READY, ZoomState.DRIFTED):
         set_state(appointment, ZoomState.DRIFTED, "zoom_meeting_drifted", drift_note(appointment))
         return "drifted"

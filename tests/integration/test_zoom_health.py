@@ -116,6 +116,26 @@ def test_the_check_puts_zoom_back_when_the_meeting_was_moved_there(
     assert {"zoom_meeting_drifted", "zoom_put_back_requested"} <= set(audit_events(appointment.id))
 
 
+def test_another_time_while_a_patch_of_ours_is_unconfirmed_is_put_right_not_flagged(
+    sync_app, connected, zoom_sandbox, mailbox
+):
+    """A PATCH of ours lost its answer (`verify_at` set): another time in Zoom may be that PATCH, landed
+    late. The check reads it back and puts it right through a reconcile -- no drift, nothing for staff."""
+    appointment = ready_meeting(sync_app, book, connected)
+    appointment.zoom.verify_at = utcnow() + timedelta(minutes=5)  # not due by itself
+    db.session.commit()
+    zoom_sandbox.update_meeting(int(appointment.zoom.meeting_id), start_time="2030-03-11T18:30:00Z")
+
+    assert _checks(sync_app, HOUR_BEFORE) == 1
+
+    (meeting,) = meetings(zoom_sandbox)
+    assert meeting["start_time"] == "2030-03-11T17:00:00Z"
+    appointment = fresh(appointment.id)
+    assert appointment.zoom_state == "ready" and appointment.zoom.verify_at is None
+    events = audit_events(appointment.id)
+    assert "zoom_meeting_drifted" not in events and "zoom_put_back_requested" not in events
+
+
 def test_a_drift_flagged_by_a_webhook_and_left_unanswered_is_put_back_by_the_check(
     sync_app, connected, zoom_sandbox, webhooks_served, mailbox
 ):

@@ -21,6 +21,7 @@ from conecta.zoom import attempts as zoom_attempts
 from conecta.zoom import sweep as zoom_sweep
 from tests.support.worker import pending_job_count, run_jobs, wait_until
 from tests.support.zoom_hosts import Team
+from tests.support.zoom_side import let_zoom_talk, run_until_quiet
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings, settle
 
 
@@ -230,6 +231,38 @@ def test_an_update_that_lands_late_over_a_newer_one_is_put_right(lost_creates, c
     (meeting,) = meetings(zoom_sandbox)
     assert meeting["start_time"] == "2030-03-11T19:00:00Z"  # the appointment's time again
     assert appointment.zoom_state == "ready" and appointment.zoom.verify_at is None
+
+
+def test_a_late_update_echoing_back_is_not_taken_for_a_change_made_in_zoom(
+    lost_creates, connected, zoom_sandbox, webhooks_served, mailbox
+):
+    """The same late PATCH, and Zoom tells us of it (meeting.updated): it shows a time we did not last
+    tell Zoom, but one of our PATCHes is unconfirmed, so it may be ours. Not flagged as drift: the
+    meeting is read back and put right at once."""
+    lost_creates.config["ZOOM_FOLLOWUP_GRACE_SECONDS"] = 60  # the read-back is not due by itself
+    appointment = settle(lost_creates, book(connected).id)
+    run_until_quiet(lost_creates)
+    meeting_id = appointment.zoom.meeting_id
+    zoom_sandbox.set_faults(
+        errors=[{"method": "PATCH", "path": f"/v2/meetings/{meeting_id}", "hang_seconds": 4, "count": 1}]
+    )
+    edit(fresh(appointment.id), starts_at=START + timedelta(hours=1))
+    run_jobs(lost_creates, until=lambda: fresh(appointment.id).zoom.attempts == 1)  # timed out
+    edit(fresh(appointment.id), starts_at=START + timedelta(hours=2))
+    assert settle(lost_creates, appointment.id).zoom_state == "ready"
+    wait_until(
+        lambda: meetings(zoom_sandbox)[0]["start_time"] == "2030-03-11T18:00:00Z",
+        timeout=30,
+        what="the first PATCH to land, late",
+    )
+
+    let_zoom_talk(lost_creates, zoom_sandbox, appointment.id)  # its meeting.updated, then what follows
+
+    appointment = fresh(appointment.id)
+    assert appointment.zoom_state == "ready" and appointment.zoom.verify_at is None
+    (meeting,) = meetings(zoom_sandbox)
+    assert meeting["start_time"] == "2030-03-11T19:00:00Z"  # the appointment's time again
+    assert "zoom_meeting_drifted" not in audit_events(appointment.id)
 
 
 def test_a_usual_update_reads_nothing_back(lost_creates, connected, zoom_sandbox):
