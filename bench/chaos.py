@@ -2,8 +2,10 @@
 meeting in Zoom must be exactly what the appointments want.
 
 Each run builds a fresh world (bench/zoom_chaos.py: two organizations, each connected to Zoom as its
-own user; `worker.py` processes; a private Redis) and, for `--seconds`, makes `--operations` bookings,
-reschedules, service changes, client changes and cancellations over HTTP, paced evenly, while:
+own user, one of them for the whole Zoom account with per-staff hosts; `worker.py` processes; a
+private Redis) and, for `--seconds`, makes `--operations` bookings,
+reschedules, service changes, client changes, staff changes (in the organization connected for the whole
+Zoom account, a change of host: the meeting moves) and cancellations over HTTP, paced evenly, while:
 - the Zoom sandbox injects, every 1.5 s, a fresh handful of faults: 5xx, lost answers (the work done,
   the answer a 502), hangs past our timeout (the work done late), 429 with Retry-After, expired tokens;
 - workers are SIGKILLed (`--kills`, evenly spread) and restarted 1-3 s later;
@@ -16,6 +18,7 @@ Zoom and the database agree, and stay agreeing. Per run it prints:
   missing       live appointments that want Zoom and have no live meeting
   stuck         appointments still pending, or marked for a sync
   wrong times   meetings whose start or duration differ from the appointment's (wrong topics too)
+  wrong hosts   meetings on another Zoom user than the one hosting the staff member's meetings
   failed        appointments that ended "failed"
   token reuse   refresh tokens refused by Zoom (invalid_grant: a refresh token used twice) and
                 connections left needing a reconnect
@@ -47,6 +50,7 @@ ROWS = (  # (count, label in the table, figure name)
     ("stuck", "stuck", "stuck appointments"),
     ("wrong_times", "times", "wrong meeting times"),
     ("wrong_topics", "topics", "wrong meeting topics"),
+    ("wrong_hosts", "hosts", "wrong meeting hosts"),
     ("failed", "failed", "failed appointments"),
     ("refresh_token_reuse", "reuse", "refresh-token reuse"),
     ("connections_lost", "lost conn", "Zoom connections lost"),

@@ -60,6 +60,7 @@ BENCHMARKS = (
                     "stuck appointments",
                     "wrong meeting times",
                     "wrong meeting topics",
+                    "wrong meeting hosts",
                     "failed appointments",
                     "refresh-token reuse",
                     "Zoom connections lost",

@@ -3,13 +3,14 @@
 - `zoom_harness.Harness` underneath: a throwaway database (SQLite, or PostgreSQL with --pg), the Zoom
   sandbox in its own process, a mail catcher; here with two organizations, each connected through the
   sandbox's OAuth flow as a Zoom user of its own, each with staff, clients, two Zoom services and one
-  without.
+  without. Clinic A is connected for the whole Zoom account: two of its staff host their meetings on
+  Zoom users of their own, the third on the connecting user, so meetings move between hosts.
 - A private `redis-server` (never the machine's shared one), stopped and started again empty.
 - `worker.py` processes in process groups of their own, SIGKILLed and restarted.
 - Operations through HTTP (the Flask test client, signed in as staff, posting the booking modal's
-  forms): book, reschedule, change service, change client, cancel.
+  forms): book, reschedule, change service, change client, change staff (another host), cancel.
 - `count()`: what Zoom holds against what the appointments want -- duplicates, orphans, missing
-  meetings, stuck appointments, wrong times and topics, refresh-token reuse.
+  meetings, stuck appointments, wrong times, topics and hosts, refresh-token reuse.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from conecta.models import Appointment, Client, Organization, Service, User, Zoo
 from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom import ZoomConnection
+from conecta.models.zoom_host import ZoomHost
 from conecta.models.zoom_meeting import parse_zoom_time
 from conecta.zoom.decide import meeting_topic
+from conecta.zoom.hosts import ACCOUNT_SCOPES
 
 # Clocks shortened as the tests shorten them (production keeps conecta/config.py's defaults); the
 # appointment lease (ZOOM_LOCK_LEASE_SECONDS, 15 s) keeps its production value.
@@ -62,7 +65,15 @@ CLOCKS = {
 MAX_HANG = CLOCKS["ZOOM_API_TIMEOUT_SECONDS"] + 4
 HX = {"HX-Request": "true"}
 KEY = re.compile(r"conecta-(\d+)-[0-9a-f]+")
-CONVERGENCE_COUNTS = ("stuck", "duplicates", "orphans", "missing", "wrong_times", "wrong_topics")
+CONVERGENCE_COUNTS = (
+    "stuck",
+    "duplicates",
+    "orphans",
+    "missing",
+    "wrong_times",
+    "wrong_topics",
+    "wrong_hosts",
+)
 
 
 class PrivateRedis:
@@ -157,6 +168,7 @@ class Org:
     client_ids: list[int]
     zoom_service_ids: list[int]
     plain_service_id: int
+    zoom_user_id: str  # the Zoom user who connected: the host of meetings without a host of their own
     next_slot: int = 0
     booked: dict[int, dict[str, Any]] = field(default_factory=dict)  # live appointment id → its form
     recent: list[int] = field(default_factory=list)
@@ -184,11 +196,17 @@ class ChaosWorld(Harness):
     def _seed(self) -> None:
         second = self.sandbox("POST", "users", json={"email": "studio@example.com", "role": "member"})
         self.orgs = [
-            self._seed_org("Clinic A", "America/Tijuana", "clinic", "sandbox-user-1", "host@example.com"),
+            self._seed_org(
+                "Clinic A", "America/Tijuana", "clinic", "sandbox-user-1", "host@example.com", hosts=2
+            ),
             self._seed_org("Studio B", "Europe/Madrid", "studio", second["id"], second["email"]),
         ]
 
-    def _seed_org(self, name: str, tz: str, slug: str, zoom_user: str, zoom_email: str) -> Org:
+    def _seed_org(
+        self, name: str, tz: str, slug: str, zoom_user: str, zoom_email: str, hosts: int = 0
+    ) -> Org:
+        """An organization connected as `zoom_user`; with `hosts`, for the whole Zoom account, its first
+        `hosts` staff members each hosting on a Zoom user of their own (the others on `zoom_user`)."""
         org = Organization(name=name, timezone=tz)
         staff = [
             User(org=org, email=f"s{i}@{slug}.test", name=f"Staff {i}", password_hash="x", role="staff")
@@ -202,17 +220,30 @@ class ChaosWorld(Harness):
         visit = Service(org=org, name="Visit", duration_minutes=60)
         db.session.add_all([org, *staff, *clients, video, session, visit])
         db.session.flush()
-        tokens = self._authorize(zoom_user)
+        tokens = self._authorize(zoom_user, scope=" ".join(ACCOUNT_SCOPES) if hosts else None)
+        for member in staff[:hosts]:
+            own = self.sandbox("POST", "users", json={"email": member.email, "role": "member"})
+            db.session.add(
+                ZoomHost(user_id=member.id, org_id=org.id, zoom_user_id=own["id"], zoom_email=member.email)
+            )
         db.session.add(
             ZoomConnection(
                 org_id=org.id, zoom_user_id=zoom_user, zoom_email=zoom_email,
                 zoom_account_id="sandbox-account-1", scopes=tokens["scope"],
+                mode="account" if hosts else "user",
                 access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
                 access_token_expires_at=utcnow() + timedelta(seconds=int(tokens["expires_in"])),
             )
         )  # fmt: skip
         db.session.commit()
-        return Org(org.id, [s.id for s in staff], [c.id for c in clients], [video.id, session.id], visit.id)
+        return Org(
+            org.id,
+            [s.id for s in staff],
+            [c.id for c in clients],
+            [video.id, session.id],
+            visit.id,
+            zoom_user,
+        )
 
     def __exit__(self, *exc: Any) -> None:
         if self.pool is not None:
@@ -231,16 +262,12 @@ class ChaosWorld(Harness):
             return self.app.test_client(user=db.session.get(User, org.staff_ids[0]))
 
     def _slot(self, org: Org) -> dict[str, str]:
-        """A slot nobody ever had: staff round-robin, then days, then hours (never two within an hour)."""
+        """A time nobody in the organization ever had: days, then hours (never two within an hour), so
+        any staff member may take it, and change to any other, without a conflict."""
         k = org.next_slot
         org.next_slot += 1
-        j = k // len(org.staff_ids)
-        day = FIRST_DAY + timedelta(days=j % 56)
-        return {
-            "staff_id": str(org.staff_ids[k % len(org.staff_ids)]),
-            "date": day.isoformat(),
-            "time": f"{7 + j // 56:02d}:00",
-        }
+        day = FIRST_DAY + timedelta(days=k % 56)
+        return {"date": day.isoformat(), "time": f"{7 + k // 56:02d}:00"}
 
     def _service(self, org: Org, other_than: str | None = None) -> str:
         choices = [str(s) for s in [*org.zoom_service_ids, *org.zoom_service_ids, org.plain_service_id]]
@@ -253,6 +280,7 @@ class ChaosWorld(Harness):
             form = {
                 "client_id": str(rng.choice(org.client_ids)),
                 "service_id": self._service(org),
+                "staff_id": str(rng.choice(org.staff_ids)),
                 **self._slot(org),
                 "duration_minutes": "",
                 "notes": "",
@@ -268,15 +296,18 @@ class ChaosWorld(Harness):
         recent = [a for a in org.recent[-3:] if a in org.booked]
         target = rng.choice(recent) if recent and rng.random() < 0.5 else rng.choice(list(org.booked))
         form = dict(org.booked[target])
-        if roll < 0.55:
+        if roll < 0.52:
             what = "reschedule"
             form.update(self._slot(org))
-        elif roll < 0.67:
+        elif roll < 0.63:
             what = "change service"
             form["service_id"] = self._service(org, other_than=form["service_id"])
-        elif roll < 0.80:
+        elif roll < 0.74:
             what = "change client"
             form["client_id"] = str(rng.choice([c for c in org.client_ids if str(c) != form["client_id"]]))
+        elif roll < 0.82:
+            what = "change staff"  # in Clinic A, mostly another Zoom host: the meeting moves
+            form["staff_id"] = str(rng.choice([s for s in org.staff_ids if str(s) != form["staff_id"]]))
         else:
             response = http.post(f"/bookings/{target}/cancel", headers=HX)
             if response.status_code == 200:
@@ -328,7 +359,8 @@ class ChaosWorld(Harness):
                         joinedload(Appointment.client),
                     )
                 ).all()
-                counts = self._compare(appointments, live)
+                own_hosts = dict(db.session.execute(select(ZoomHost.user_id, ZoomHost.zoom_user_id)).all())
+                counts = self._compare(appointments, live, own_hosts)
                 counts["open_follow_ups"] = len(
                     db.session.scalars(select(ZoomCreateAttempt.tracking_key)).all()
                 )
@@ -365,14 +397,28 @@ class ChaosWorld(Harness):
             "zoom 429": sum(1 for e in api if e["status"] == 429),
             "answers lost in a hang or reset": len(re.findall(r"zoom_api .*status=failed", worker_log)),
             "token refreshes": state["refresh_count"],
+            "creates on a staff member's own Zoom user": sum(
+                1
+                for e in api
+                if e["method"] == "POST"
+                and re.fullmatch(r"/v2/users/[^/]+/meetings", e["path"])
+                and not e["path"].startswith("/v2/users/me/")
+            ),
             "lost creates found and adopted": found or 0,
             "twins deleted on adoption": events["zoom_duplicate_deleted"],
             "stray meetings deleted by the follow-up": events["zoom_stray_meeting_deleted"],
+            "meetings replaced (another client or host)": events["zoom_meeting_replaced"],
         }
 
-    @staticmethod
-    def _compare(appointments: list[Appointment], live: dict[str, dict]) -> dict[str, int]:
-        counts = dict.fromkeys(("stuck", "failed", "missing", "wrong_times", "wrong_topics"), 0)
+    def _compare(
+        self, appointments: list[Appointment], live: dict[str, dict], own_hosts: dict[int, str | None]
+    ) -> dict[str, int]:
+        """`own_hosts`: staff member → their own Zoom user (whole-account connections); anyone else's
+        meetings belong on the Zoom user who connected the organization."""
+        counts = dict.fromkeys(
+            ("stuck", "failed", "missing", "wrong_times", "wrong_topics", "wrong_hosts"), 0
+        )
+        connecting = {org.id: org.zoom_user_id for org in self.orgs}
         current: set[str] = set()
         for appointment in appointments:
             zoom = appointment.zoom
@@ -393,6 +439,8 @@ class ChaosWorld(Harness):
             )
             counts["wrong_times"] += int(wrong_time)
             counts["wrong_topics"] += int(meeting["topic"] != meeting_topic(appointment))
+            host = own_hosts.get(appointment.staff_id) or connecting[appointment.org_id]
+            counts["wrong_hosts"] += int(meeting.get("host_id") != host)
         per_appointment: dict[str, int] = {}
         orphans = 0
         for meeting_id, meeting in live.items():

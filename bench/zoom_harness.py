@@ -192,9 +192,10 @@ class Harness:
         self.staff_ids = [s.id for s in staff]
         self.client_ids = [c.id for c in clients]
 
-    def _authorize(self, user_id: str | None = None) -> dict[str, Any]:
+    def _authorize(self, user_id: str | None = None, scope: str | None = None) -> dict[str, Any]:
         """The OAuth dance with the sandbox (consent page → Allow → code → tokens), minus the browser;
-        `user_id` chooses the sandbox user on the consent page (default: its first admin)."""
+        `user_id` chooses the sandbox user on the consent page (default: its first admin), `scope` asks
+        for other scopes than the app's user-level ones (the admin scopes of a whole-account connection)."""
         redirect_uri = "http://127.0.0.1/zoom/callback"
         page = requests.get(
             f"{self.sandbox_url}/oauth/authorize",
@@ -203,6 +204,7 @@ class Harness:
                 "client_id": "sandbox-client-id",
                 "redirect_uri": redirect_uri,
                 "state": "bench",
+                **({"scope": scope} if scope else {}),
             },
             timeout=10,
         )
