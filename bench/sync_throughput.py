@@ -123,6 +123,8 @@ def print_profile(folder: Path, syncs: int) -> None:
     stats = pstats.Stats(*(str(p) for p in sorted(folder.glob("worker-*.prof"))))
     print(f"Workers' profile ({syncs} syncs and their emails, start-up included), top 25 by own time:")
     stats.sort_stats("tottime").print_stats(25)
+    print("Conecta's own functions, by cumulative time:")
+    stats.sort_stats("cumulative").print_stats(r"conecta/", 15)
 
 
 if __name__ == "__main__":
