@@ -13,15 +13,22 @@ are sent after the reconciles (their queue comes second), so the script then wai
 their CPU per email apart.
 
     .venv/bin/python bench/sync_throughput.py [--pg] [--appointments 1000] [--workers 4] [--latency 100]
+                                              [--profile]
+
+`--profile` runs the workers under cProfile and prints the top of their merged profile (by own time)
+instead of the figures, which the profiler inflates.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pstats
+import tempfile
 import time
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 from figures import Figure, emit  # before zoom_harness, which takes bench/ off sys.path
 from zoom_harness import Harness, wait_for
@@ -35,8 +42,10 @@ def main() -> None:
     parser.add_argument("--appointments", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency", type=int, default=100)
+    parser.add_argument("--profile", action="store_true", help="print the workers' cProfile top lines")
     args = parser.parse_args()
     n = args.appointments
+    profile_to = Path(tempfile.mkdtemp(prefix="conecta-profile-")) if args.profile else None
 
     with Harness(pg=args.pg) as harness:
         harness.set_latency(args.latency)
@@ -46,7 +55,7 @@ def main() -> None:
         booking_seconds = time.perf_counter() - booking_started
 
         started = time.perf_counter()
-        harness.start_workers(args.workers)
+        harness.start_workers(args.workers, profile_to)
         cpu_up, ready_up = harness.cpu_seconds(), harness.count_states().get("ready", 0)
         wait_for(lambda: harness.count_states().get("ready", 0) >= n, 600, f"{n} meetings", interval=0.2)
         elapsed = time.perf_counter() - started
@@ -56,6 +65,9 @@ def main() -> None:
         wait_for(lambda: harness.mail_count() >= n, 600, f"{n} confirmation emails", interval=0.5)
         cpu_mailed, mailed = harness.cpu_seconds(), harness.mail_count()
 
+    if profile_to is not None:
+        print_profile(profile_to, n)
+        return
     synced_since_up = max(1, n - ready_up)
     cpu_per_sync = (cpu_done["workers"] - cpu_up["workers"]) / synced_since_up * 1000
     cpu_per_email = (cpu_mailed["workers"] - cpu_done["workers"]) / max(1, mailed - mail_done) * 1000
@@ -104,6 +116,15 @@ def main() -> None:
         ),
         Figure(f"Worker CPU per sync ({database})", round(cpu_per_sync, 1), "ms", 15),
     )
+
+
+def print_profile(folder: Path, syncs: int) -> None:
+    """The workers' merged profile: start-up, every sync and the emails, by own time."""
+    stats = pstats.Stats(*(str(p) for p in sorted(folder.glob("worker-*.prof"))))
+    print(f"Workers' profile ({syncs} syncs and their emails, start-up included), top 25 by own time:")
+    stats.sort_stats("tottime").print_stats(25)
+    print("Conecta's own functions, by cumulative time:")
+    stats.sort_stats("cumulative").print_stats(r"conecta/", 15)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,18 @@ from urllib.parse import parse_qs, urlsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
+# worker.py under cProfile with a CPU clock; argv[1] is where the profile goes when it stops.
+PROFILED_WORKER = """
+import cProfile, runpy, sys, time
+out, sys.argv = sys.argv[1], ["worker.py"]
+profiler = cProfile.Profile(time.process_time)
+try:
+    profiler.runcall(runpy.run_path, "worker.py", run_name="__main__")
+except SystemExit:
+    pass
+finally:
+    profiler.dump_stats(out)
+"""
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(ROOT))
 
@@ -355,13 +367,22 @@ class Harness:
         wait_for(answers, 60, "the web server")
         return url
 
-    def start_workers(self, n: int) -> None:
+    def start_workers(self, n: int, profile_to: Path | None = None) -> None:
+        """Start `n` worker.py processes; with `profile_to`, each under cProfile counting CPU time (not
+        the wait for Zoom), writing worker-<i>.prof there when it stops (`stop_workers`)."""
         env = self.process_env()
         log = open(Path(self.tmp.name) / "workers.log", "ab")  # noqa: SIM115  (lives as long as they do)
-        for _ in range(n):
+        for i in range(n):
+            command = ["worker.py"]
+            if profile_to is not None:
+                command = ["-c", PROFILED_WORKER, str(profile_to / f"worker-{i}.prof")]
             self.workers.append(
                 subprocess.Popen(
-                    [sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                    [sys.executable, *command],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             )
         from rq import Worker

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from conecta.extensions import db
@@ -81,41 +81,29 @@ def current_incident(org_id: int) -> AuditEvent | None:
     return latest if latest is not None and latest.event in LOST else None
 
 
+def _upcoming(org_id: int, now: datetime) -> Select:
+    """Booked appointments still to come that have (or want) a Zoom meeting."""
+    return (
+        select(Appointment)
+        .join(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
+        .where(
+            Appointment.org_id == org_id,
+            Appointment.status == "booked",
+            Appointment.starts_at > now,
+            ZoomMeeting.wanted.is_(True),
+        )
+    )
+
+
 def upcoming_zoom_appointments(
     org_id: int, now: datetime, limit: int = SHOWN_APPOINTMENTS
 ) -> list[Appointment]:
-    """Booked appointments still to come that have (or want) a Zoom meeting, soonest first."""
-    return list(
-        db.session.scalars(
-            select(Appointment)
-            .join(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
-            .where(
-                Appointment.org_id == org_id,
-                Appointment.status == "booked",
-                Appointment.starts_at > now,
-                ZoomMeeting.wanted.is_(True),
-            )
-            .order_by(Appointment.starts_at)
-            .limit(limit)
-        )
-    )
+    """The upcoming Zoom appointments the alert lists, soonest first."""
+    return list(db.session.scalars(_upcoming(org_id, now).order_by(Appointment.starts_at).limit(limit)))
 
 
 def count_upcoming(org_id: int, now: datetime) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Appointment)
-            .join(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
-            .where(
-                Appointment.org_id == org_id,
-                Appointment.status == "booked",
-                Appointment.starts_at > now,
-                ZoomMeeting.wanted.is_(True),
-            )
-        )
-        or 0
-    )
+    return db.session.scalar(select(func.count()).select_from(_upcoming(org_id, now).subquery())) or 0
 
 
 def _alert_admins(org_id: int, incident: AuditEvent) -> list[int]:
