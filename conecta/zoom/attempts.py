@@ -124,10 +124,9 @@ def follow_up(org_id: int, host_user_id: str | None) -> str:
     )
     if not keys:
         return "nothing-due"
-    timeout = float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
     closed = 0
     try:
-        client = ZoomClient.for_org(org_id, timeout=timeout)
+        client = ZoomClient.for_org(org_id)
         if host_user_id is not None and not client.account_mode:
             # Connected for one Zoom user now: another user's meetings are hidden from it (a 404 would
             # not mean gone). The attempts wait for a whole-account connection.

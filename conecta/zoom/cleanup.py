@@ -165,7 +165,7 @@ def leftover_of(org_id: int, meeting: dict[str, Any]) -> dict[str, Any] | None:
 def scan_job(org_id: int) -> str:
     result = Leftovers(status="ready", at=utcnow().isoformat())
     try:
-        client = ZoomClient.for_org(org_id, timeout=float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"]))
+        client = ZoomClient.for_org(org_id)
         seen: set[str] = set()
         for meeting in _upcoming_meetings(client, org_id):
             leftover = leftover_of(org_id, meeting)
@@ -209,7 +209,7 @@ def delete_job(org_id: int) -> str:
     found = leftovers(org_id)
     kept, deleted = [], 0
     try:
-        client = ZoomClient.for_org(org_id, timeout=float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"]))
+        client = ZoomClient.for_org(org_id)
         for meeting in found.meetings:
             if _delete_one(client, org_id, meeting):
                 deleted += 1

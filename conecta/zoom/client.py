@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from flask import current_app
 
 from conecta.models.zoom import zoom_connection_for
 from conecta.zoom.errors import ZoomError, ZoomNotConnected, error_for, zoom_code
@@ -33,8 +34,11 @@ class ZoomClient:
         self.account_mode = False
 
     @classmethod
-    def for_org(cls, org_id: int, *, timeout: float = DEFAULT_TIMEOUT) -> ZoomClient:
-        """A client for the organization's live connection; ZoomNotConnected if it has none."""
+    def for_org(cls, org_id: int, *, timeout: float | None = None) -> ZoomClient:
+        """A client for the organization's live connection; ZoomNotConnected if it has none. Calls time
+        out after `timeout` seconds, by default the app's ZOOM_API_TIMEOUT_SECONDS."""
+        if timeout is None:
+            timeout = float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
         connection = zoom_connection_for(org_id, live_only=False)
         if connection is None:
             raise ZoomNotConnected("Zoom is not connected for this organization.")

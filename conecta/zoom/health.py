@@ -184,9 +184,7 @@ def _look(appointment: Appointment) -> Finding:
     if zoom.meeting_id is None:
         return Finding("no-meeting")  # failed, or never made: the panel says why, with Retry
     try:
-        client = ZoomClient.for_org(
-            appointment.org_id, timeout=float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
-        )
+        client = ZoomClient.for_org(appointment.org_id)
         meeting = client.get_meeting(
             zoom.meeting_id, log_context={"appointment_id": appointment.id, "step": "health"}
         )

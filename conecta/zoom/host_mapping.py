@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 
 from conecta import audit
@@ -129,8 +128,7 @@ def refresh(org_id: int, actor: User | None) -> Refreshed:
     """Re-read the account's users, match by email, and move the meetings whose host changed. Commits."""
     db.session.commit()  # no transaction held open across the Zoom call
     try:
-        timeout = float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
-        count = refresh_directory(org_id, ZoomClient.for_org(org_id, timeout=timeout))
+        count = refresh_directory(org_id, ZoomClient.for_org(org_id))
     except ZoomError as exc:
         db.session.rollback()
         return Refreshed(False, f"Conecta could not read your Zoom account's users: {exc.message}")

@@ -97,8 +97,7 @@ def _reconcile_once(appointment_id: int) -> Outcome:
         # Zoom asked us to wait (Retry-After, backoff, daily limit): come back then, calling nothing.
         return Outcome("deferred", again_at=zoom.retry_at)
     try:
-        timeout = float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
-        client = ZoomClient.for_org(appointment.org_id, timeout=timeout)
+        client = ZoomClient.for_org(appointment.org_id)
         action = action_for(appointment)
         if _out_of_reach(client, action, run):
             email = zoom.host_email or hosts.email_of(appointment.org_id, zoom.host_user_id)

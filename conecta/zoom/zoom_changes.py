@@ -207,9 +207,7 @@ def _read_back(appointment: Appointment, change: MeetingEvent) -> str:
     the event says stands."""
     meeting: dict[str, Any] = {"start_time": change.start_time, "duration": change.duration}
     try:
-        client = ZoomClient.for_org(
-            appointment.org_id, timeout=float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
-        )
+        client = ZoomClient.for_org(appointment.org_id)
         meeting = client.get_meeting(
             change.meeting_id, log_context={"appointment_id": appointment.id, "step": "read-back"}
         )
