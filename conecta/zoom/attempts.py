@@ -31,7 +31,7 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from conecta import audit, jobs
 from conecta.extensions import db
@@ -45,9 +45,12 @@ from conecta.zoom.outcome import load
 log = logging.getLogger("conecta.zoom.sync")
 
 
-def record_call(appointment: Appointment, key: str, host_user_id: str | None = None) -> None:
-    """A create carrying `key` is about to be sent: the caller commits this first, then calls Zoom."""
-    attempt = db.session.get(ZoomCreateAttempt, key)
+def record_call(
+    appointment: Appointment, key: str, host_user_id: str | None = None, *, new_key: bool = False
+) -> None:
+    """A create carrying `key` is about to be sent: the caller commits this first, then calls Zoom.
+    `new_key`: the key was just made, so no attempt carries it yet (nothing to look up)."""
+    attempt = None if new_key else db.session.get(ZoomCreateAttempt, key)
     if attempt is None:
         attempt = ZoomCreateAttempt(
             tracking_key=key,
@@ -63,10 +66,11 @@ def record_call(appointment: Appointment, key: str, host_user_id: str | None = N
 
 def accounted_for(key: str) -> None:
     """The meeting a call with `key` made was adopted or deleted. If that was the only call with the
-    key, nothing more can come of it (the caller commits); otherwise the follow-up looks for twins."""
-    attempt = db.session.get(ZoomCreateAttempt, key)
-    if attempt is not None and attempt.calls <= 1:
-        db.session.delete(attempt)
+    key, nothing more can come of it (the caller commits); otherwise the follow-up looks for twins.
+    One DELETE: the attempt's row is rarely still in the session to be read for free."""
+    db.session.execute(
+        delete(ZoomCreateAttempt).where(ZoomCreateAttempt.tracking_key == key, ZoomCreateAttempt.calls <= 1)
+    )
 
 
 # ---- the follow-up ------------------------------------------------------------------------------------

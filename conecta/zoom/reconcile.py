@@ -243,14 +243,15 @@ def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
             return settle(
                 run, ZoomState.READY, "zoom_meeting_created", "Found the meeting an earlier attempt created."
             )
-    if not key or zoom.host_user_id != zoom.wanted_host_id:
+    new_key = not key or zoom.host_user_id != zoom.wanted_host_id
+    if new_key:
         # A new key for a new host: each key, and its attempt, belongs to the one host the follow-up
         # lists. A former host's key stays followed up there, whatever Zoom still makes with it.
         key = f"conecta-{appointment.id}-{secrets.token_hex(6)}"
         zoom.tracking_key = key
         zoom.host_user_id = zoom.wanted_host_id
         zoom.host_email = hosts.email_of(appointment.org_id, zoom.wanted_host_id)
-    attempts.record_call(appointment, key, zoom.host_user_id)
+    attempts.record_call(appointment, key, zoom.host_user_id, new_key=new_key)
     # Key, host and attempt recorded BEFORE the create: a retry knows where to look, and a lost answer is
     # always followed up.
     db.session.commit()
