@@ -226,14 +226,16 @@ def _supersede_unsent(session: Session, appointment_id: int) -> None:
     )
 
 
-def _release_waiting(session: Session, appointment_id: int) -> int:
-    result = session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.appointment_id == appointment_id, OutboxEmail.status == EmailStatus.WAITING)
-        .values(status=EmailStatus.QUEUED, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
+def _release_waiting(session: Session, appointment_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            update(OutboxEmail)
+            .where(OutboxEmail.appointment_id == appointment_id, OutboxEmail.status == EmailStatus.WAITING)
+            .values(status=EmailStatus.QUEUED, updated_at=utcnow())
+            .returning(OutboxEmail.id)
+            .execution_options(synchronize_session="fetch")
+        )
     )
-    return result.rowcount or 0
 
 
 def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> OutboxEmail | None:
@@ -267,18 +269,22 @@ def lock_appointment(session: Session, appointment_id: int) -> Appointment | Non
     return session.scalars(query).unique().one_or_none()
 
 
-def release_after_zoom(appointment_id: int) -> bool:
-    """The meeting settled: send what waited for it, or the link that was missing. Commits; True if a
-    message is now queued for the appointment (the caller enqueues it)."""
+def release_after_zoom(appointment_id: int) -> list[int]:
+    """The meeting settled: send what waited for it, or the link that was missing. Commits; returns the
+    outbox ids now queued (the caller enqueues them)."""
     session = db.session
     appointment = lock_appointment(session, appointment_id)
     if appointment is None or appointment.zoom_state == ZoomState.PENDING:
         session.rollback()
-        return False  # gone, or a newer change is on its way to Zoom: its own settle releases the message
+        return []  # gone, or a newer change is on its way to Zoom: its own settle releases the message
     released = _release_waiting(session, appointment_id)
-    follow_up = None if released else _follow_up_if_link_missing(session, appointment)
+    if not released:
+        follow_up = _follow_up_if_link_missing(session, appointment)
+        if follow_up is not None:
+            session.flush()
+            released = [follow_up.id]
     session.commit()
-    return bool(released or follow_up)
+    return released
 
 
 def after_sent(outbox_id: int) -> bool:

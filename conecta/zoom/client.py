@@ -30,8 +30,10 @@ class ZoomClient:
         self.timeout = timeout
         self._transport = Transport(timeout)
         self.grant = Grant(org_id, self._transport)
-        # Whether the grant reaches every user of the Zoom account (set by `for_org`), or only its own.
+        # Whether the grant reaches every user of the Zoom account (set by `for_org`), or only its own,
+        # and that connecting user's email (the host of meetings made on "me").
         self.account_mode = False
+        self.connecting_email = ""
 
     @classmethod
     def for_org(cls, org_id: int, *, timeout: float | None = None) -> ZoomClient:
@@ -49,6 +51,7 @@ class ZoomClient:
             )
         client = cls(org_id, timeout=timeout)
         client.account_mode = connection.is_account_mode
+        client.connecting_email = connection.zoom_email
         client.grant.just_read(connection)
         return client
 

@@ -85,8 +85,8 @@ def release_waiting_email(appointment_id: int) -> None:
     """The meeting settled: the confirmation that waited for its link goes now (or the link follows).
     A failure here must not undo the sync: it is logged, and the email sweep catches up."""
     try:
-        if mail_plan.release_after_zoom(appointment_id):
-            mail_send.enqueue_queued(appointment_id)
+        for outbox_id in mail_plan.release_after_zoom(appointment_id):
+            mail_send.enqueue_send(outbox_id)
     except Exception:
         db.session.rollback()
         log.exception(

@@ -250,7 +250,11 @@ def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
         key = f"conecta-{appointment.id}-{secrets.token_hex(6)}"
         zoom.tracking_key = key
         zoom.host_user_id = zoom.wanted_host_id
-        zoom.host_email = hosts.email_of(appointment.org_id, zoom.wanted_host_id)
+        zoom.host_email = (
+            client.connecting_email
+            if zoom.wanted_host_id is None
+            else hosts.email_of(appointment.org_id, zoom.wanted_host_id)
+        )
     attempts.record_call(appointment, key, zoom.host_user_id, new_key=new_key)
     # Key, host and attempt recorded BEFORE the create: a retry knows where to look, and a lost answer is
     # always followed up.
@@ -258,7 +262,6 @@ def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
     body = meeting_body(appointment, key)
     created = client.create_meeting(body, host=zoom.host_user_id, log_context=run.context("create"))
     zoom.adopt(created)
-    attempts.accounted_for(key)
     # What we asked for is what Zoom has now (Zoom may echo times in another format).
     zoom.synced_start_at = appointment.starts_at
     zoom.synced_duration = body["duration"]
@@ -271,7 +274,9 @@ def _create_meeting(client: ZoomClient, run: Run) -> Outcome:
     else:
         zoom.applied_settings = _read_back(client, zoom.meeting_id, meeting_settings.applied(created), run)
     # If an earlier call with this key lost its answer, its attempt stays open: the follow-up
-    # (`conecta.zoom.attempts`) deletes any twin Zoom still makes.
+    # (`conecta.zoom.attempts`) deletes any twin Zoom still makes. (Last: the DELETE flushes everything
+    # above in one UPDATE.)
+    attempts.accounted_for(key)
     return settle(run, ZoomState.READY, "zoom_meeting_created", f"Meeting {zoom.meeting_id} created.")
 
 

@@ -4,7 +4,9 @@ caller's context such as appointment_id) -- never a token, a start URL or a pass
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import threading
 import time
@@ -26,13 +28,25 @@ _per_thread = threading.local()
 def _session() -> requests.Session:
     """This thread's HTTP session, kept across jobs and requests: the connection to Zoom (and its TLS
     handshake) is reused rather than opened for every job. It keeps no cookies, so nothing of one
-    organization's calls rides along on another's; tokens go in each request's own headers."""
+    organization's calls rides along on another's; tokens go in each request's own headers.
+
+    It does not read the environment on each call (`trust_env`): `environment()` has read it once."""
     session = getattr(_per_thread, "session", None)
     if session is None:
         session = requests.Session()
+        session.trust_env = False
         session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         _per_thread.session = session
     return session
+
+
+@functools.lru_cache(maxsize=8)
+def environment(base_url: str) -> dict[str, Any]:
+    """What requests would otherwise look up in the environment on every call to `base_url` -- the proxy
+    variables with NO_PROXY, and a CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) -- read once per
+    process. The lookup cost about a third of a Zoom call's CPU (bench/sync_throughput.py --profile)."""
+    verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return {"proxies": requests.utils.get_environ_proxies(base_url), "verify": verify}
 
 
 def _logfmt(fields: dict[str, Any]) -> str:
@@ -78,7 +92,8 @@ class Transport:
         """One HTTP exchange; transport failures become ZoomTransientError (no URL or token in the text)."""
         wait = timeout or self.timeout
         try:
-            return self.http.request(method, url, timeout=wait, **kwargs)
+            base = self.api_base if url.startswith(self.api_base) else self.oauth_base
+            return self.http.request(method, url, timeout=wait, **environment(base), **kwargs)
         except requests.Timeout:
             raise ZoomTransientError(
                 f"Zoom did not answer within {wait:g} s ({operation}); this will be retried."

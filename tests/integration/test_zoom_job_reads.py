@@ -46,7 +46,7 @@ def test_an_email_waiting_for_a_newer_change_is_not_released(sync_app, connected
     fresh(appointment.id).zoom  # noqa: B018  (the session now holds the meeting as ready)
     _mark_pending_elsewhere(appointment.id)
 
-    assert release_after_zoom(appointment.id) is False
+    assert release_after_zoom(appointment.id) == []
     db.session.expire_all()
     assert db.session.get(OutboxEmail, row.id).status == EmailStatus.WAITING
 
