@@ -10,13 +10,12 @@ that answer carries **Join Zoom Meeting**. Target: median and p95 ≤ 300 ms + 5
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
 
 from figures import Figure, emit  # before zoom_harness, which takes bench/ off sys.path
-from zoom_harness import Harness, describe, percentile
+from zoom_harness import Harness, describe, link_bench_args, percentile
 
 HX = {"HX-Request": "true"}
 
@@ -42,14 +41,7 @@ def time_one(http, harness: Harness, i: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
-    parser.add_argument("--bookings", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--latency", type=int, default=300, help="ms the sandbox adds to every Zoom call")
-    args = parser.parse_args()
+    args = link_bench_args(__doc__)
 
     with Harness(pg=args.pg) as harness:
         harness.set_latency(args.latency)

@@ -13,12 +13,11 @@ Target: median ≤ Zoom + 150 ms, p95 ≤ Zoom + 300 ms.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 from datetime import timedelta
 
 from figures import Figure, emit  # before zoom_harness, which takes bench/ off sys.path
-from zoom_harness import FIRST_DAY, Harness, describe, percentile
+from zoom_harness import FIRST_DAY, Harness, describe, link_bench_args, percentile
 
 from conecta.auth.passwords import hash_password
 from conecta.extensions import db
@@ -66,14 +65,7 @@ def book_once(page, harness: Harness, staff_id: int, i: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
-    parser.add_argument("--bookings", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--latency", type=int, default=300, help="ms the sandbox adds to every Zoom call")
-    args = parser.parse_args()
+    args = link_bench_args(__doc__)
 
     from playwright.sync_api import sync_playwright
 

@@ -14,6 +14,7 @@ network), exactly as the booking modal posts them.
 
 from __future__ import annotations
 
+import argparse
 import html
 import os
 import re
@@ -68,6 +69,16 @@ FIRST_DAY = date(2031, 3, 3)  # a Monday, far enough ahead to be "upcoming" for 
 PG_ADMIN_URL = os.environ.get("CONECTA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CONECTA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 HX = {"HX-Request": "true"}
+
+
+def link_bench_args(doc: str | None) -> argparse.Namespace:
+    """The command line of the two time-to-link benchmarks (server side and in a browser)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--bookings", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--latency", type=int, default=300, help="ms the sandbox adds to every Zoom call")
+    return parser.parse_args()
 
 
 def free_port() -> int:

@@ -19,18 +19,30 @@ from email.message import EmailMessage
 from flask import current_app
 from rq import Retry, get_current_job
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from conecta.extensions import db
 from conecta.jobs import app_job, enqueue
 from conecta.mail import plan
 from conecta.mail.compose import build_message, compose
-from conecta.models import Organization
+from conecta.models import Appointment, Organization
 from conecta.models.email import EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 1000
+# What composing a message reads, in one statement rather than one per relationship.
+_EVERYTHING_COMPOSED = (
+    joinedload(OutboxEmail.client),
+    joinedload(OutboxEmail.appointment).options(
+        joinedload(Appointment.org),
+        joinedload(Appointment.client),
+        joinedload(Appointment.service),
+        joinedload(Appointment.staff),
+        joinedload(Appointment.zoom),
+    ),
+)
 
 
 def retry_intervals() -> list[int]:
@@ -109,7 +121,7 @@ def send_outbox_email(outbox_id: int) -> str:
     """Send outbox row `outbox_id` if it is still due; returns "sent", "failed" or "skipped"."""
     if not _claim(outbox_id):
         return "skipped"  # sent already, superseded, or another job has it
-    row = db.session.get(OutboxEmail, outbox_id)
+    row = db.session.get(OutboxEmail, outbox_id, options=_EVERYTHING_COMPOSED)
     try:
         if row.client is not None:
             row.to_address = row.client.email  # the address as it is now

@@ -31,8 +31,9 @@ class ZoomClient:
         self._transport = Transport(timeout)
         self.grant = Grant(org_id, self._transport)
         # Whether the grant reaches every user of the Zoom account (set by `for_org`), or only its own,
-        # and that connecting user's email (the host of meetings made on "me").
+        # and the connecting user (the host of meetings made on "me").
         self.account_mode = False
+        self.connecting_user_id = ""
         self.connecting_email = ""
 
     @classmethod
@@ -51,7 +52,7 @@ class ZoomClient:
             )
         client = cls(org_id, timeout=timeout)
         client.account_mode = connection.is_account_mode
-        client.connecting_email = connection.zoom_email
+        client.connecting_user_id, client.connecting_email = connection.zoom_user_id, connection.zoom_email
         client.grant.just_read(connection)
         return client
 

@@ -35,7 +35,6 @@ from conecta.extensions import db
 from conecta.mail import reminders
 from conecta.models import Appointment, ZoomMeeting, ZoomState
 from conecta.models.types import utcnow
-from conecta.models.zoom import zoom_connection_for
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import wants_meeting
 from conecta.zoom.errors import ZoomAuthError, ZoomError, ZoomNotConnected, ZoomNotFound
@@ -197,7 +196,7 @@ def _look(appointment: Appointment) -> Finding:
         return Finding("needs-reconnect")
     except ZoomError:
         return Finding("unreachable")
-    if host_mismatch(zoom, meeting):
+    if host_mismatch(zoom, meeting, client.connecting_user_id):
         return Finding("host-mismatch")
     result = observe(appointment, meeting)
     if result == "verifying":
@@ -211,14 +210,11 @@ def _look(appointment: Appointment) -> Finding:
     return Finding("ok")
 
 
-def host_mismatch(zoom: ZoomMeeting, meeting: dict) -> bool:
+def host_mismatch(zoom: ZoomMeeting, meeting: dict, connecting_user_id: str) -> bool:
     """A meeting found under another Zoom user than the one it was made on (`host_user_id`, or the
     connecting user when None) is flagged: moving it back means a new meeting and a new link, so staff
     decide. A meeting that does not name its host is not judged."""
-    expected = zoom.host_user_id
-    if expected is None:
-        connection = zoom_connection_for(zoom.appointment.org_id, live_only=False)
-        expected = connection.zoom_user_id if connection is not None else None
+    expected = zoom.host_user_id or connecting_user_id
     found = meeting.get("host_id")
     return bool(expected) and bool(found) and str(found) != str(expected)
 

@@ -11,6 +11,7 @@ from conecta.mail import reminders
 from conecta.models.email import OutboxEmail
 from conecta.models.types import utcnow
 from conecta.zoom import alerts, health
+from conecta.zoom.client import ZoomClient
 from tests.support.smtp import event_of, text_parts
 from tests.support.zoom_side import emails, let_zoom_talk, ready_meeting, run_until_quiet
 from tests.support.zoom_sync import START, api_calls, audit_events, book, edit, fresh, meetings
@@ -298,6 +299,8 @@ def test_a_meeting_found_under_another_host_than_it_was_made_on_is_a_host_mismat
     (meeting,) = meetings(zoom_sandbox)
     zoom = fresh(appointment.id).zoom
     assert zoom.host_user_id == connected.staff_host  # None in user mode: the connecting user
-    assert not health.host_mismatch(zoom, meeting)
-    assert health.host_mismatch(zoom, {**meeting, "host_id": "someone-else"})
-    assert not health.host_mismatch(zoom, {k: v for k, v in meeting.items() if k != "host_id"})
+    me = ZoomClient.for_org(appointment.org_id).connecting_user_id
+    assert me  # the connecting user, whom a meeting with no host_user_id is expected on
+    assert not health.host_mismatch(zoom, meeting, me)
+    assert health.host_mismatch(zoom, {**meeting, "host_id": "someone-else"}, me)
+    assert not health.host_mismatch(zoom, {k: v for k, v in meeting.items() if k != "host_id"}, me)
