@@ -117,7 +117,8 @@ class ZoomClient:
     ) -> requests.Response:
         return self._transport.send(
             method,
-            f"{self._transport.api_base}{path}",
+            self._transport.api_base,
+            path,
             operation=operation,
             timeout=timeout,
             json=json,

@@ -83,7 +83,8 @@ class Transport:
     def send(
         self,
         method: str,
-        url: str,
+        base: str,
+        path: str,
         *,
         operation: str,
         timeout: float | None,
@@ -92,8 +93,7 @@ class Transport:
         """One HTTP exchange; transport failures become ZoomTransientError (no URL or token in the text)."""
         wait = timeout or self.timeout
         try:
-            base = self.api_base if url.startswith(self.api_base) else self.oauth_base
-            return self.http.request(method, url, timeout=wait, **environment(base), **kwargs)
+            return self.http.request(method, f"{base}{path}", timeout=wait, **environment(base), **kwargs)
         except requests.Timeout:
             raise ZoomTransientError(
                 f"Zoom did not answer within {wait:g} s ({operation}); this will be retried."
@@ -115,7 +115,7 @@ class Transport:
         started = time.monotonic()
         try:
             response = self.send(
-                method, f"{base}{path}", operation=operation.replace("_", " "), timeout=None, **kwargs
+                method, base, path, operation=operation.replace("_", " "), timeout=None, **kwargs
             )
             fields["status"] = response.status_code
             return response

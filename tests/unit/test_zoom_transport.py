@@ -28,8 +28,8 @@ def test_the_session_is_kept_per_thread_and_keeps_no_cookies():
     with responses.RequestsMock() as mock:
         mock.get(f"{API}/users/me", json={}, headers={"Set-Cookie": "zm_aid=org-one; Domain=api.zoom.test"})
         mock.get(f"{API}/users/me", json={})
-        first.send("GET", f"{API}/users/me", operation="get_user", timeout=None)
-        second.send("GET", f"{API}/users/me", operation="get_user", timeout=None)
+        first.send("GET", API, "/users/me", operation="get_user", timeout=None)
+        second.send("GET", API, "/users/me", operation="get_user", timeout=None)
         assert len(first.http.cookies) == 0
         assert "Cookie" not in mock.calls[1].request.headers
 
