@@ -1,6 +1,6 @@
 """Configuration read from the environment: every setting the app reads, tuning knobs included.
 
-The variable names are a public interface (README, "Configuration").
+The variable names are a public interface (docs/operating.md, "Configuration").
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class Config:
         self.ZOOM_HEALTH_CHECK_LEADS_MINUTES = _ints("ZOOM_HEALTH_CHECK_LEADS_MINUTES", "1440,60")
         # The Zoom panel's push (conecta.zoom.panel_push): how long a pending panel's request waits for
         # its job, and how many may wait at once per web process (fewer than its threads, so waiting
-        # panels never take them all; gunicorn.conf.py and README "Capacity").
+        # panels never take them all; gunicorn.conf.py and docs/operating.md, "Capacity").
         self.ZOOM_PANEL_WAIT_SECONDS = _float("ZOOM_PANEL_WAIT_SECONDS", 20.0)
         self.ZOOM_PANEL_WAIT_SLOTS = _int("ZOOM_PANEL_WAIT_SLOTS", max(0, _int("WEB_THREADS", 32) - 8))
         # --- periodic work (the sweeps), run by whichever worker takes the turn ---

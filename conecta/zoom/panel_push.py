@@ -8,7 +8,7 @@ ZOOM_PANEL_WAIT_SECONDS, then answers with the panel as it is. While still pendi
 again. So a page holds a web thread only while its panel is pending, and never longer than one wait.
 
 Each web process lets at most ZOOM_PANEL_WAIT_SLOTS requests wait at once, so waiting panels never take
-every thread (README, "Capacity"). A panel that finds no free slot, or Redis unreachable, answers at
+every thread (docs/operating.md, "Capacity"). A panel that finds no free slot, or Redis unreachable, answers at
 once and re-fetches itself after a short delay instead: the polling fallback. Publishing is best effort:
 a lost message only delays the panel to the end of its wait.
 """
