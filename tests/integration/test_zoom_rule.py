@@ -16,7 +16,7 @@ from conecta.models import Service
 from conecta.models.types import utcnow
 from conecta.zoom.dispatch import request_reconcile
 from tests.support.smtp import text_parts
-from tests.support.zoom_side import ready_meeting, run_until_quiet
+from tests.support.zoom_side import run_until_quiet
 from tests.support.zoom_sync import START, book, edit, fresh, meetings, settle
 
 HX = {"HX-Request": "true"}
@@ -187,32 +187,3 @@ def test_add_and_remove_zoom_meeting_on_one_appointment(sync_app, clinic, zoom_s
     assert fresh(appointment.id).zoom_state == "deleted" and meetings(zoom_sandbox) == []
     assert "Add Zoom meeting" in staff.get(f"/bookings/{appointment.id}/zoom", headers=HX).text
     assert staff.post(f"/bookings/{appointment.id}/zoom/remove").status_code == 422  # nothing to remove
-
-
-def test_a_reconnect_brings_every_appointment_the_rule_covers_to_its_meeting(
-    sync_app, clinic, zoom_sandbox, connect_zoom, mailbox, as_user
-):
-    acme = clinic
-    kept = ready_meeting(sync_app, book, acme)
-    admin = as_user(acme.admin)
-    assert admin.post("/settings/integrations/zoom/disconnect").status_code == 303
-
-    missing = book(acme, starts_at=START + timedelta(days=1))  # a Zoom service, but no connection
-    assert missing.zoom is None
-    edit(fresh(kept.id), starts_at=START + timedelta(hours=4))  # cannot reach Zoom: the meeting stays
-    assert fresh(kept.id).zoom_state == "ready" and fresh(kept.id).zoom.error
-    assert "Meeting link coming soon" not in as_user(acme.client).get(f"/portal/bookings/{missing.id}").text
-    run_until_quiet(sync_app)
-
-    connect_zoom(acme)
-    assert settle(sync_app, missing.id).zoom_state == "ready"
-    moved = settle(sync_app, kept.id)
-    assert moved.zoom_state == "ready" and moved.zoom.error is None
-    assert {m["start_time"] for m in meetings(zoom_sandbox)} == {
-        "2030-03-11T21:00:00Z",
-        "2030-03-12T17:00:00Z",
-    }
-    run_until_quiet(sync_app)
-    (link,) = emails(mailbox, "Zoom link:")
-    assert fresh(missing.id).zoom.join_url in plain(link)
-    assert "Create the missing meetings" not in admin.get("/settings/integrations").text
