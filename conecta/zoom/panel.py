@@ -17,17 +17,13 @@ from functools import cached_property
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
 
-from conecta.extensions import db
 from conecta.models import Appointment, ZoomState
-from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom import zoom_connection_for
 from conecta.models.zoom_meeting import StaffChoice, format_meeting_id
-from conecta.templating import fmt_datetime
 from conecta.zoom import rule
-from conecta.zoom.host_notes import NO_NOTES, staff_notes
+from conecta.zoom.host_notes import NO_NOTES, checked_note, staff_notes
 
 # How a panel refreshes itself (conecta.zoom.panel_push). A pending panel asks at once and the server
 # holds the answer until the job has settled (push); when it cannot (no free waiting slot, Redis away)
@@ -36,9 +32,7 @@ from conecta.zoom.host_notes import NO_NOTES, staff_notes
 FALLBACK_POLL_DELAY = "1s"
 SLOW_CHECK_DELAY = "60s"
 POLL_HORIZON = timedelta(minutes=2)
-
-
-COMING_SOON = "Meeting link coming soon"
+COMING_SOON = "Meeting link coming soon"  # what a client reads while a meeting is due and not yet made
 
 
 @dataclass(frozen=True)
@@ -279,21 +273,6 @@ def _none(c: _Context) -> ZoomPanel | None:
     if not actions and not note:
         return None
     return ZoomPanel(kind="none", headline="No Zoom meeting", note=note, actions=actions, **c.base)
-
-
-def checked_note(appointment: Appointment) -> str:
-    """What the latest pre-meeting check (conecta.zoom.health) found, and when."""
-    if appointment.zoom is None or appointment.zoom.checked_at is None:
-        return ""
-    event = db.session.scalar(
-        select(AuditEvent)
-        .where(AuditEvent.appointment_id == appointment.id, AuditEvent.event == "zoom_health_checked")
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    if event is None:
-        return ""
-    return f"{event.detail} ({fmt_datetime(event.at, appointment.org.timezone)})"
 
 
 def _vanished(c: _Context) -> ZoomPanel | None:
