@@ -24,6 +24,7 @@ from conecta.extensions import db
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models import Appointment, Organization, StaffChoice, User
+from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails
 from conecta.zoom import dispatch as zoom_dispatch
 from conecta.zoom import plan as zoom_plan
@@ -99,12 +100,19 @@ def replan_zoom(appointments: Iterable[Appointment], detail: str | None = None) 
     as the service's switch -- then the same dispatch, as any save. Returns the ids marked for a sync."""
     marked: list[int] = []
     planned: list[int] = []  # those that owe an email
+    connections: dict[int, Any] = {}  # each organization's connection, read once for the batch
     try:
-        for appointment in appointments:
-            if zoom_plan.plan(appointment, Change.UPDATED, detail=detail):
-                marked.append(appointment.id)
-            if mail_plan.plan(appointment):  # owes nothing unless what the email shows changed
-                planned.append(appointment.id)
+        # Each plan reads (the outbox) without flushing the ones before: the batch is written at the
+        # commit (a flush per query cost several ms an appointment, at 1,000 of them).
+        with db.session.no_autoflush:
+            for appointment in appointments:
+                if appointment.org_id not in connections:
+                    connections[appointment.org_id] = zoom_connection_for(appointment.org_id)
+                connection = connections[appointment.org_id]
+                if zoom_plan.plan(appointment, Change.UPDATED, detail=detail, connection=connection):
+                    marked.append(appointment.id)
+                if mail_plan.plan(appointment):  # owes nothing unless what the email shows changed
+                    planned.append(appointment.id)
         db.session.commit()
     except BaseException:
         db.session.rollback()

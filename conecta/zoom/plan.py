@@ -16,7 +16,7 @@ from typing import Any
 from conecta import audit
 from conecta.models import Appointment, StaffChoice, ZoomMeeting, ZoomState
 from conecta.models.types import utcnow
-from conecta.models.zoom import zoom_connection_for
+from conecta.models.zoom import ZoomConnection, zoom_connection_for
 from conecta.zoom import hosts, rule
 from conecta.zoom.decide import Action, action_for, disconnected_outcome, pending_changes
 from conecta.zoom.outcome import set_state
@@ -37,18 +37,24 @@ PENDING_DETAIL = {
 }
 
 
-def org_connected(org_id: int) -> bool:
-    """A live connection right now (none, or one that needs reconnecting, both mean no)."""
-    return zoom_connection_for(org_id) is not None
+NOT_READ: Any = object()  # `plan(connection=...)` not given: read it
 
 
 def plan(
-    appointment: Appointment, change: Change, *, service_changed: bool = False, detail: str | None = None
+    appointment: Appointment,
+    change: Change,
+    *,
+    service_changed: bool = False,
+    detail: str | None = None,
+    connection: ZoomConnection | None = NOT_READ,
 ) -> bool:
     """Decide what the appointment wants from Zoom (the rule) and mark it for a sync; True if it was
     marked (the pipeline then enqueues the reconcile job after the commit). `service_changed`: this save
-    gave it another service; `detail`: what the audit log says when a sync is requested."""
-    connected = org_connected(appointment.org_id)
+    gave it another service; `detail`: what the audit log says when a sync is requested; `connection`:
+    the organization's live connection (or None), when a batch read it once for all its plans."""
+    if connection is NOT_READ:
+        connection = zoom_connection_for(appointment.org_id)  # None: none, or one that needs reconnecting
+    connected = connection is not None
     wanted = rule.wanted(appointment, connected=connected, now=utcnow(), service_changed=service_changed)
     if wanted and appointment.zoom is None:
         appointment.zoom = ZoomMeeting(state=ZoomState.NONE, attempts=0)
@@ -58,7 +64,7 @@ def plan(
     zoom.wanted = wanted
     if wanted and connected:
         # Its staff member's Zoom host, now (a change moves the meeting: decide.py's REPLACE).
-        zoom.wanted_host_id = hosts.wanted_host_id(appointment)
+        zoom.wanted_host_id = hosts.wanted_host_id(appointment, connection)
     action = action_for(appointment)
     if action is Action.NOTHING:
         # Nothing in Zoom and nothing wanted: a pending or failed create simply stops mattering.
