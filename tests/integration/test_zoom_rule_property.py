@@ -46,7 +46,7 @@ from tests.support.zoom_sync import FAST_SYNC, START, edit, fresh, meetings
 
 DEEP = os.environ.get("HYPOTHESIS_PROFILE") == "deep"
 PROFILE = settings(
-    max_examples=200 if DEEP else 3,
+    max_examples=200 if DEEP else 2,
     derandomize=not DEEP,
     deadline=None,
     database=None,
