@@ -31,7 +31,13 @@ from conecta.models.types import utcnow  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CONECTA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
 
 
 def build_world(app) -> date:
