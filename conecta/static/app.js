@@ -164,6 +164,10 @@ function announce(text) {
 document.addEventListener("htmx:afterSettle", function (event) {
   const root = event.detail.elt;
   if (!root || !root.querySelectorAll) return;
+  // What was said of an element that is gone (a closed modal) may be said again of the next one.
+  Object.keys(announced).forEach(function (key) {
+    if (!document.getElementById(key)) delete announced[key];
+  });
   const parts = [];
   const marked = Array.from(root.querySelectorAll("[data-announce]"));
   if (root.matches("[data-announce]")) marked.unshift(root);

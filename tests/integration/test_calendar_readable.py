@@ -34,7 +34,9 @@ def test_everyone_is_coloured_by_person_with_a_legend_and_one_person_by_service(
     html = http.get(WEEK).get_data(as_text=True)
     assert _style_color(html, mine.id) == "#aa1111"
     assert _style_color(html, admins.id) == STAFF_PALETTE[acme.admin.id % len(STAFF_PALETTE)]
-    legend = re.search(r'<ul class="staff-legend" aria-label="Staff colours">(.*?)</ul>', html, re.S)
+    legend = re.search(
+        r'<ul class="staff-legend" aria-label="Colour of each team member">(.*?)</ul>', html, re.S
+    )
     assert legend and "Sam Staff" in legend.group(1) and "background: #aa1111" in legend.group(1)
 
     one = http.get(f"{WEEK}&staff={acme.staff.id}").get_data(as_text=True)
