@@ -32,7 +32,7 @@ from conecta.calendar.layout import (
     staff_color,
     utc_bounds,
 )
-from conecta.calendar.markup import agenda_html, events_html
+from conecta.calendar.markup import events_html
 from conecta.extensions import db
 from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
 from conecta.models.types import database_id, utcnow
@@ -87,7 +87,7 @@ def _staff_members(org: Organization) -> list[User]:
 
 def calendar_entries(org: Organization, period: Period, staff_id: int | None) -> list[CalendarEntry]:
     """Everything the period shows, in ONE statement (client, service, staff and Zoom state joined in),
-    as plain values: only the columns the grid and the agenda draw, so no per-row ORM bookkeeping and
+    as plain values: only the columns the grid draws, so no per-row ORM bookkeeping and
     none of the encrypted Zoom columns (each would cost a decryption). Entries that ended before the
     period may be among them: `place` draws nothing of those.
 
@@ -188,7 +188,6 @@ def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]
         "viewer": "staff",
         "slot_links": _slot_links(grid, new_booking, state.staff_id),
         "events_html": events_html([column.items for column in grid.columns], drawer_href),
-        "agenda_html": agenda_html(grid.columns, drawer_href, every_day=period.view == "day"),
         "legend": [(member.name, staff_color(member.id, member.color)) for member in staff_members]
         if state.staff_id is None
         else [],

@@ -185,8 +185,9 @@ def not_found(page: Page, acme: OrgBundle) -> str:
 def phone_calendar(page: Page, acme: OrgBundle) -> str:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(WEEK)
-    expect(page.locator(".calendar-agenda")).to_be_visible()
-    return "calendar on a phone (agenda)"
+    expect(page.locator(".time-gutter")).to_be_hidden()
+    expect(page.locator("#calendar .event").first).to_be_visible()
+    return "calendar on a phone (a list)"
 
 
 def phone_menu(page: Page, acme: OrgBundle) -> str:

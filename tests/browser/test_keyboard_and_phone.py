@@ -108,7 +108,7 @@ def test_the_skip_link_is_the_first_stop_and_lands_in_main(acme, page, sign_in) 
 
 # Every control on screen that a finger has to hit: too small (width or height under 44 px)?
 SMALL_TARGETS = """() => [...document.querySelectorAll(
-    'a.button, button, select, input:not([type=hidden]), .topbar a, .tabs a, a.close, .agenda-item')]
+    'a.button, button, select, input:not([type=hidden]), .topbar a, .tabs a, a.close, #calendar .event')]
   .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
   .map(e => { const b = e.getBoundingClientRect(); return {text: e.textContent.trim() || e.outerHTML.slice(0, 60),
                                                           w: Math.round(b.width), h: Math.round(b.height)}; })
@@ -116,20 +116,21 @@ SMALL_TARGETS = """() => [...document.querySelectorAll(
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
-def test_the_phone_calendar_is_an_agenda_with_whole_names(acme, page, sign_in) -> None:
+def test_the_phone_calendar_is_a_list_with_whole_names(acme, page, sign_in) -> None:
     long_named_booking(acme)
     acme.book(MONDAY_NINE + timedelta(days=1), staff=acme.admin, client=acme.other_client)
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, acme.staff.email, PASSWORD)
     page.goto(WEEK)
 
-    expect(page.locator(".calendar-grid")).to_be_hidden()
-    item = page.locator(".agenda-item", has_text=LONG_NAME)
+    expect(page.locator(".time-gutter")).to_be_hidden()  # no grid: the events as a list
+    expect(page.locator("#calendar .slot").first).to_be_hidden()
+    item = page.locator("#calendar .event", has_text=LONG_NAME)
     expect(item).to_be_visible()
     expect(item).to_contain_text("09:00–09:30")
     expect(item).to_contain_text("Video call · Sam Staff")
     expect(item).to_contain_text("Zoom ready · ID 812 3456 7890")
-    name = item.locator(".agenda-client")
+    name = item.locator(".event-client")
     expect(name).to_have_text(LONG_NAME)
     assert name.evaluate(
         "e => e.scrollWidth <= e.clientWidth && getComputedStyle(e).textOverflow !== 'ellipsis'"
@@ -178,12 +179,12 @@ def test_the_day_view_prints_as_a_clean_day_sheet(acme, page, sign_in) -> None:
     page.goto(WEEK + "&view=day")
     page.emulate_media(media="print")
 
-    sheet = page.locator(".calendar-agenda")
+    sheet = page.locator("#calendar .events")
     expect(sheet).to_be_visible()
     for text in ("09:00–09:30", LONG_NAME, "Video call", "ID 812 3456 7890", "11:00–12:00", "Omar Other"):
         expect(sheet).to_contain_text(text)
     expect(page.get_by_role("heading", name="Monday 07 Jan 2030")).to_be_visible()
-    for hidden in ("nav", "header.topbar", "button", ".button", ".calendar-grid", "select"):
+    for hidden in ("nav", "header.topbar", "button", ".button", "select", ".time-gutter", ".slot"):
         locator = page.locator(hidden)
         for i in range(locator.count()):
             expect(locator.nth(i)).to_be_hidden()
@@ -194,4 +195,4 @@ def test_the_day_view_prints_as_a_clean_day_sheet(acme, page, sign_in) -> None:
         "() => [...document.querySelectorAll('a')].filter(a => a.getClientRects().length)"
         ".map(a => a.className)"
     )
-    assert set(visible_links) <= {"agenda-item"}, visible_links
+    assert set(visible_links) <= {"event"}, visible_links
