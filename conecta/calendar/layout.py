@@ -230,6 +230,7 @@ def safe_color(value: str | None) -> str:
     return value if value and _HEX_COLOR.fullmatch(value) else DEFAULT_COLOR
 
 
+@lru_cache(maxsize=256)
 def staff_color(user_id: int, chosen: str | None) -> str:
     """A team member's calendar colour: the admin's choice, else the palette's colour for their id."""
     if chosen and _HEX_COLOR.fullmatch(chosen):
