@@ -84,6 +84,7 @@ function restoreFocus(opener) {
 
 function syncDialogs() {
   const present = Array.from(document.querySelectorAll(DIALOGS)).filter(visible);
+  let giveBack = null;
   for (let i = open.length - 1; i >= 0; i--) {
     const entry = open[i];
     if (entry.el.isConnected && visible(entry.el)) continue;
@@ -96,14 +97,20 @@ function syncDialogs() {
       if (topmost && !successor.contains(document.activeElement)) focusInside(successor);
     } else {
       open.splice(i, 1);
-      if (i === open.length) restoreFocus(entry.opener);
+      if (i === open.length) giveBack = entry.opener;
     }
   }
-  present.forEach(function (dialog) {
-    if (open.some(function (o) { return o.el === dialog; })) return;
-    open.push({el: dialog, slot: slotOf(dialog), opener: pendingOpener});
-    focusInside(dialog);
+  const opened = present.filter(function (dialog) {
+    return !open.some(function (o) { return o.el === dialog; });
   });
+  opened.forEach(function (dialog) {
+    open.push({el: dialog, slot: slotOf(dialog), opener: pendingOpener});
+  });
+  // Only the topmost dialog is live: one under it (the drawer under the modal) is inert until it is
+  // on top again, as aria-modal promises assistive technology.
+  open.forEach(function (entry, i) { entry.el.inert = i < open.length - 1; });
+  if (opened.length) focusInside(opened[opened.length - 1]);
+  else if (giveBack) restoreFocus(giveBack);
   pendingOpener = null;
 }
 
@@ -151,14 +158,26 @@ document.addEventListener("keydown", function (event) {
 // time (the Zoom panel: "Creating Zoom meeting…", then "Zoom meeting ready"); a form re-rendered with
 // errors has them read out.
 // ---------------------------------------------------------------------------------------------------
+// The words go into a closed shadow root of #announcer: screen readers hear them (the accessibility
+// tree includes it), while the page's text — and so a test looking for "Booking saved." — holds them only
+// once, where they are shown. #announcer's data-said keeps the last words said, for the tests.
 const announced = {};
+const announcer = (function () {
+  const host = document.getElementById("announcer");
+  if (!host) return null;
+  const words = document.createElement("span");
+  host.attachShadow({mode: "closed"}).append(words);
+  return {host: host, words: words};
+})();
 
 function announce(text) {
-  const region = document.getElementById("announcer");
-  if (!region || !text) return;
-  region.textContent = "";
+  if (!announcer || !text) return;
+  announcer.words.textContent = "";
   // A change after an empty moment is read out even when the words repeat.
-  setTimeout(function () { region.textContent = text; }, 100);
+  setTimeout(function () {
+    announcer.words.textContent = text;
+    announcer.host.dataset.said = text;
+  }, 100);
 }
 
 document.addEventListener("htmx:afterSettle", function (event) {
