@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import assert_accessible
 from tests.browser.test_zoom_meeting import zoom_ready_acme  # noqa: F401  (a fixture)
 from tests.support.factories import PASSWORD
 from tests.support.smtp import text_parts
@@ -69,6 +70,7 @@ def test_switching_a_service_on_creates_the_meetings_and_each_client_gets_the_li
     expect(question).to_contain_text(
         "2 upcoming Consultation appointments will get a Zoom meeting, and their clients an email with the link."
     )
+    assert_accessible(page, "events list, switching Zoom on: the question")
     question.get_by_role("button", name="Switch on").click()
     expect(
         page.get_by_role("status").filter(has_text="2 upcoming appointments are getting a Zoom meeting")
@@ -79,6 +81,7 @@ def test_switching_a_service_on_creates_the_meetings_and_each_client_gets_the_li
     portal.evaluate("window.__marker = 'no reload'")
     panel = portal.get_by_role("region", name="Zoom meeting")
     expect(panel).to_contain_text("Meeting link coming soon")
+    assert_accessible(portal, "portal booking, meeting link coming soon")
 
     worker_process(zoom_live_app)
     join = panel.get_by_role("link", name="Join Zoom Meeting")
@@ -135,6 +138,7 @@ def test_add_and_remove_zoom_meeting_on_one_appointment_of_a_service_without_the
     page.goto(f"/calendar/appointments/{appointment.id}")
     drawer = page.get_by_role("dialog", name=re.compile("Consultation"))
     expect(drawer.get_by_role("region", name="Zoom meeting")).to_contain_text("No Zoom meeting")
+    assert_accessible(page, "event drawer, no Zoom meeting: Add Zoom meeting")
 
     drawer.get_by_role("button", name="Add Zoom meeting").click()
     modal = page.locator("#booking-modal")
@@ -149,6 +153,7 @@ def test_add_and_remove_zoom_meeting_on_one_appointment_of_a_service_without_the
     modal.get_by_role("link", name="Remove Zoom meeting").click()
     question = page.get_by_role("dialog", name="Remove the Zoom meeting?")
     expect(question).to_contain_text("its link stops working")
+    assert_accessible(page, "booking modal, remove the Zoom meeting?")
     question.get_by_role("button", name="Yes, remove the Zoom meeting").click()
     expect(page.locator("#booking-modal")).to_contain_text("Zoom meeting removed")
     wait_until(lambda: meetings(zoom_sandbox) == [], timeout=30, what="the meeting deleted in Zoom")
