@@ -4,7 +4,7 @@
 Zoom meeting, even on a service with "Auto-create Zoom meeting"), or NULL (the service decides).
 
 Revision ID: e6a2c9d4f7b1
-Revises: d4f2b8c6a1e3
+Revises: e7a3c5b1d9f2
 Create Date: 2026-12-09 09:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e6a2c9d4f7b1'
-down_revision = 'd4f2b8c6a1e3'
+down_revision = 'e7a3c5b1d9f2'
 branch_labels = None
 depends_on = None
 
