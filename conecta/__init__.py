@@ -173,6 +173,12 @@ def _register_error_pages(app: Flask) -> None:
     def method_not_allowed(e):
         return render_error(405, "Not allowed", "That action is not available here.")
 
+    @app.errorhandler(413)
+    def too_large(e):
+        return render_error(
+            413, "Too large", "What was sent is larger than Conecta accepts. Shorten it, then try again."
+        )
+
     @app.errorhandler(429)
     def too_many_requests(e):
         # Flask-Limiter adds Retry-After (seconds until the window that was exceeded resets).

@@ -117,6 +117,13 @@ class Config:
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True  # Redis down: sign-in still works, unthrottled
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Request limits (conecta.security): a body over MAX_CONTENT_LENGTH is refused with 413 before
+        # it is read; a form (urlencoded or multipart) holds at most MAX_FORM_PARTS fields of at most
+        # MAX_FORM_MEMORY_SIZE bytes each; Zoom's webhook has its own, smaller bound.
+        self.MAX_CONTENT_LENGTH = _int("CONECTA_MAX_BODY_BYTES", 1024 * 1024)
+        self.MAX_FORM_MEMORY_SIZE = _int("CONECTA_MAX_FORM_FIELD_BYTES", 64 * 1024)
+        self.MAX_FORM_PARTS = _int("CONECTA_MAX_FORM_FIELDS", 200)
+        self.ZOOM_WEBHOOK_MAX_BYTES = _int("CONECTA_MAX_WEBHOOK_BYTES", 64 * 1024)
         self.PORTAL_INVITE_MAX_AGE = int(env("PORTAL_INVITE_MAX_AGE", str(7 * 24 * 3600)))
 
     def as_dict(self) -> dict:
