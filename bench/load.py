@@ -440,7 +440,7 @@ def main() -> None:
             thread.join()
         load_during = os.getloadavg()
         settled = settle(world, 180)
-        wait_for(lambda: world.sandbox("POST", "webhooks/wait", json={"timeout_seconds": 60})["empty"], 120,
+        wait_for(lambda: world.sandbox("POST", "webhooks/wait", json={"timeout_seconds": 20})["empty"], 180,
                  "the webhooks to be delivered")  # fmt: skip
         settle(world, 60)
         cpu_after = world.cpu()

@@ -8,7 +8,7 @@ A body over ZOOM_WEBHOOK_MAX_BYTES (64 KB: Zoom's events are a few hundred bytes
 it is read; JSON nested deeper than 16 levels and malformed timestamps are answered 400.
 This is the only route exempt from CSRF: Zoom cannot send our token, the signature stands in for it.
 Meeting events (deleted, permanently deleted, updated) are handed to `conecta.zoom.zoom_changes`, which
-enqueues a job and answers at once.
+recognises our own changes echoing back at the door and enqueues a job only for a real or uncertain one.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from conecta.extensions import db
 from conecta.jobs import redis_conn, redis_key
-from conecta.zoom import zoom_changes
+from conecta.zoom import meeting_events, zoom_changes
 from conecta.zoom.connection import deauthorize
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -110,7 +110,7 @@ def zoom():
         log.info("zoom_webhook event=app_deauthorized organizations=%s", len(org_ids))
         return jsonify(status="ok")
 
-    if kind in zoom_changes.MEETING_EVENTS:
+    if kind in meeting_events.MEETING_EVENTS:
         try:
             status = zoom_changes.receive(event)
         except RedisError:
