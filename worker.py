@@ -11,6 +11,10 @@ itself (about 10 ms, bench/sync_throughput.py). A worker that dies mid-job loses
 appointment's sync mark stays in the database and the sweep re-enqueues it; run several workers under
 your platform's process manager.
 
+Redis coming back is noticed within a second (`RedisWatch`): the appointments whose jobs may have been
+lost with it get them again at once (`conecta.zoom.recovery.after_redis_outage`), not at the sweep's
+next turn.
+
 Redis going away does not end the process (`supervise`): RQ's work loop quits on some Redis errors, and
 cannot start while Redis is down, so whenever it ends without a shutdown being asked for, the
 supervisor waits for Redis to answer (pausing 0.5 s, doubling up to RECONNECT_MAX_SECONDS) and starts a
@@ -35,11 +39,14 @@ from rq.serializers import JSONSerializer
 from rq.worker.base import BaseWorker, StopRequested
 
 from conecta import create_app, jobs, periodic
+from conecta.extensions import db
+from conecta.zoom import recovery
 
 MAX_MAINTENANCE_SECONDS = 60
 RECONNECT_FIRST_SECONDS = 0.5
 RECONNECT_MAX_SECONDS = 5.0
 STEADY_SECONDS = 60.0  # a worker that ran this long before failing starts the backoff afresh
+WATCH_SECONDS = 1.0
 
 log = logging.getLogger("rq.worker")
 
@@ -151,6 +158,40 @@ def wait_for_redis(app: Flask, stopping: threading.Event, pause: float) -> bool:
     return False
 
 
+class RedisWatch(threading.Thread):
+    """Pings Redis every WATCH_SECONDS. When it answers after failing, or answers without the key this
+    watch saw before (it restarted empty), the jobs lost with it are put back (`after_redis_outage`) --
+    by one worker of all that noticed (a short Redis key takes the turn)."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(name="redis-watch", daemon=True)
+        self.app = app
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        failing = seen = False
+        while not self.stopping.wait(WATCH_SECONDS):
+            with self.app.app_context():
+                try:
+                    failing, seen = self._look(failing, seen)
+                except RedisError:
+                    failing = True
+                except Exception:
+                    db.session.rollback()
+                    log.exception("putting back the jobs lost with Redis failed; the sweep catches up")
+
+    def _look(self, failing: bool, seen: bool) -> tuple[bool, bool]:
+        connection = jobs.redis_conn()
+        alive = jobs.redis_key("redis-watch", "alive")
+        present = connection.set(alive, "1", nx=True) is None  # None: it was there already
+        if (failing or (seen and not present)) and connection.set(
+            jobs.redis_key("redis-watch", "turn"), "1", nx=True, ex=10
+        ):
+            log.warning("Redis is back: putting back the jobs it may have lost")
+            recovery.after_redis_outage()
+        return False, True
+
+
 def main(argv: list[str]) -> None:
     app = create_app()
     jobs.set_worker_app(app)
@@ -160,6 +201,8 @@ def main(argv: list[str]) -> None:
     # RQ's own lines ("Job OK", "result is kept for …", four a job) only at CONECTA_WORKER_LOG_LEVEL
     # (WARNING: failures); Conecta's lines -- one per Zoom call, retries, sweeps -- stay at INFO.
     level = os.environ.get("CONECTA_WORKER_LOG_LEVEL", "WARNING")
+    if not burst:
+        RedisWatch(app).start()
     supervise(app, worker_class=worker_class, burst=burst, logging_level=level)
 
 

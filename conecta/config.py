@@ -74,6 +74,10 @@ class Config:
         self.ZOOM_RETRY_BASE_SECONDS = _float("ZOOM_RETRY_BASE_SECONDS", 2.0)  # 2, 4, 8 … between attempts
         self.ZOOM_RETRY_CAP_SECONDS = _float("ZOOM_RETRY_CAP_SECONDS", 300.0)
         self.ZOOM_RETRY_MAX_ATTEMPTS = _int("ZOOM_RETRY_MAX_ATTEMPTS", 8)  # ~9 minutes of trying, then failed
+        # When Zoom answers again after failing (or Redis comes back), the appointments held in backoff go
+        # now, at most this many a second, each up to JITTER seconds late (conecta.zoom.recovery).
+        self.ZOOM_RECOVERY_RATE = _float("ZOOM_RECOVERY_RATE", 10.0)
+        self.ZOOM_RECOVERY_JITTER_SECONDS = _float("ZOOM_RECOVERY_JITTER_SECONDS", 1.0)
         # RQ's own retries of a job that crashed (a bug, the database gone): not a Zoom error.
         self.ZOOM_CRASH_RETRY_SECONDS = _ints("ZOOM_CRASH_RETRY_SECONDS", "10,60")
         self.ZOOM_SWEEP_MIN_AGE_SECONDS = _float(
