@@ -24,6 +24,7 @@ fresh worker, scheduler included, on the same app. Jobs lost with Redis are foun
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
@@ -193,6 +194,10 @@ class RedisWatch(threading.Thread):
 
 
 def main(argv: list[str]) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus-client's multiprocess mode (conecta.metrics)
+        from prometheus_client import multiprocess
+
+        atexit.register(multiprocess.mark_process_dead, os.getpid())
     app = create_app()
     jobs.set_worker_app(app)
     burst = "--burst" in argv

@@ -60,6 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from conecta.zoom.webhooks import bp as webhooks_bp
 
     app.register_blueprint(webhooks_bp)
+    from conecta import metrics, probes
+
+    app.register_blueprint(probes.bp)
+    metrics.init_app(app)  # request latency per endpoint, and /metrics
     csrf.exempt("conecta.zoom.webhooks.zoom")  # signed by Zoom instead; the only CSRF-exempt route
 
     from conecta import cli, mail, templating

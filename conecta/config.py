@@ -128,6 +128,10 @@ class Config:
         self.MAX_FORM_MEMORY_SIZE = _int("CONECTA_MAX_FORM_FIELD_BYTES", 64 * 1024)
         self.MAX_FORM_PARTS = _int("CONECTA_MAX_FORM_FIELDS", 200)
         self.ZOOM_WEBHOOK_MAX_BYTES = _int("CONECTA_MAX_WEBHOOK_BYTES", 64 * 1024)
+        # Operation: /readyz gives the database and Redis this long each; /metrics needs this bearer token
+        # (unset: /metrics does not exist). See conecta.probes and conecta.metrics.
+        self.PROBE_TIMEOUT_SECONDS = _float("CONECTA_PROBE_TIMEOUT_SECONDS", 2.0)
+        self.CONECTA_METRICS_TOKEN = env("CONECTA_METRICS_TOKEN")
         self.PORTAL_INVITE_MAX_AGE = int(env("PORTAL_INVITE_MAX_AGE", str(7 * 24 * 3600)))
 
     def as_dict(self) -> dict:

@@ -26,7 +26,7 @@ from typing import Any
 from flask import current_app
 from redis.exceptions import LockError, RedisError
 
-from conecta import jobs
+from conecta import jobs, metrics
 
 log = logging.getLogger("conecta.zoom.sync")
 
@@ -95,6 +95,7 @@ def leave_note(appointment_id: int, job: str, *args: Any) -> None:
     pipe.exists(_key(appointment_id))
     *_, held = pipe.execute()
     log.info("zoom_sync lease_collision appointment_id=%s job=%s", appointment_id, job)
+    metrics.lease_collision(job)
     if not held:
         wake(appointment_id)
 

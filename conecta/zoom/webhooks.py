@@ -24,6 +24,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from redis.exceptions import RedisError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from conecta import metrics
 from conecta.extensions import db
 from conecta.jobs import redis_conn, redis_key
 from conecta.zoom import meeting_events, zoom_changes
@@ -115,8 +116,10 @@ def zoom():
             status = zoom_changes.receive(event)
         except RedisError:
             log.warning("zoom_webhook event=%s not queued: Redis unavailable", kind)
+            metrics.zoom_webhook(kind, "unavailable")
             return jsonify(error="try again later"), 503
         log.info("zoom_webhook event=%s %s", kind, status)
+        metrics.zoom_webhook(kind, status)
         return jsonify(status=status)
 
     log.info("zoom_webhook event=%s ignored", kind)
