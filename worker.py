@@ -4,6 +4,11 @@ Each job opens its own app context on this app (`conecta.jobs.app_job`). On its 
 worker also takes its turn at the periodic sweeps (`conecta.periodic`); a Redis key lets only one worker
 run them per interval.
 
+Concurrency is processes: each runs one job at a time, and `CONECTA_WORKER_PROCESSES` (the Procfile sets
+8) keeps that many running from this one command (`run_pool`). A Zoom job spends most of its time waiting
+for Zoom, so processes are sized to the calls in flight, not to the cores: docs/operating.md, "Capacity".
+(Threads are not an option: RQ's workers rely on signals, which only a process's main thread receives.)
+
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
 rebuilding database connections and statement caches in each fresh child -- more than ten times the job
@@ -28,6 +33,7 @@ import atexit
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -193,7 +199,36 @@ class RedisWatch(threading.Thread):
         return False, True
 
 
+def run_pool(count: int, argv: list[str]) -> None:
+    """CONECTA_WORKER_PROCESSES > 1: keep that many worker processes (this script, one worker each)
+    running; SIGTERM or Ctrl-C stops them all (each finishes its job first: RQ's warm shutdown)."""
+    stopping = threading.Event()
+    env = {**os.environ, "CONECTA_WORKER_PROCESSES": "1"}
+    command = [sys.executable, os.path.abspath(__file__), *argv]
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    children = [subprocess.Popen(command, env=env) for _ in range(count)]
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping.wait(1.0):
+        for i, child in enumerate(children):
+            if child.poll() is not None:  # died (killed, crashed): another takes its place
+                log.warning("worker process %s ended (%s); starting another", child.pid, child.returncode)
+                children[i] = subprocess.Popen(command, env=env)
+    for child in children:
+        child.wait()
+
+
 def main(argv: list[str]) -> None:
+    processes = int(os.environ.get("CONECTA_WORKER_PROCESSES") or 1)
+    if processes > 1 and "--burst" not in argv:
+        run_pool(processes, argv)
+        return
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus-client's multiprocess mode (conecta.metrics)
         from prometheus_client import multiprocess
 
