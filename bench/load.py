@@ -402,6 +402,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency", type=int, default=300, help="ms the sandbox adds to every Zoom call")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL (the default; for bench/report.py)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
