@@ -8,13 +8,15 @@ we know, and whether a sync of ours is on its way) and only hands a real or unce
 
 - *stale*: Zoom's clock says it is older than, or the same as, an event already taken in;
 - *nothing*: an update of neither time, duration nor passcode (topic, agenda, settings: not ours to judge);
-- *echo*: it carries what we last told Zoom (`synced_*`); or a sync of ours is on its way and the event
-  says what that sync is making Zoom say -- the appointment's own time and duration, or, for a deletion,
-  a meeting the appointment no longer wants (cancelled, moved to another host or client: the reconcile
-  is deleting it). Either way Zoom holds what the appointment wants, and the reconcile records it.
+- *echo*: an update carrying what we last told Zoom (`synced_*`); or, while a sync of ours is on its
+  way, the appointment's own time and duration -- what that sync is making Zoom hold. Either way Zoom
+  holds what the appointment wants, and the reconcile records it.
 
-Anything else -- a deletion of a meeting still wanted, other times, a new passcode, an event whose meaning
-depends on a sync that already ended -- is a job, which looks under the appointment's lease.
+Anything else is a job, which looks under the appointment's lease: other values, a new passcode, and
+every deletion of a meeting the row still holds. Even our own DELETE's event is not settled here: the
+appointment may change its mind before that DELETE lands (moved back to its former host, or back to a
+service with Zoom), and then only the job, which forgets the meeting, keeps a dead link from being kept.
+Once the reconcile has recorded its DELETE, the event finds nothing of ours ("not-ours").
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from typing import Any
 
 from conecta.models import Appointment, ZoomMeeting
 from conecta.models.zoom_meeting import parse_zoom_time
-from conecta.zoom.decide import Action, action_for
 
 DELETED_EVENTS = ("meeting.deleted", "meeting.permanently_deleted")
 MEETING_EVENTS = (*DELETED_EVENTS, "meeting.updated")
@@ -61,13 +62,11 @@ class MeetingEvent:
         return self.duration is None or self.duration == zoom.synced_duration
 
     def made_by_the_sync(self, appointment: Appointment) -> bool:
-        """A sync of ours is on its way and this is what it makes Zoom hold: the appointment's time and
-        duration, or no meeting where the appointment wants this one gone."""
+        """A sync of ours is on its way and this update is what it makes Zoom hold: the appointment's
+        time and duration."""
         zoom = appointment.zoom
-        if zoom.sync_requested_at is None or self.link_changed:
+        if zoom.sync_requested_at is None or self.deleted or self.link_changed:
             return False
-        if self.deleted:
-            return action_for(appointment) in (Action.DELETE, Action.REPLACE)
         if self.start_time is not None and parse_zoom_time(self.start_time) != appointment.starts_at:
             return False
         return self.duration is None or self.duration == appointment.duration_minutes
