@@ -51,6 +51,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conecta import jobs
 from conecta.extensions import db
+from conecta.models import ZoomMeeting
+from conecta.models.email import OutboxEmail
+from conecta.models.types import utcnow
 
 bp = Blueprint("metrics", __name__)
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -110,10 +113,6 @@ class StateCollector:
         yield from self._queues()
 
     def _database(self) -> Iterator[GaugeMetricFamily]:
-        from conecta.models import ZoomMeeting
-        from conecta.models.email import OutboxEmail
-        from conecta.models.types import utcnow
-
         try:
             oldest, marked = db.session.execute(
                 select(func.min(ZoomMeeting.sync_requested_at), func.count()).where(
@@ -128,10 +127,6 @@ class StateCollector:
             return
         finally:
             db.session.rollback()
-        if oldest is not None and oldest.tzinfo is None:
-            from datetime import UTC
-
-            oldest = oldest.replace(tzinfo=UTC)
         lag = GaugeMetricFamily(
             "conecta_zoom_sync_lag_seconds", "Age of the oldest appointment marked for a Zoom sync"
         )

@@ -17,7 +17,8 @@ made in Zoom is never silently ignored nor silently undone:
   meeting is read back and put right instead.
 
 The webhook finds the appointment, settles echoes, stale events and changes of other fields at the door,
-and enqueues `change_job` for the rest (`receive`); the job works under the appointment's lease, so it never races a reconcile that is deleting or replacing the same meeting. Every
+and enqueues `change_job` for the rest (`receive`); the job works under the appointment's lease, so it
+never races a reconcile that is deleting or replacing the same meeting. Every
 event's Zoom timestamp is kept (`zoom_event_ts`): an older or repeated delivery does nothing. An update
 that is not an echo is checked against Zoom itself (GET), so events arriving out of order cannot leave
 a wrong picture.
