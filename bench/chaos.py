@@ -141,6 +141,9 @@ def one_run(args: argparse.Namespace, index: int) -> dict:
         world.pool.ensure_all()
         cleared = time.monotonic()
         converged, counts = converge(world, cleared, args.limit, stable=MAX_HANG + 2)
+        if converged is None:
+            for line in world.explain():
+                print("  " + line, flush=True)
         kills = world.pool.kills
         activity = world.activity()
     kinds = Counter(kind for kind, _ in results)

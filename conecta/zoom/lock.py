@@ -59,12 +59,18 @@ def appointment_lock(appointment_id: int) -> Iterator[bool]:
     stop = threading.Event()
 
     def renew() -> None:
+        """Every third of a lease. Through a Redis outage it keeps trying; a Redis that came back empty
+        lost the lease with everything else, so the holder takes it back (same token) before a job put
+        back after the outage can (`conecta.zoom.recovery.after_redis_outage` waits one period)."""
         while not stop.wait(lease / 3):
             try:
                 lock.reacquire()
-            except (LockError, RedisError) as exc:
+            except RedisError as exc:
                 log.warning("zoom_sync lease for appointment %s not renewed: %s", appointment_id, exc)
-                return
+            except LockError:
+                if not _take_back(lock, lease):
+                    log.warning("zoom_sync lease for appointment %s lost to another holder", appointment_id)
+                    return
 
     renewer = threading.Thread(target=renew, name=f"zoom-lease-{appointment_id}", daemon=True)
     renewer.start()
@@ -81,6 +87,14 @@ def appointment_lock(appointment_id: int) -> Iterator[bool]:
             wake(appointment_id)
         except RedisError:
             log.warning("zoom_sync notes of appointment %s left for the periodic turn", appointment_id)
+
+
+def _take_back(lock: Any, lease: float) -> bool:
+    """The lease key is gone (Redis restarted empty): set it again with our token, unless another took it."""
+    try:
+        return bool(lock.redis.set(lock.name, lock.local.token, nx=True, px=int(lease * 1000)))
+    except RedisError:
+        return True  # Redis away again: keep trying
 
 
 def leave_note(appointment_id: int, job: str, *args: Any) -> None:

@@ -11,8 +11,8 @@ long; only the next day ends it).
 
 **Redis back.** Jobs queued or scheduled in Redis may be gone with it; the marks are in the database.
 `worker.py` watches Redis (`RedisWatch`): when it answers again after failing, or has come back empty,
-`after_redis_outage` enqueues every marked appointment at once -- the same spread -- or, for one in
-backoff, at its own next try. Without this the sweep would find them only after ZOOM_SWEEP_MIN_AGE_SECONDS
+`after_redis_outage` enqueues every marked appointment within seconds -- the same spread, after one
+lease-renewal period -- or, for one in backoff, at its own next try. Without this the sweep would find them only after ZOOM_SWEEP_MIN_AGE_SECONDS
 and its own interval (a minute or two).
 """
 
@@ -106,10 +106,15 @@ def release_backoffs(org_id: int, now: datetime | None = None) -> int:
 
 
 def after_redis_outage(now: datetime | None = None) -> int:
-    """Redis is back: every marked appointment gets its job again -- now (spread), or at its next try."""
+    """Redis is back: every marked appointment gets its job again -- soon (spread), or at its next try.
+
+    "Soon" starts one lease-renewal period from now: a job still at work through the outage lost its
+    lease with an empty Redis, and takes it back at its next renewal (`conecta.zoom.lock`); a job put
+    back before that could work on the same appointment beside it."""
     from conecta.zoom.dispatch import request_reconcile
 
-    now = now or utcnow()
+    renewal = float(current_app.config["ZOOM_LOCK_LEASE_SECONDS"]) / 3 + 1
+    now = (now or utcnow()) + timedelta(seconds=renewal)
     rows = db.session.execute(
         select(ZoomMeeting.appointment_id, ZoomMeeting.retry_at)
         .where(ZoomMeeting.sync_requested_at.is_not(None))

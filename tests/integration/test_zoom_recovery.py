@@ -38,8 +38,8 @@ def test_after_zoom_recovers_backed_off_appointments_run_within_seconds(
     assert not jobs.redis_conn().exists(recovery._failing_key(connected.org.id))
 
 
-def test_when_redis_is_back_marked_appointments_get_their_jobs_at_once(sync_app, connected, mailbox):
-    """Redis came back empty: the marks are in the database, and every one is enqueued again now -- not
+def test_when_redis_is_back_marked_appointments_get_their_jobs_within_seconds(sync_app, connected, mailbox):
+    """Redis came back empty: the marks are in the database, and every one is enqueued again within seconds -- not
     after the sweep's minimum age."""
     sync_app.config["ZOOM_SWEEP_MIN_AGE_SECONDS"] = 3600
     appointment = book(connected)
