@@ -78,8 +78,8 @@ def release_backoffs(org_id: int, now: datetime | None = None) -> int:
 
     now = now or utcnow()
     horizon = now + timedelta(seconds=float(current_app.config["ZOOM_RETRY_CAP_SECONDS"]) * 1.5)
-    ids = db.session.scalars(
-        select(ZoomMeeting.appointment_id)
+    rows = db.session.execute(
+        select(ZoomMeeting.appointment_id, ZoomMeeting.retry_at)
         .join(Appointment)
         .where(
             Appointment.org_id == org_id,
@@ -90,7 +90,9 @@ def release_backoffs(org_id: int, now: datetime | None = None) -> int:
         .order_by(ZoomMeeting.retry_at)
         .limit(BATCH)
     ).all()
-    times = _spread(len(ids), now)
+    # Never later than the backoff itself: a short one due sooner than its place in the spread keeps it.
+    times = [min(at, row.retry_at) for row, at in zip(rows, _spread(len(rows), now), strict=True)]
+    ids = [row.appointment_id for row in rows]
     for appointment_id, at in zip(ids, times, strict=True):
         db.session.execute(
             update(ZoomMeeting)
