@@ -43,12 +43,21 @@ def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions
 
 
+def page_language() -> str:
+    """The language of every page (`<html lang>`): English until pages are translated, and then the
+    one place that answers with the reader's language."""
+    return "en"
+
+
 def init_app(app: Flask) -> None:
+    from conecta.calendar.layout import staff_color
     from conecta.mail.reminders import reminder_status
     from conecta.settings.zoom_views import zoom_connected
     from conecta.zoom.panel import zoom_panel
 
     app.jinja_env.globals["has_endpoint"] = has_endpoint
+    app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["staff_color"] = staff_color  # a team member's calendar colour
     app.jinja_env.globals["zoom_panel"] = zoom_panel  # the Zoom panel of the drawer, modal and portal
     app.jinja_env.globals["zoom_connected"] = zoom_connected  # whether the Zoom switch may be turned on
     app.jinja_env.globals["absolute_url"] = absolute_url

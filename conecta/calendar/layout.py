@@ -23,6 +23,9 @@ SLOT_MINUTES = 30
 MIN_DRAWN_MINUTES = 15  # shorter items still get a clickable height
 DEFAULT_COLOR = "#3b82f6"
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+# Team members without a chosen colour get one of these, by id: eight hues far apart. Whatever the
+# colour, events are drawn as a light tint of it under dark text, so contrast never depends on it.
+STAFF_PALETTE = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#65a30d")
 MIDNIGHT = time(0)
 
 
@@ -102,11 +105,13 @@ class CalendarEntry:
         "end_wall",
         "ends_at_midnight",
         "id",
+        "meeting_id",
         "meta_label",
         "start_day",
         "start_wall",
         "starts_at",
         "time_label",
+        "zoom_state",
     )
 
     def __init__(
@@ -120,8 +125,11 @@ class CalendarEntry:
         staff_name: str,
         color: str,
         clock: WallClock,
+        zoom_state: str | None = None,
+        meeting_id: str | None = None,
     ) -> None:
         self.id, self.starts_at, self.color = id, starts_at, color
+        self.zoom_state, self.meeting_id = zoom_state, meeting_id
         self.cancelled = status == "cancelled"
         self.client_name = client_name
         # One label, one escape instead of two (a busy week has thousands of events).
@@ -220,6 +228,14 @@ def utc_bounds(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:
 def safe_color(value: str | None) -> str:
     """Service colours go into a style attribute: only #rrggbb gets through."""
     return value if value and _HEX_COLOR.fullmatch(value) else DEFAULT_COLOR
+
+
+@lru_cache(maxsize=256)
+def staff_color(user_id: int, chosen: str | None) -> str:
+    """A team member's calendar colour: the admin's choice, else the palette's colour for their id."""
+    if chosen and _HEX_COLOR.fullmatch(chosen):
+        return chosen
+    return STAFF_PALETTE[user_id % len(STAFF_PALETTE)]
 
 
 def place(

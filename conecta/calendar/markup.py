@@ -16,8 +16,28 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from conecta.calendar.layout import Placed
+from conecta.models.zoom_meeting import format_meeting_id
 
 _CANCELLED_NOTE = '<span class="visually-hidden"> (cancelled)</span>'
+# What an event says of its meeting, by ZoomMeeting.state (nothing for none or deleted). The grid hides
+# it; the list that phones and printers get (app.css) shows it, with the meeting ID.
+_ZOOM_LABELS = {
+    "pending": "Zoom: in progress",
+    "ready": "Zoom ready",
+    "failed": "Zoom failed",
+    "vanished": "Zoom: deleted in Zoom",
+    "drifted": "Zoom: changed in Zoom",
+    "left": "Zoom: left in Zoom",
+}
+
+
+def _zoom_line(state: str | None, meeting_id: str | None) -> str:
+    label = _ZOOM_LABELS.get(state or "")
+    if label is None:
+        return ""
+    if meeting_id and state != "failed":
+        label += f" · ID {escape(format_meeting_id(meeting_id))}"
+    return f' <span class="event-zoom">{label}</span>'
 
 
 def events_html(columns: Sequence[Sequence[Placed]], drawer_href: str) -> list[Markup]:
@@ -26,8 +46,10 @@ def events_html(columns: Sequence[Sequence[Placed]], drawer_href: str) -> list[M
 
     One event: the link to its drawer, placed by CSS custom properties (`Placed.style`); three lines
     the stylesheet truncates with an ellipsis, and the whole text in `title` for a short or narrow
-    event. The title is put together from escaped pieces (the time label is digits, a colon and a
-    dash), so no name is escaped twice.
+    event; its Zoom state for the list layout. The title is put together from escaped pieces (the time
+    label is digits, a colon and a dash), so no name is escaped twice. On phones and paper the
+    stylesheet lays the same links out as a list (one entry each, whole names), so the page carries
+    no second copy of the week.
     """
     href_before, _, href_after = (str(escape(part)) for part in drawer_href.partition("{id}"))
     escaped: dict[str, str] = {}  # clients and "service · staff" labels repeat all week
@@ -48,7 +70,8 @@ def events_html(columns: Sequence[Sequence[Placed]], drawer_href: str) -> list[M
                 f' data-appointment-id="{entry.id}" style="{item.style}"'
                 f' title="{time_label} {client} · {meta}{" (cancelled)" if cancelled else ""}">'
                 f'<span class="event-time">{time_label}</span> <span class="event-client">{client}</span>'
-                f' <span class="event-meta">{meta}</span>{_CANCELLED_NOTE if cancelled else ""}</a>'
+                f' <span class="event-meta">{meta}</span>{_CANCELLED_NOTE if cancelled else ""}'
+                f"{_zoom_line(entry.zoom_state, entry.meeting_id) if entry.zoom_state else ''}</a>"
             )
         html.append(Markup("\n".join(parts)))
     return html

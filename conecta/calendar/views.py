@@ -29,11 +29,12 @@ from conecta.calendar.layout import (
     period_for,
     place,
     safe_color,
+    staff_color,
     utc_bounds,
 )
 from conecta.calendar.markup import events_html
 from conecta.extensions import db
-from conecta.models import Appointment, Client, Organization, Service, User
+from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
 from conecta.models.types import database_id, utcnow
 from conecta.scheduling import MAX_BOOKING_YEAR, MAX_DURATION_MINUTES, MIN_BOOKING_YEAR
 from conecta.web import render_page_or_fragment, wants_fragment
@@ -77,7 +78,7 @@ def _staff_members(org: Organization) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .options(load_only(User.id, User.name, User.active))
+            .options(load_only(User.id, User.name, User.active, User.color))
             .where(User.org_id == org.id, User.active.is_(True))
             .order_by(User.name, User.id)
         )
@@ -85,10 +86,13 @@ def _staff_members(org: Organization) -> list[User]:
 
 
 def calendar_entries(org: Organization, period: Period, staff_id: int | None) -> list[CalendarEntry]:
-    """Everything the period shows, in ONE statement (client, service and staff joined in), as plain
-    values: only the columns the grid draws, so no per-row ORM bookkeeping and none of the encrypted
-    Zoom columns (each would cost a decryption). Entries that ended before the period may be among
-    them: `place` draws nothing of those."""
+    """Everything the period shows, in ONE statement (client, service, staff and Zoom state joined in),
+    as plain values: only the columns the grid draws, so no per-row ORM bookkeeping and
+    none of the encrypted Zoom columns (each would cost a decryption). Entries that ended before the
+    period may be among them: `place` draws nothing of those.
+
+    Colour: with everyone shown, each event takes its staff member's colour (who is whose at a
+    glance); one person's calendar keeps the services' colours."""
     start, end = utc_bounds(period, org.tz)
     statement = (
         select(
@@ -102,10 +106,15 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             Service.name,
             User.name,
             Service.color,
+            User.id,
+            User.color,
+            ZoomMeeting.state,
+            ZoomMeeting.meeting_id,
         )
         .join(Client, Client.id == Appointment.client_id)
         .join(Service, Service.id == Appointment.service_id)
         .join(User, User.id == Appointment.staff_id)
+        .outerjoin(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
         .where(
             Appointment.org_id == org.id,
             Appointment.starts_at < end,
@@ -120,9 +129,22 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
     # Plain rows straight from the connection: no ORM identity map work for a read-only grid; and
     # all at once (`.all()` is one fetchall, iterating the result fetches row by row).
     rows = db.session.connection().execute(statement).all()
+    by_staff = staff_id is None
     return [
-        CalendarEntry(id_, starts_at, duration, status, client, service, staff, color, clock)
-        for id_, starts_at, duration, status, client, service, staff, color in rows
+        CalendarEntry(
+            id_,
+            starts_at,
+            duration,
+            status,
+            client,
+            service,
+            staff,
+            staff_color(staff_pk, chosen) if by_staff else color,
+            clock,
+            zoom_state,
+            meeting_id,
+        )
+        for id_, starts_at, duration, status, client, service, staff, color, staff_pk, chosen, zoom_state, meeting_id in rows
     ]
 
 
@@ -166,6 +188,9 @@ def _calendar_context(org: Organization, state: CalendarState) -> dict[str, Any]
         "viewer": "staff",
         "slot_links": _slot_links(grid, new_booking, state.staff_id),
         "events_html": events_html([column.items for column in grid.columns], drawer_href),
+        "legend": [(member.name, staff_color(member.id, member.color)) for member in staff_members]
+        if state.staff_id is None
+        else [],
         "urls": {
             "here": here,
             "previous": url_for("calendar.index", **state.args(anchor=period.previous)),

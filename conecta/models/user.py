@@ -25,6 +25,8 @@ class User(SessionHolder, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default="staff")
     active: Mapped[bool] = mapped_column(default=True)
+    # "#rrggbb" chosen by an admin (Settings → Team); None: a colour of the palette, by id (staff_color).
+    color: Mapped[str | None] = mapped_column(String(7))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     org: Mapped[Organization] = relationship()

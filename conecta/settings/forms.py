@@ -46,6 +46,15 @@ class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
+class StaffColorForm(Form):
+    """A team member's colour on the calendar (the Everyone view tells people apart by it)."""
+
+    color = ColorField(
+        "Calendar colour",
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Pick a colour like #2563eb.")],
+    )
+
+
 class ServiceForm(Form):
     """A service ("event"). `zoom_auto_create` may be switched on only while `org` has Zoom connected
     (`settings/_service_zoom_toggle.html` renders it)."""

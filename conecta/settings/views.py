@@ -15,7 +15,7 @@ from conecta.auth.permissions import admin_required, same_org_or_404, staff_requ
 from conecta.extensions import db
 from conecta.models import Service, User
 from conecta.settings import bp
-from conecta.settings.forms import AddMemberForm, RoleForm, ServiceForm
+from conecta.settings.forms import AddMemberForm, RoleForm, ServiceForm, StaffColorForm
 from conecta.settings.team import TeamError, add_member, change_role, set_active
 from conecta.web import add_form_errors, form_values, render_page_or_fragment
 from conecta.zoom import meeting_settings, replan
@@ -113,6 +113,19 @@ def team_role(user_id: int):
     return _team_change(
         lambda: change_role(db.session, member, form.role.data), lambda m: f"{m.name} is now {m.role}."
     )
+
+
+@bp.route("/team/<int:user_id>/color", methods=["POST"])
+@admin_required
+def team_color(user_id: int):
+    """The member's colour on the calendar, chosen by an admin (any colour reads: events are a light tint
+    of it under dark text)."""
+    member = _member_or_404(user_id)
+    form = StaffColorForm()
+    if not form.validate_on_submit():
+        return _team_page(error="Pick a colour like #2563eb.", status=422)
+    member.color = form.color.data.lower()
+    return _done(f"{member.name}'s calendar colour is saved.", "settings.team")
 
 
 @bp.route("/team/<int:user_id>/deactivate", methods=["GET", "POST"])

@@ -30,6 +30,13 @@ ROUTES = [
         params=_member,
         data=lambda w: {"role": "admin"},
     ),
+    Route(
+        "settings.team_color",
+        ADMIN_CHANGES_ACME_OBJECT,
+        method="POST",
+        params=_member,
+        data=lambda w: {"color": "#123abc"},
+    ),
     Route("settings.team_deactivate", ADMIN_ON_ACME_OBJECT, params=_member),
     Route("settings.team_deactivate", ADMIN_CHANGES_ACME_OBJECT, method="POST", params=_member),
     Route("settings.team_reactivate", ADMIN_CHANGES_ACME_OBJECT, method="POST", params=_member),

@@ -39,6 +39,16 @@ WAIT_MS = 20_000
 expect.set_options(timeout=WAIT_MS)
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """axe's moderate and minor findings of the run (tests/browser/axe.py): listed, not failed."""
+    from tests.browser.axe import LISTED
+
+    if LISTED:
+        terminalreporter.section("axe: moderate and minor findings (to fix; they do not fail the run)")
+        for entry in LISTED:
+            terminalreporter.write_line(entry)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/browser/ carries the `browser` marker (`-m "not browser"` skips them all)."""
     for item in items:

@@ -12,6 +12,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from conecta.mail.compose import ORG_HEADER
+from tests.browser.axe import assert_accessible
 from tests.support.factories import PASSWORD
 
 NAME = "20300107T170000000000Z-0123456789abcdef0123456789abcdef.eml"
@@ -48,6 +49,7 @@ def test_the_html_part_shows_in_its_frame_and_only_to_its_organization(
     expect(body).to_have_text("Hello in red")
     expect(body).to_have_css("color", "rgb(200, 0, 0)")  # the email's own inline style applies
     assert page.title() != "ran"
+    assert_accessible(page, "dev mailbox, a message")
 
     page.context.clear_cookies()
     sign_in(page, rival.staff.email, PASSWORD)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import assert_accessible
 from tests.browser.test_zoom_meeting import zoom_ready_acme  # noqa: F401  (a fixture)
 from tests.support.factories import PASSWORD
 from tests.support.smtp import text_parts
@@ -58,6 +59,8 @@ def test_a_meeting_deleted_in_zoom_shows_in_the_drawer_and_recreate_and_resend_s
 
     page.reload()
     panel = page.get_by_role("region", name="Zoom meeting")
+    expect(panel).to_contain_text("deleted in Zoom")
+    assert_accessible(page, "event drawer, meeting deleted in Zoom")
     expect(panel).to_contain_text("The Zoom meeting was deleted in Zoom")
     expect(panel.get_by_role("link", name="Join Zoom Meeting")).to_have_count(0)
     assert old_link not in page.content()

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from conecta import create_app
 from conecta.extensions import db
 from conecta.models.zoom import zoom_connection_for
+from tests.browser.axe import assert_accessible
 from tests.conftest import _test_config
 from tests.support.factories import PASSWORD
 from tests.support.live_server import LiveServer
@@ -60,6 +61,7 @@ def test_admin_connects_zoom_then_disconnects_after_confirming(
     expect(page.get_by_role("status").filter(has_text="Connected as host@example.com.")).to_be_visible()
     expect(card.get_by_text("Connected as host@example.com", exact=True)).to_be_visible()
     expect(card.get_by_text("Ada Admin")).to_have_count(2)  # connected by, and the activity line
+    assert_accessible(page, "settings, integrations (connected)")
     db.session.expire_all()
     assert zoom_connection_for(acme.org.id) is not None
 
@@ -67,6 +69,8 @@ def test_admin_connects_zoom_then_disconnects_after_confirming(
     dialog = page.get_by_role("alertdialog", name="Disconnect Zoom?")
     expect(dialog).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}/settings/integrations")  # swapped in place, no navigation
+    expect(dialog.get_by_role("heading", name="Disconnect Zoom?")).to_be_focused()  # app.js: focus in
+    assert_accessible(page, "settings, Zoom disconnect confirmation")
     db.session.expire_all()
     assert zoom_connection_for(acme.org.id) is not None  # asking changed nothing
 

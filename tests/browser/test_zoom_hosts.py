@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from conecta.extensions import db
 from conecta.models import Appointment
+from tests.browser.axe import assert_accessible
 from tests.support.factories import PASSWORD
 from tests.support.worker import wait_until
 from tests.support.zoom_hosts import add_member
@@ -58,6 +59,7 @@ def test_two_staff_get_two_hosts_and_a_reassigned_meeting_moves(
     expect(page.locator(f"#zoom-host-{diego.id}")).to_contain_text("Chosen by an admin")
     expect(page.locator(f"#zoom-host-{diego.id}")).to_contain_text("d.dos@zoom.example")
     expect(page.get_by_role("status").filter(has_text="Zoom host for Diego Dos saved.")).to_be_visible()
+    assert_accessible(page, "settings, Zoom hosts")
 
     # Two video appointments at the same hour, for Sam and for Diego: two hosts.
     page.goto(WEEK)

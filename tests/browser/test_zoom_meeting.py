@@ -13,6 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.axe import assert_accessible
 from tests.support.factories import PASSWORD
 from tests.support.worker import wait_until
 from tests.support.zoom_sync import START, book, fresh
@@ -68,6 +69,9 @@ def test_booking_in_the_modal_swaps_in_the_join_button_pushed(
     join = panel.get_by_role("link", name="Join Zoom Meeting")
     expect(join).to_be_visible()
     assert_no_reload(page)
+    # Said out loud in the polite live region, as each swap lands (app.js, data-announce).
+    expect(page.locator("#announcer")).to_have_attribute("data-said", re.compile("Zoom meeting ready"))
+    assert_accessible(page, "booking modal, Zoom meeting ready")
 
     (appointment,) = _appointments()
     assert appointment.zoom_state == "ready"

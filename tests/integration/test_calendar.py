@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import event
 
+from conecta.calendar.layout import staff_color
 from conecta.extensions import db
 from conecta.models import Appointment, Client, User
 from conecta.scheduling import to_utc
@@ -56,7 +57,7 @@ def test_week_view_draws_appointments_at_their_local_time(acme, as_user):
     drawn = event_markup(html, appt.id)
     assert "--start:540;" in drawn  # 09:00 local = 540 minutes after midnight
     assert "--len:60;" in drawn
-    assert "--color:#3b82f6" in drawn
+    assert f"--color:{staff_color(acme.staff.id, None)}" in drawn  # everyone shown: the person's colour
     assert "09:00–10:00" in drawn
     assert "Carla Client" in drawn and "Consultation" in drawn and "Sam Staff" in drawn
     assert 'title="09:00–10:00 Carla Client · Consultation · Sam Staff"' in drawn  # the whole text
@@ -161,9 +162,9 @@ def test_empty_slots_open_the_booking_modal_at_that_time(acme, as_user):
     )
     assert '<div class="events" hx-boost="true" hx-target="#drawer" hx-swap="innerHTML show:none">' in html
     assert (
-        '<a class="slot" href="/bookings/new?date=2030-01-08&amp;time=10:30" aria-label="New booking Tue 08 Jan 10:30">'
+        '<a class="slot" href="/bookings/new?date=2030-01-08&amp;time=10:30" aria-label="New booking Tue 08 Jan 10:30" tabindex="-1">'
         in html
-    )
+    )  # out of the tab order: "New booking" does the same from the keyboard
     assert re.search(r'hx-get="/bookings/new\?date=2030-01-07"\s+hx-target="#modal">New booking</a>', html)
 
 

@@ -146,6 +146,7 @@ FORMS = {
     "calendar": Form("staff", lambda w: "/calendar/", ("view", "date", "staff"), method="GET"),
     "team-add": Form("admin", lambda w: "/settings/team", ("name", "email", "role", "password")),
     "team-role": Form("admin", lambda w: f"/settings/team/{w.staff.id}/role", ("role",)),
+    "team-color": Form("admin", lambda w: f"/settings/team/{w.staff.id}/color", ("color",)),
     "event-new": Form(
         "admin",
         lambda w: "/settings/calendar/events/new",

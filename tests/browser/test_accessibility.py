@@ -1,0 +1,294 @@
+"""axe-core over every page and htmx state the suite opens (tests/browser/axe.py: WCAG 2.0/2.1 A and
+AA; serious and critical fail, the rest is listed at the end of the run).
+
+One browser page per audience walks through the states in order, running axe at each: a walk is far
+cheaper than a test per state. To cover a new page or state, add a step to the walk it belongs to (a
+function taking the page and the world, and returning the state's name after leading the page there).
+Zoom states that need a worker and the sandbox run axe inside their own tests (test_zoom_*.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import Page, expect
+
+from conecta.extensions import db
+from conecta.models import ZoomState
+from tests.browser.axe import assert_accessible
+from tests.support.factories import PASSWORD, OrgBundle, with_zoom
+
+WEEK = "/calendar/?date=2030-01-07"
+MONDAY_NINE = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)  # 09:00 in America/Tijuana
+
+Step = Callable[[Page, OrgBundle], str]
+
+
+def book_world(acme: OrgBundle) -> None:
+    """A week with something of everything: two people, a cancelled booking, a ready Zoom meeting."""
+    acme.book(MONDAY_NINE)
+    acme.book(MONDAY_NINE + timedelta(hours=2), staff=acme.admin, client=acme.other_client)
+    cancelled = acme.book(MONDAY_NINE + timedelta(days=1))
+    cancelled.status = "cancelled"
+    video = acme.book(MONDAY_NINE + timedelta(days=2), service=acme.zoom_service)
+    with_zoom(
+        video,
+        wanted=True,
+        state=ZoomState.READY,
+        meeting_id="81234567890",
+        join_url="https://zoom.example/j/81234567890",
+        passcode="x7Yq2",
+    )
+    db.session.commit()
+
+
+# -- the staff side, signed in as the admin ----------------------------------------------------------
+
+
+def week(page: Page, acme: OrgBundle) -> str:
+    page.goto(WEEK)
+    expect(page.locator("#calendar .event")).to_have_count(4)
+    return "calendar, week, everyone"
+
+
+def drawer(page: Page, acme: OrgBundle) -> str:
+    page.locator("#calendar .event", has_text="Carla Client").first.click()
+    expect(page.get_by_role("dialog", name="Consultation · Carla Client")).to_be_visible()
+    return "calendar, event drawer"
+
+
+def drawer_with_zoom(page: Page, acme: OrgBundle) -> str:
+    page.locator("#calendar .event", has_text="Video call").click()
+    expect(page.get_by_role("link", name="Join Zoom Meeting")).to_be_visible()
+    return "calendar, event drawer with a ready Zoom meeting"
+
+
+def modal_edit(page: Page, acme: OrgBundle) -> str:
+    page.get_by_role("dialog").get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("dialog", name="Edit booking")).to_be_visible()
+    return "booking modal, edit"
+
+
+def modal_confirm_cancel(page: Page, acme: OrgBundle) -> str:
+    page.keyboard.press("Escape")
+    expect(page.locator("#modal .modal")).to_have_count(0)
+    page.locator("#event-drawer").get_by_role("link", name="Cancel booking").click()
+    expect(page.get_by_role("dialog", name="Cancel this booking?")).to_be_visible()
+    return "booking modal, cancel confirmation"
+
+
+def day_view(page: Page, acme: OrgBundle) -> str:
+    page.goto(WEEK + "&view=day")
+    expect(page.get_by_role("heading", name="Monday 07 Jan 2030")).to_be_visible()
+    return "calendar, day"
+
+
+def one_person(page: Page, acme: OrgBundle) -> str:
+    page.goto(WEEK)
+    page.get_by_label("Staff", exact=True).select_option(label="Sam Staff")
+    expect(page.locator("#calendar .event")).to_have_count(3)
+    return "calendar, week, one staff member"
+
+
+def modal_new(page: Page, acme: OrgBundle) -> str:
+    page.get_by_role("link", name="New booking", exact=True).click()
+    expect(page.get_by_role("dialog", name="New booking")).to_be_visible()
+    return "booking modal, new"
+
+
+def modal_conflict(page: Page, acme: OrgBundle) -> str:
+    modal = page.get_by_role("dialog", name="New booking")
+    modal.get_by_label("Client", exact=True).select_option(label="Omar Other · omar@acme.test")
+    modal.get_by_label("Service").select_option(label="Consultation (60 min)")
+    modal.get_by_label("Staff").select_option(label="Sam Staff")
+    modal.get_by_label("Time").fill("09:30")
+    modal.get_by_role("button", name="Save booking").click()
+    expect(modal).to_contain_text("already booked")
+    return "booking modal, conflict (422)"
+
+
+def modal_saved(page: Page, acme: OrgBundle) -> str:
+    modal = page.get_by_role("dialog", name="New booking")
+    modal.get_by_label("Time").fill("14:00")
+    modal.get_by_role("button", name="Save booking").click()
+    expect(page.get_by_text("Booking saved.")).to_be_visible()
+    return "booking modal, saved (view)"
+
+
+def clients(page: Page, acme: OrgBundle) -> str:
+    page.goto("/clients/")
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    return "clients"
+
+
+def client_search(page: Page, acme: OrgBundle) -> str:
+    page.get_by_label("Search clients").fill("omar")
+    expect(page.locator("#client-rows tr")).to_have_count(1)
+    return "clients, searched"
+
+
+def client_detail(page: Page, acme: OrgBundle) -> str:
+    page.goto(f"/clients/{acme.client.id}")
+    expect(page.get_by_role("heading", name="Carla Client")).to_be_visible()
+    return "client record"
+
+
+def client_form_errors(page: Page, acme: OrgBundle) -> str:
+    page.goto("/clients/new")
+    page.get_by_role("button", name="Add client").click()
+    expect(page.locator(".error-text").first).to_be_visible()
+    return "client form, with errors"
+
+
+def settings_team(page: Page, acme: OrgBundle) -> str:
+    page.goto("/settings/team")
+    expect(page.get_by_role("heading", name="Team", exact=True)).to_be_visible()
+    return "settings, team"
+
+
+def settings_deactivate(page: Page, acme: OrgBundle) -> str:
+    page.get_by_role("link", name="Deactivate Sam Staff").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    return "settings, deactivate confirmation"
+
+
+def settings_events(page: Page, acme: OrgBundle) -> str:
+    page.goto("/settings/calendar/events")
+    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    return "settings, events"
+
+
+def settings_event_form(page: Page, acme: OrgBundle) -> str:
+    page.goto(f"/settings/calendar/events/{acme.zoom_service.id}/edit")
+    expect(page.get_by_label("Name")).to_be_visible()
+    return "settings, event form"
+
+
+def settings_integrations(page: Page, acme: OrgBundle) -> str:
+    page.goto("/settings/integrations")
+    expect(page.get_by_role("heading", name="Zoom")).to_be_visible()
+    return "settings, integrations (not connected)"
+
+
+def settings_emails(page: Page, acme: OrgBundle) -> str:
+    page.goto("/settings/emails")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    return "settings, emails"
+
+
+def not_found(page: Page, acme: OrgBundle) -> str:
+    assert page.goto("/calendar/appointments/999999").status == 404
+    return "error page (404)"
+
+
+def phone_calendar(page: Page, acme: OrgBundle) -> str:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(WEEK)
+    expect(page.locator(".time-gutter")).to_be_hidden()
+    expect(page.locator("#calendar .event").first).to_be_visible()
+    return "calendar on a phone (a list)"
+
+
+def phone_menu(page: Page, acme: OrgBundle) -> str:
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Clients")).to_be_visible()
+    return "calendar on a phone, menu open"
+
+
+STAFF_WALK: list[Step] = [
+    week,
+    drawer,
+    drawer_with_zoom,
+    modal_edit,
+    modal_confirm_cancel,
+    day_view,
+    one_person,
+    modal_new,
+    modal_conflict,
+    modal_saved,
+    clients,
+    client_search,
+    client_detail,
+    client_form_errors,
+    settings_team,
+    settings_deactivate,
+    settings_events,
+    settings_event_form,
+    settings_integrations,
+    settings_emails,
+    not_found,
+    phone_calendar,
+    phone_menu,
+]
+
+
+def test_staff_pages_and_states_pass_axe(acme, page, sign_in) -> None:
+    book_world(acme)
+    sign_in(page, acme.admin.email, PASSWORD)
+    for step in STAFF_WALK:
+        assert_accessible(page, step(page, acme))
+
+
+# -- signed out, the client portal, and a staff member's forbidden page ------------------------------
+
+
+def staff_sign_in(page: Page, acme: OrgBundle) -> str:
+    page.goto("/login")
+    return "staff sign-in"
+
+
+def staff_sign_in_failed(page: Page, acme: OrgBundle) -> str:
+    page.get_by_label("Email").fill("nobody@acme.test")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".flash-error, .error-text").first).to_be_visible()
+    return "staff sign-in, refused"
+
+
+def forbidden(page: Page, acme: OrgBundle) -> str:
+    page.goto("/login")
+    page.get_by_label("Email").fill(acme.staff.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert page.goto("/settings/team").status == 403
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    return "error page (403)"
+
+
+def portal_sign_in(page: Page, acme: OrgBundle) -> str:
+    page.goto("/portal/login")
+    expect(page.get_by_role("heading", name="Client portal")).to_be_visible()
+    return "portal sign-in"
+
+
+def portal_list(page: Page, acme: OrgBundle) -> str:
+    page.get_by_label("Email").fill(acme.client.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My bookings")).to_be_visible()
+    return "portal, my bookings"
+
+
+def portal_detail(page: Page, acme: OrgBundle) -> str:
+    page.get_by_role("link", name="Wed 09 Jan 2030").click()
+    expect(page.get_by_role("link", name="Join Zoom Meeting")).to_be_visible()
+    return "portal, booking detail with Zoom"
+
+
+OUTSIDE_WALK: list[Step] = [
+    staff_sign_in,
+    staff_sign_in_failed,
+    forbidden,
+    portal_sign_in,
+    portal_list,
+    portal_detail,
+]
+
+
+def test_signed_out_and_portal_pages_pass_axe(acme, page) -> None:
+    book_world(acme)
+    for step in OUTSIDE_WALK:
+        assert_accessible(page, step(page, acme))
