@@ -1,9 +1,16 @@
-"""gunicorn's settings for the web process (`Procfile`, `Procfile.dev`; bench/time_to_link_browser.py).
+"""gunicorn's settings for the web process (`Procfile`, `Procfile.dev`; bench/time_to_link_browser.py,
+bench/load.py).
 
 Threads, not a streaming worker class: a Zoom panel waiting for its meeting holds one thread for at most
 ZOOM_PANEL_WAIT_SECONDS (`conecta.zoom.panel_push`), and at most ZOOM_PANEL_WAIT_SLOTS panels (by
 default WEB_THREADS - 8) wait at once per process, so 8 threads always remain for every other request.
 A page holds nothing while its panel is not pending. Capacity: docs/operating.md, "Capacity".
+
+Keep-alive (`WEB_KEEPALIVE`, 75 s): longer than the idle timeout of the load balancer in front (60 s is
+common), so the balancer always closes an idle connection first. The other way round, gunicorn closes a
+connection the balancer still believes open, and the next request sent on it fails (a 502 to the user).
+An idle keep-alive connection costs a socket, not a thread (the gthread worker waits on it with the
+others in one selector). Without a balancer, browsers keep connections open for about as long.
 """
 
 import os
@@ -11,3 +18,12 @@ import os
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "32"))
 worker_class = "gthread"
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
+
+
+def child_exit(server, worker):
+    """prometheus-client's multiprocess mode: a web process that ended leaves its live values behind."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

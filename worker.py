@@ -4,12 +4,21 @@ Each job opens its own app context on this app (`conecta.jobs.app_job`). On its 
 worker also takes its turn at the periodic sweeps (`conecta.periodic`); a Redis key lets only one worker
 run them per interval.
 
+Concurrency is processes: each runs one job at a time, and `CONECTA_WORKER_PROCESSES` (the Procfile sets
+8) keeps that many running from this one command (`run_pool`). A Zoom job spends most of its time waiting
+for Zoom, so processes are sized to the calls in flight, not to the cores: docs/operating.md, "Capacity".
+(Threads are not an option: RQ's workers rely on signals, which only a process's main thread receives.)
+
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
 rebuilding database connections and statement caches in each fresh child -- more than ten times the job
 itself (about 10 ms, bench/sync_throughput.py). A worker that dies mid-job loses nothing: the
 appointment's sync mark stays in the database and the sweep re-enqueues it; run several workers under
 your platform's process manager.
+
+Redis coming back is noticed within a second (`RedisWatch`): the appointments whose jobs may have been
+lost with it get them again at once (`conecta.zoom.recovery.after_redis_outage`), not at the sweep's
+next turn.
 
 Redis going away does not end the process (`supervise`): RQ's work loop quits on some Redis errors, and
 cannot start while Redis is down, so whenever it ends without a shutdown being asked for, the
@@ -20,9 +29,11 @@ fresh worker, scheduler included, on the same app. Jobs lost with Redis are foun
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -35,11 +46,14 @@ from rq.serializers import JSONSerializer
 from rq.worker.base import BaseWorker, StopRequested
 
 from conecta import create_app, jobs, periodic
+from conecta.extensions import db
+from conecta.zoom import recovery
 
 MAX_MAINTENANCE_SECONDS = 60
 RECONNECT_FIRST_SECONDS = 0.5
 RECONNECT_MAX_SECONDS = 5.0
 STEADY_SECONDS = 60.0  # a worker that ran this long before failing starts the backoff afresh
+WATCH_SECONDS = 1.0
 
 log = logging.getLogger("rq.worker")
 
@@ -151,7 +165,74 @@ def wait_for_redis(app: Flask, stopping: threading.Event, pause: float) -> bool:
     return False
 
 
+class RedisWatch(threading.Thread):
+    """Pings Redis every WATCH_SECONDS. When it answers after failing, or answers without the key this
+    watch saw before (it restarted empty), the jobs lost with it are put back (`after_redis_outage`) --
+    by one worker of all that noticed (a short Redis key takes the turn)."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(name="redis-watch", daemon=True)
+        self.app = app
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        failing = seen = False
+        while not self.stopping.wait(WATCH_SECONDS):
+            with self.app.app_context():
+                try:
+                    failing, seen = self._look(failing, seen)
+                except RedisError:
+                    failing = True
+                except Exception:
+                    db.session.rollback()
+                    log.exception("putting back the jobs lost with Redis failed; the sweep catches up")
+
+    def _look(self, failing: bool, seen: bool) -> tuple[bool, bool]:
+        connection = jobs.redis_conn()
+        alive = jobs.redis_key("redis-watch", "alive")
+        present = connection.set(alive, "1", nx=True) is None  # None: it was there already
+        if (failing or (seen and not present)) and connection.set(
+            jobs.redis_key("redis-watch", "turn"), "1", nx=True, ex=10
+        ):
+            log.warning("Redis is back: putting back the jobs it may have lost")
+            recovery.after_redis_outage()
+        return False, True
+
+
+def run_pool(count: int, argv: list[str]) -> None:
+    """CONECTA_WORKER_PROCESSES > 1: keep that many worker processes (this script, one worker each)
+    running; SIGTERM or Ctrl-C stops them all (each finishes its job first: RQ's warm shutdown)."""
+    stopping = threading.Event()
+    env = {**os.environ, "CONECTA_WORKER_PROCESSES": "1"}
+    command = [sys.executable, os.path.abspath(__file__), *argv]
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    children = [subprocess.Popen(command, env=env) for _ in range(count)]
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping.wait(1.0):
+        for i, child in enumerate(children):
+            if child.poll() is not None:  # died (killed, crashed): another takes its place
+                log.warning("worker process %s ended (%s); starting another", child.pid, child.returncode)
+                children[i] = subprocess.Popen(command, env=env)
+    for child in children:
+        child.wait()
+
+
 def main(argv: list[str]) -> None:
+    processes = int(os.environ.get("CONECTA_WORKER_PROCESSES") or 1)
+    if processes > 1 and "--burst" not in argv:
+        run_pool(processes, argv)
+        return
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus-client's multiprocess mode (conecta.metrics)
+        from prometheus_client import multiprocess
+
+        atexit.register(multiprocess.mark_process_dead, os.getpid())
     app = create_app()
     jobs.set_worker_app(app)
     burst = "--burst" in argv
@@ -160,6 +241,8 @@ def main(argv: list[str]) -> None:
     # RQ's own lines ("Job OK", "result is kept for …", four a job) only at CONECTA_WORKER_LOG_LEVEL
     # (WARNING: failures); Conecta's lines -- one per Zoom call, retries, sweeps -- stay at INFO.
     level = os.environ.get("CONECTA_WORKER_LOG_LEVEL", "WARNING")
+    if not burst:
+        RedisWatch(app).start()
     supervise(app, worker_class=worker_class, burst=burst, logging_level=level)
 
 

@@ -453,6 +453,44 @@ class ChaosWorld(Harness):
         counts["orphans"] = orphans
         return counts
 
+    def explain(self) -> list[str]:
+        """What is wrong, meeting by meeting (for a run that did not converge): each orphan's key and
+        appointment, each missing meeting's appointment, with its row, open attempts and last events."""
+        live = {str(m["id"]): m for m in self.sandbox("GET", "state")["meetings"]}
+        lines = []
+        with self.app.app_context():
+            try:
+                for appointment in db.session.scalars(
+                    select(Appointment).options(joinedload(Appointment.zoom))
+                ).all():
+                    zoom = appointment.zoom
+                    if zoom is None:
+                        continue
+                    keyed = [m for m in live.values() if (KEY.search(m.get("agenda") or "") or [0, 0])[1]
+                             == str(appointment.id) and str(m["id"]) != zoom.meeting_id]  # fmt: skip
+                    wanted = zoom.wanted and not appointment.is_cancelled
+                    missing = wanted and (zoom.meeting_id or "") not in live
+                    if not keyed and not missing:
+                        continue
+                    attempts = db.session.scalars(
+                        select(ZoomCreateAttempt).where(ZoomCreateAttempt.appointment_id == appointment.id)
+                    ).all()
+                    events = db.session.scalars(
+                        select(AuditEvent.event)
+                        .where(AuditEvent.appointment_id == appointment.id)
+                        .order_by(AuditEvent.id)
+                    ).all()
+                    lines.append(
+                        f"appointment {appointment.id}: state {zoom.state}, meeting {zoom.meeting_id}, key "
+                        f"{zoom.tracking_key}, wanted {wanted}, host {zoom.host_user_id}→{zoom.wanted_host_id};"
+                        f" {'MISSING; ' if missing else ''}other live meetings with its key: "
+                        f"{[(m['id'], m['agenda'][-20:], m.get('host_id')) for m in keyed]}; open attempts: "
+                        f"{[(a.tracking_key, a.calls, a.host_user_id) for a in attempts]}; events: {events[-12:]}"
+                    )
+            finally:
+                db.session.remove()
+        return lines
+
     def settled(self, counts: dict[str, int]) -> bool:
         return all(counts[name] == 0 for name in CONVERGENCE_COUNTS)
 

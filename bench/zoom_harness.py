@@ -356,6 +356,7 @@ class Harness:
             "ZOOM_API_BASE_URL": self.config["ZOOM_API_BASE_URL"],
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.config["MAIL_PORT"]),
+            "CONECTA_WORKER_PROCESSES": "1",  # one worker each: the benchmarks start as many as they ask for
         }
 
     def start_web(self) -> str:

@@ -60,6 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from conecta.zoom.webhooks import bp as webhooks_bp
 
     app.register_blueprint(webhooks_bp)
+    from conecta import metrics, probes
+
+    app.register_blueprint(probes.bp)
+    metrics.init_app(app)  # request latency per endpoint, and /metrics
     csrf.exempt("conecta.zoom.webhooks.zoom")  # signed by Zoom instead; the only CSRF-exempt route
 
     from conecta import cli, mail, templating
@@ -172,6 +176,12 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(e):
         return render_error(405, "Not allowed", "That action is not available here.")
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return render_error(
+            413, "Too large", "What was sent is larger than Conecta accepts. Shorten it, then try again."
+        )
 
     @app.errorhandler(429)
     def too_many_requests(e):

@@ -74,6 +74,10 @@ class Config:
         self.ZOOM_RETRY_BASE_SECONDS = _float("ZOOM_RETRY_BASE_SECONDS", 2.0)  # 2, 4, 8 … between attempts
         self.ZOOM_RETRY_CAP_SECONDS = _float("ZOOM_RETRY_CAP_SECONDS", 300.0)
         self.ZOOM_RETRY_MAX_ATTEMPTS = _int("ZOOM_RETRY_MAX_ATTEMPTS", 8)  # ~9 minutes of trying, then failed
+        # When Zoom answers again after failing (or Redis comes back), the appointments held in backoff go
+        # now, at most this many a second, each up to JITTER seconds late (conecta.zoom.recovery).
+        self.ZOOM_RECOVERY_RATE = _float("ZOOM_RECOVERY_RATE", 10.0)
+        self.ZOOM_RECOVERY_JITTER_SECONDS = _float("ZOOM_RECOVERY_JITTER_SECONDS", 1.0)
         # RQ's own retries of a job that crashed (a bug, the database gone): not a Zoom error.
         self.ZOOM_CRASH_RETRY_SECONDS = _ints("ZOOM_CRASH_RETRY_SECONDS", "10,60")
         self.ZOOM_SWEEP_MIN_AGE_SECONDS = _float(
@@ -117,6 +121,17 @@ class Config:
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True  # Redis down: sign-in still works, unthrottled
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Request limits (conecta.security): a body over MAX_CONTENT_LENGTH is refused with 413 before
+        # it is read; a form (urlencoded or multipart) holds at most MAX_FORM_PARTS fields of at most
+        # MAX_FORM_MEMORY_SIZE bytes each; Zoom's webhook has its own, smaller bound.
+        self.MAX_CONTENT_LENGTH = _int("CONECTA_MAX_BODY_BYTES", 1024 * 1024)
+        self.MAX_FORM_MEMORY_SIZE = _int("CONECTA_MAX_FORM_FIELD_BYTES", 64 * 1024)
+        self.MAX_FORM_PARTS = _int("CONECTA_MAX_FORM_FIELDS", 200)
+        self.ZOOM_WEBHOOK_MAX_BYTES = _int("CONECTA_MAX_WEBHOOK_BYTES", 64 * 1024)
+        # Operation: /readyz gives the database and Redis this long each; /metrics needs this bearer token
+        # (unset: /metrics does not exist). See conecta.probes and conecta.metrics.
+        self.PROBE_TIMEOUT_SECONDS = _float("CONECTA_PROBE_TIMEOUT_SECONDS", 2.0)
+        self.CONECTA_METRICS_TOKEN = env("CONECTA_METRICS_TOKEN")
         self.PORTAL_INVITE_MAX_AGE = int(env("PORTAL_INVITE_MAX_AGE", str(7 * 24 * 3600)))
 
     def as_dict(self) -> dict:

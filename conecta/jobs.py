@@ -63,12 +63,14 @@ def enqueue(
     on_failure: Callable[..., Any] | None = None,
     job_timeout: int = 60,
     at: datetime | None = None,
+    at_front: bool = False,
 ) -> Job:
     """Enqueue `func(*args)` with the house defaults (JSON, TTLs, optional retry and failure callback).
 
     `job_id` is deterministic (e.g. "zoom-reconcile-7"): enqueuing the same work twice is harmless by
     design, so there is no de-duplication here. `at` (an aware datetime) schedules the job instead; the
-    worker's scheduler enqueues it when due.
+    worker's scheduler enqueues it when due. `at_front` puts it ahead of the queued jobs (work that was
+    already due, handed back by a lease's holder).
     """
     prefix = current_app.config["CONECTA_QUEUE"]
     kwargs: dict[str, Any] = {
@@ -84,7 +86,7 @@ def enqueue(
         kwargs["on_failure"] = Callback(on_failure)
     if at is not None:
         return queue(queue_name).enqueue_at(at, func, *args, **kwargs)
-    return queue(queue_name).enqueue(func, *args, **kwargs)
+    return queue(queue_name).enqueue(func, *args, at_front=at_front, **kwargs)
 
 
 def set_worker_app(app: Flask) -> None:

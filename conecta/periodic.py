@@ -15,7 +15,7 @@ from flask import Flask
 
 from conecta import jobs
 from conecta.mail import outbox, reminders
-from conecta.zoom import alerts, health
+from conecta.zoom import alerts, health, lock
 from conecta.zoom import attempts as zoom_attempts
 from conecta.zoom import sweep as zoom_sweep
 
@@ -23,6 +23,7 @@ log = logging.getLogger("conecta.periodic")
 
 SWEEPS = (
     ("zoom", zoom_sweep.sweep),
+    ("zoom-leases", lock.wake_orphans),  # jobs left with a holder that died (a killed worker)
     ("zoom-creates", zoom_attempts.sweep),  # creates whose answer was lost, followed up
     ("email", outbox.sweep),
     ("zoom-health", health.sweep),  # checks before each meeting (and their reminders)

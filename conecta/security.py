@@ -1,5 +1,5 @@
 """HTTP-level protections, in one place: security headers on every response, no caching of signed-in
-pages, file parts refused, the trusted Host list and the reverse-proxy hops.
+pages, request size limits, file parts refused, the trusted Host list and the reverse-proxy hops.
 
 The headers are set here rather than by Flask-Talisman: the policy is short, a view that needs its own
 (the Dev mailbox's message frame, the Zoom start redirect) sets it and keeps it, and several apps built
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -39,7 +40,9 @@ def init_app(app: Flask) -> None:
         # The client's address (throttling) and scheme (HSTS, Secure cookies) as the proxy saw them.
         # The Host header is never taken from X-Forwarded-Host: links come from CONECTA_BASE_URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.before_request(refuse_oversized_bodies)
     app.before_request(refuse_file_parts)
+    app.before_request(refuse_oversized_forms)
     app.after_request(add_security_headers)
 
 
@@ -50,6 +53,25 @@ def trusted_hosts(config: dict) -> list[str]:
     if config.get("ENV_NAME") != "production":
         hosts += ["localhost", "127.0.0.1"]
     return sorted(set(filter(None, hosts)))
+
+
+def refuse_oversized_bodies() -> None:
+    """A body announced as larger than MAX_CONTENT_LENGTH gets 413 before a byte of it is read. (One
+    sent without a length is cut off by Werkzeug's limited stream at the same size, also with 413.)"""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+
+
+def refuse_oversized_forms() -> None:
+    """Werkzeug bounds the fields of multipart forms (MAX_FORM_MEMORY_SIZE each, MAX_FORM_PARTS of them)
+    but not of urlencoded ones: the same limits, for every form."""
+    if request.method not in ("POST", "PUT", "PATCH") or not request.form:
+        return
+    config = current_app.config
+    values = [value for _, value in request.form.items(multi=True)]
+    if len(values) > config["MAX_FORM_PARTS"] or any(len(v) > config["MAX_FORM_MEMORY_SIZE"] for v in values):
+        raise RequestEntityTooLarge()
 
 
 def refuse_file_parts() -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from conecta.forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     # test_environment: email_validator refuses the reserved `.test` domain by default, which the demo
     # logins and the test data use; such addresses are harmless (they simply never receive mail).
     email = EmailField("Email", validators=[DataRequired(), Email(test_environment=True)])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
         "Confirm password", validators=[DataRequired(), EqualTo("password", "Passwords must match.")]

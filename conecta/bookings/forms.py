@@ -5,10 +5,10 @@ their messages land on the same fields.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from conecta.forms import Form
 from conecta.models.types import database_id
 from conecta.validators import plain_text
 
@@ -23,7 +23,7 @@ def optional_id(value: object) -> int | None:
     return number
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     client_id = SelectField(
         "Client",
         coerce=optional_id,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
+from conecta.forms import Form
 from conecta.validators import plain_text, single_line, strip
 
 
-class ClientForm(FlaskForm):
+class ClientForm(Form):
     # `.test` addresses (demo and test data) are accepted: email_validator refuses them by default.
     name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
     email = EmailField(

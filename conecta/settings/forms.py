@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     ColorField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
 
+from conecta.forms import Form
 from conecta.models import Organization, Service
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import MAX_DURATION_MINUTES
@@ -29,7 +29,7 @@ MIN_DURATION_MINUTES = 5
 ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(Form):
     # `.test` addresses (demo and test data) are accepted: email_validator refuses them by default.
     name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
     email = EmailField(
@@ -42,11 +42,11 @@ class AddMemberForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class StaffColorForm(FlaskForm):
+class StaffColorForm(Form):
     """A team member's colour on the calendar (the Everyone view tells people apart by it)."""
 
     color = ColorField(
@@ -55,7 +55,7 @@ class StaffColorForm(FlaskForm):
     )
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(Form):
     """A service ("event"). `zoom_auto_create` may be switched on only while `org` has Zoom connected
     (`settings/_service_zoom_toggle.html` renders it)."""
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from conecta.auth.permissions import admin_required
 from conecta.extensions import db
+from conecta.forms import Form
 from conecta.mail.reminders import MAX_LEAD_HOURS, MIN_LEAD_HOURS
 from conecta.models import Organization
 from conecta.settings import bp
 from conecta.web import fragment_or_redirect, render_page_or_fragment
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(Form):
     enabled = BooleanField("Email clients a reminder before their appointment")
     lead_hours = IntegerField(
         "Hours before the appointment",

@@ -2,8 +2,8 @@
 
 It takes care of what callers (the reconciler, the Integrations views) should not: a valid access token
 (`conecta.zoom.tokens.Grant`: refreshed ahead of expiry, or once when Zoom answers 401 code 124), Zoom's
-errors mapped to our exceptions (`conecta.zoom.errors`), and one log line per call
-(`conecta.zoom.transport`).
+errors mapped to our exceptions (`conecta.zoom.errors`), one log line per call
+(`conecta.zoom.transport`), and how the call went for recovery (`conecta.zoom.recovery`) and the metrics.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import requests
 from flask import current_app
 
 from conecta.models.zoom import zoom_connection_for
+from conecta.zoom import recovery
 from conecta.zoom.errors import ZoomError, ZoomNotConnected, error_for, zoom_code
 from conecta.zoom.tokens import Grant
 from conecta.zoom.transport import DEFAULT_TIMEOUT, Transport, log_call, safe_context
@@ -95,6 +96,7 @@ class ZoomClient:
         except ZoomError as exc:
             fields["status"] = response.status_code if response is not None else "failed"
             fields["error"] = type(exc).__name__
+            recovery.call_failed(self.org_id, exc)
             raise
         finally:
             fields["latency_ms"] = round((time.monotonic() - started) * 1000)
@@ -102,7 +104,10 @@ class ZoomClient:
                 fields["status"] = response.status_code
             log_call(fields)
         if response.status_code >= 400:
-            raise error_for(response)
+            error = error_for(response)
+            recovery.call_failed(self.org_id, error)
+            raise error
+        recovery.call_succeeded(self.org_id)  # after failures, the backoffs go now
         return response
 
     def _send(

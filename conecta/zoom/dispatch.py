@@ -52,7 +52,7 @@ def _enqueue(func: Any, appointment_id: int, job_id: str, at: datetime | None = 
     return True
 
 
-def request_reconcile(appointment_id: int, *, at: datetime | None = None) -> bool:
+def request_reconcile(appointment_id: int, *, at: datetime | None = None, at_front: bool = False) -> bool:
     """Put a reconcile of the appointment on its way (now, or at `at`)."""
     intervals = list(current_app.config["ZOOM_CRASH_RETRY_SECONDS"])
     return _enqueue(
@@ -60,11 +60,30 @@ def request_reconcile(appointment_id: int, *, at: datetime | None = None) -> boo
         appointment_id,
         f"zoom-reconcile-{appointment_id}",
         at,
+        at_front=at_front,
         # RQ's own retry is for the unexpected (a bug, the database gone away); Zoom's errors are
         # handled inside the reconcile, with the bookkeeping on the row.
         retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
         on_failure=on_reconcile_failure,
     )
+
+
+def rerun(job: str, appointment_id: int, *args: Any) -> None:
+    """A job that met the appointment's lease, handed back by the holder on release
+    (`conecta.zoom.lock.wake`): at the front of the queue, since it was due when it came."""
+    if job == "reconcile":
+        request_reconcile(appointment_id, at_front=True)
+    elif job == "change":
+        from conecta.zoom.meeting_events import MeetingEvent
+        from conecta.zoom.zoom_changes import request_change
+
+        request_change(appointment_id, MeetingEvent(**args[0]), at_front=True)
+    elif job == "check":
+        from conecta.zoom.health import request_check
+
+        request_check(appointment_id, datetime.fromisoformat(args[0]), at_front=True)
+    else:
+        log.error("zoom_sync unknown noted job %r for appointment %s", job, appointment_id)
 
 
 def request_start_url_refresh(appointment_id: int) -> bool:

@@ -38,7 +38,7 @@ from conecta.models.types import utcnow
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import wants_meeting
 from conecta.zoom.errors import ZoomAuthError, ZoomError, ZoomNotConnected, ZoomNotFound
-from conecta.zoom.lock import appointment_lock, busy_until
+from conecta.zoom.lock import appointment_lock, leave_note
 from conecta.zoom.outcome import load
 from conecta.zoom.zoom_changes import meeting_deleted, observe
 
@@ -89,14 +89,14 @@ def sweep(now: datetime | None = None) -> int:
     return enqueued
 
 
-def request_check(appointment_id: int, now: datetime, *, at: datetime | None = None) -> bool:
+def request_check(appointment_id: int, now: datetime, *, at_front: bool = False) -> bool:
     try:
         jobs.enqueue(
             check_job,
             appointment_id,
             now.isoformat(),
-            job_id=f"zoom-health-{appointment_id}" + ("-later" if at else ""),
-            at=at,
+            job_id=f"zoom-health-{appointment_id}",
+            at_front=at_front,
             job_timeout=int(current_app.config["ZOOM_JOB_TIMEOUT_SECONDS"]),
         )
     except RedisError as exc:
@@ -111,7 +111,7 @@ def check_job(appointment_id: int, now_iso: str) -> str:
     now = datetime.fromisoformat(now_iso)
     found = check(appointment_id, now)
     if found.result == "busy":
-        request_check(appointment_id, now, at=busy_until(appointment_id))
+        leave_note(appointment_id, "check", now_iso)  # the holder hands it back on release
         return found.result
     if found.result == "verifying":
         from conecta.zoom.dispatch import request_reconcile

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -85,22 +85,26 @@ class Run:
 
 
 def _compare_and_clear(run: Run) -> bool:
-    """Clear the mark only if no newer save re-marked the appointment while we worked. (A save that
-    cleared it -- Zoom disconnected meanwhile -- asks for nothing newer: our outcome stands.)
+    """Clear the mark only if no save changed the appointment while we worked: it still carries the mark
+    this run started from.
+
+    A save may also have cleared the mark meanwhile (the appointment cancelled before anything reached
+    Zoom, or Zoom disconnected: `conecta.zoom.plan`). What this run did may then be against what the
+    appointment wants now -- a meeting just created for a cancelled appointment -- so the mark is set
+    again and the reconciler goes round once more, from the appointment as it is.
 
     A plain UPDATE of the table: what the job changed on the meeting is flushed with its new state at
     the commit, in one statement, and the session's copy is told what this one wrote."""
     table = ZoomMeeting.__table__
     cleared = {"sync_requested_at": None, "attempts": 0, "retry_at": None}
+    mine = table.c.appointment_id == run.appointment.id
     result = db.session.execute(
-        update(table)
-        .where(
-            table.c.appointment_id == run.appointment.id,
-            or_(table.c.sync_requested_at == run.mark, table.c.sync_requested_at.is_(None)),
-        )
-        .values(**cleared)
+        update(table).where(mine, table.c.sync_requested_at == run.mark).values(**cleared)
     )
     if result.rowcount != 1:
+        db.session.execute(
+            update(table).where(mine, table.c.sync_requested_at.is_(None)).values(sync_requested_at=utcnow())
+        )
         return False
     for name, value in cleared.items():
         set_committed_value(run.appointment.zoom, name, value)

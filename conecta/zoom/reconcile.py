@@ -49,7 +49,7 @@ from conecta.zoom.errors import (
     ZoomTransientError,
     ZoomUserMissing,
 )
-from conecta.zoom.lock import appointment_lock, busy_until
+from conecta.zoom.lock import appointment_lock, leave_note
 from conecta.zoom.outcome import (
     AGAIN,
     Outcome,
@@ -72,7 +72,8 @@ def reconcile(appointment_id: int) -> Outcome:
     """Bring Zoom in line with the appointment as it is now; the outcome says what should follow."""
     with appointment_lock(appointment_id) as acquired:
         if not acquired:
-            return Outcome("busy", again_at=busy_until(appointment_id))
+            leave_note(appointment_id, "reconcile")  # the holder hands it back on release
+            return Outcome("busy")
         outcome = AGAIN
         settled = False
         for _ in range(ROUNDS):

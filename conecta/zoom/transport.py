@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from flask import current_app
 
+from conecta import metrics
 from conecta.zoom.errors import ZoomError, ZoomTransientError, error_for
 
 log = logging.getLogger("conecta.zoom")
@@ -58,6 +59,8 @@ def _logfmt(fields: dict[str, Any]) -> str:
 
 
 def log_call(fields: dict[str, Any]) -> None:
+    """The call's log line, and its count in the metrics (by operation and status)."""
+    metrics.zoom_call(fields.get("operation", "unknown"), fields.get("status", "failed"))
     level = (
         logging.WARNING if isinstance(fields.get("status"), int) and fields["status"] >= 500 else logging.INFO
     )

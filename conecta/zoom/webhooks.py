@@ -4,10 +4,11 @@ Zoom signs each event with the app's secret token: `x-zm-signature: v0=HMAC-SHA2
 "v0:{x-zm-request-timestamp}:{raw body}")`. The signature is checked over the raw bytes, in constant time,
 and events older than 5 minutes are refused. A replay inside those 5 minutes is recognised (processed
 signatures are remembered in Redis) and does nothing; a deauthorization removes only grants older than it.
-Bodies over 64 KB, JSON nested deeper than 16 levels and malformed timestamps are answered 400.
+A body over ZOOM_WEBHOOK_MAX_BYTES (64 KB: Zoom's events are a few hundred bytes) is answered 413 before
+it is read; JSON nested deeper than 16 levels and malformed timestamps are answered 400.
 This is the only route exempt from CSRF: Zoom cannot send our token, the signature stands in for it.
 Meeting events (deleted, permanently deleted, updated) are handed to `conecta.zoom.zoom_changes`, which
-enqueues a job and answers at once.
+recognises our own changes echoing back at the door and enqueues a job only for a real or uncertain one.
 """
 
 from __future__ import annotations
@@ -21,18 +22,19 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from redis.exceptions import RedisError
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from conecta import metrics
 from conecta.extensions import db
 from conecta.jobs import redis_conn, redis_key
-from conecta.zoom import zoom_changes
+from conecta.zoom import meeting_events, zoom_changes
 from conecta.zoom.connection import deauthorize
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger("conecta.zoom")
 
 MAX_AGE_SECONDS = 5 * 60
-# Zoom's events are small and shallow: anything bigger or deeper is refused (400) before it is parsed.
-MAX_BODY_BYTES = 64 * 1024
+# Zoom's events are shallow: anything deeper is refused (400) before it is parsed.
 MAX_JSON_DEPTH = 16
 
 
@@ -65,11 +67,12 @@ def zoom():
     signature = request.headers.get("x-zm-signature", "")
     if timestamp and not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         abort(400)  # seconds since 1970; a 5,000-digit "number" is not one
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        abort(400)
+    limit = int(current_app.config["ZOOM_WEBHOOK_MAX_BYTES"])
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
     body = request.get_data(cache=True)  # the raw bytes, exactly as signed
-    if len(body) > MAX_BODY_BYTES:
-        abort(400)
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
     if not signature_is_valid(secret, timestamp, signature, body):
         log.warning("zoom_webhook rejected: bad or stale signature")
         return jsonify(error="invalid signature"), 401
@@ -108,13 +111,15 @@ def zoom():
         log.info("zoom_webhook event=app_deauthorized organizations=%s", len(org_ids))
         return jsonify(status="ok")
 
-    if kind in zoom_changes.MEETING_EVENTS:
+    if kind in meeting_events.MEETING_EVENTS:
         try:
             status = zoom_changes.receive(event)
         except RedisError:
             log.warning("zoom_webhook event=%s not queued: Redis unavailable", kind)
+            metrics.zoom_webhook(kind, "unavailable")
             return jsonify(error="try again later"), 503
         log.info("zoom_webhook event=%s %s", kind, status)
+        metrics.zoom_webhook(kind, status)
         return jsonify(status=status)
 
     log.info("zoom_webhook event=%s ignored", kind)

@@ -9,14 +9,16 @@ made in Zoom is never silently ignored nor silently undone:
 - **Time or duration changed in Zoom**: `synced_*` (what Zoom holds, as far as we know) takes Zoom's
   values and the state is `drifted`: staff choose **Put Zoom back** (a PATCH, since the appointment now
   differs from what Zoom holds) or **Move the appointment to Zoom's time** (a booking edit).
-- **Our own changes echoing back** carry exactly what we last told Zoom (`synced_*`) and do nothing.
+- **Our own changes echoing back** do nothing, and most never reach a job: the webhook recognises them
+  at the door (`conecta.zoom.meeting_events`).
 - While a change from Conecta is on its way (the appointment is marked for a sync) nothing is flagged:
   the reconcile that follows makes Zoom match the appointment again. Nor while a PATCH of ours is
   unconfirmed (its answer was lost: `verify_at`): Zoom may have applied it late, over a newer one, so the
   meeting is read back and put right instead.
 
-The webhook only finds the appointment and enqueues `change_job` (`receive`); the job works under the
-appointment's lease, so it never races a reconcile that is deleting or replacing the same meeting. Every
+The webhook finds the appointment, settles echoes, stale events and changes of other fields at the door,
+and enqueues `change_job` for the rest (`receive`); the job works under the appointment's lease, so it
+never races a reconcile that is deleting or replacing the same meeting. Every
 event's Zoom timestamp is kept (`zoom_event_ts`): an older or repeated delivery does nothing. An update
 that is not an echo is checked against Zoom itself (GET), so events arriving out of order cannot leave
 a wrong picture.
@@ -25,13 +27,13 @@ a wrong picture.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from conecta import jobs
 from conecta.extensions import db
@@ -43,95 +45,33 @@ from conecta.templating import fmt_datetime
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import wants_meeting
 from conecta.zoom.errors import ZoomError, ZoomNotFound
-from conecta.zoom.lock import appointment_lock, busy_until
+from conecta.zoom.lock import appointment_lock, leave_note
+from conecta.zoom.meeting_events import MeetingEvent, at_the_door, parse
 from conecta.zoom.outcome import load, set_state
 
 log = logging.getLogger("conecta.zoom.changes")
 
-DELETED_EVENTS = ("meeting.deleted", "meeting.permanently_deleted")
-MEETING_EVENTS = (*DELETED_EVENTS, "meeting.updated")
 BUSY = "busy"
 
 
-@dataclass(frozen=True)
-class MeetingEvent:
-    """What we take from one meeting webhook: which meeting, when (Zoom's clock, ms), what it became."""
-
-    event: str
-    meeting_id: str
-    ts: int
-    start_time: str | None = None  # meeting.updated: the new values of the fields that changed
-    duration: int | None = None
-    link_changed: bool = False  # the passcode changed: the Join link with it
-
-    @property
-    def deleted(self) -> bool:
-        return self.event in DELETED_EVENTS
-
-    @property
-    def about_other_things(self) -> bool:
-        """An update of neither time, duration nor passcode."""
-        return (
-            not self.deleted and self.start_time is None and self.duration is None and not self.link_changed
-        )
-
-    def echoes(self, zoom: ZoomMeeting) -> bool:
-        """It says nothing new: the fields it carries are what Zoom holds as far as we know."""
-        if self.deleted or self.link_changed:
-            return False
-        if self.start_time is not None and parse_zoom_time(self.start_time) != zoom.synced_start_at:
-            return False
-        return self.duration is None or self.duration == zoom.synced_duration
-
-
-def _digits(value: Any) -> str | None:
-    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    return text if text.isascii() and text.isdigit() and len(text) <= 20 else None
-
-
-def parse(event: dict[str, Any]) -> MeetingEvent | None:
-    """The meeting event in a webhook body, or None when it is not one we act on (or is malformed)."""
-    kind = event.get("event")
-    payload = event.get("payload")
-    if kind not in MEETING_EVENTS or not isinstance(payload, dict):
-        return None
-    meeting = payload.get("object")
-    meeting = meeting if isinstance(meeting, dict) else {}
-    meeting_id = _digits(meeting.get("id"))
-    # An update carries the moment of the change; every event carries when it was sent.
-    stamp = payload.get("time_stamp") if kind == "meeting.updated" else None
-    ts = stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else event.get("event_ts")
-    if meeting_id is None or not isinstance(ts, int) or isinstance(ts, bool) or not 0 < ts < 2**62:
-        return None
-    if kind != "meeting.updated":
-        return MeetingEvent(kind, meeting_id, ts)
-    start = meeting.get("start_time")
-    duration = meeting.get("duration")
-    return MeetingEvent(
-        kind,
-        meeting_id,
-        ts,
-        start_time=start if isinstance(start, str) and parse_zoom_time(start) else None,
-        duration=duration if isinstance(duration, int) and not isinstance(duration, bool) else None,
-        link_changed="password" in meeting,
-    )
-
-
 def receive(event: dict[str, Any]) -> str:
-    """The webhook's part (no Zoom call, no waiting): enqueue the change for the appointment whose meeting
-    it is. Raises RedisError when the job cannot be enqueued (the webhook answers 503: Zoom retries)."""
+    """The webhook's part (no Zoom call, no waiting): settle what can be settled at the door
+    (`meeting_events.at_the_door`: echoes, stale and other-field events enqueue nothing), and enqueue the
+    rest for the appointment whose meeting it is. Raises RedisError when the job cannot be enqueued (the
+    webhook answers 503: Zoom retries)."""
     change = parse(event)
     if change is None:
         return "ignored"
-    found = db.session.execute(
-        select(ZoomMeeting.appointment_id, Appointment.org_id)
-        .join(Appointment)
+    appointment = db.session.scalar(
+        select(Appointment)
+        .join(ZoomMeeting)
+        .options(contains_eager(Appointment.zoom))
         .where(ZoomMeeting.meeting_id == change.meeting_id)
-    ).first()
-    if found is None:
+    )
+    if appointment is None:
         return "not-ours"  # a meeting Conecta does not hold (any more): ours deleted or replaced echo here
     payload = event.get("payload") or {}
-    connection = zoom_connection_for(found.org_id, live_only=False)
+    connection = zoom_connection_for(appointment.org_id, live_only=False)
     account = payload.get("account_id")
     if (
         connection is not None
@@ -139,19 +79,22 @@ def receive(event: dict[str, Any]) -> str:
         and account not in (None, connection.zoom_account_id)
     ):
         return "ignored"  # meeting ids are Zoom-wide; another account's event says nothing about ours
-    request_change(found.appointment_id, change)
+    settled, appointment_id = at_the_door(change, appointment), appointment.id
+    db.session.rollback()  # a read-only look, over before Redis is asked for anything
+    if settled is not None:
+        return settled
+    request_change(appointment_id, change)
     return "queued"
 
 
-def request_change(appointment_id: int, change: MeetingEvent, *, at: datetime | None = None) -> None:
+def request_change(appointment_id: int, change: MeetingEvent, *, at_front: bool = False) -> None:
     """Enqueue `change_job` (a repeated delivery gets the same job id: harmless either way)."""
-    job_id = f"zoom-change-{appointment_id}-{change.event}-{change.ts}"
     jobs.enqueue(
         change_job,
         appointment_id,
         asdict(change),
-        job_id=job_id + ("-later" if at else ""),
-        at=at,
+        job_id=f"zoom-change-{appointment_id}-{change.event}-{change.ts}",
+        at_front=at_front,
         job_timeout=int(current_app.config["ZOOM_JOB_TIMEOUT_SECONDS"]),
     )
 
@@ -160,11 +103,8 @@ def request_change(appointment_id: int, change: MeetingEvent, *, at: datetime | 
 def change_job(appointment_id: int, change: dict[str, Any]) -> str:
     event = MeetingEvent(**change)
     result = apply_change(appointment_id, event)
-    if result == BUSY:  # a reconcile holds the appointment: look again when its lease ends
-        try:
-            request_change(appointment_id, event, at=busy_until(appointment_id))
-        except RedisError:
-            log.warning("zoom_change requeue_failed appointment_id=%s", appointment_id)
+    if result == BUSY:  # a reconcile holds the appointment: it hands this change back on release
+        leave_note(appointment_id, "change", change)
     elif result == "link-changed":
         from conecta.zoom.dispatch import release_waiting_email
 

@@ -169,7 +169,7 @@ def test_hostile_webhook_input_is_a_bad_request_not_a_500(zoom_app, acme, connec
     made = make(_deauthorization())
     body, headers = made if len(made) == 2 else (made[0], _signed(made[0]))  # signed: the secret leaked
     response = client.post("/webhooks/zoom", data=body, headers=headers)
-    assert response.status_code == 400
+    assert response.status_code == (413 if len(body) > 64 * 1024 else 400)
     _assert_untouched(acme.org.id, connection.id)
 
 

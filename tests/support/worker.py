@@ -189,6 +189,7 @@ class WorkerProcess:
             "ZOOM_API_BASE_URL": config["ZOOM_API_BASE_URL"],
             "MAIL_SERVER": str(config.get("MAIL_SERVER", "127.0.0.1")),
             "MAIL_PORT": str(config.get("MAIL_PORT", 8025)),
+            "CONECTA_WORKER_PROCESSES": "1",
             **{k: str(v) for k, v in env.items()},
         }
         self.process: subprocess.Popen | None = None

@@ -1,0 +1,41 @@
+"""The base of every form: what a re-rendered form sends back is never longer than its field allows.
+
+A form refused with 422 comes back filled in with what was typed. A field echoes at most its own
+maximum (its `Length(max=…)`, which the browser also enforces as `maxlength`), or ECHO_LIMIT characters
+for a field without one (dates, times, numbers): a request padded to the body limit gets a page of the
+usual size back, not its own megabyte again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.validators import Length
+
+ECHO_LIMIT = 254
+
+
+def echo_limit(field: Field) -> int:
+    """The longest value `field` shows back: its own maximum length, or ECHO_LIMIT."""
+    lengths = [v.max for v in field.validators if isinstance(v, Length) and v.max is not None and v.max >= 0]
+    return min(lengths) if lengths else ECHO_LIMIT
+
+
+def cap_echo(field: Field) -> None:
+    """Cut what `field` would render back to `echo_limit` (after validation: only the echo is cut)."""
+    limit = echo_limit(field)
+    if field.raw_data:
+        field.raw_data = [v[:limit] if isinstance(v, str) else v for v in field.raw_data]
+    if isinstance(field.data, str) and len(field.data) > limit:
+        field.data = field.data[:limit]
+
+
+class Form(FlaskForm):
+    """FlaskForm, with every field's echo capped when it is rendered."""
+
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field: Field, render_kw: dict[str, Any]) -> Any:
+            cap_echo(field)
+            return super().render_field(field, render_kw)
