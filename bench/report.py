@@ -47,6 +47,13 @@ BENCHMARKS = (
         ),
     ),
     Benchmark(
+        "switch_on.py",
+        (
+            ("Switch a service on, 1,000 upcoming appointments: the question", "≤ 500 ms"),
+            ("Switch a service on, 1,000 upcoming appointments: the switch", "≤ 10,000 ms"),
+        ),
+    ),
+    Benchmark(
         "sync_throughput.py",
         (("Sync throughput, 4 workers, Zoom at 100 ms", "≥ 30 syncs/s"), ("Worker CPU per sync", "≤ 15 ms")),
     ),

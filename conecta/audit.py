@@ -23,6 +23,7 @@ EVENT_LABELS = {
     "refresh_failed": "Zoom stopped accepting the connection",
     "zoom_host_changed": "Zoom host changed",
     "zoom_hosts_matched": "Zoom hosts matched by email",
+    "zoom_service_switched_on": "Auto-create Zoom meeting switched on",
 }
 
 

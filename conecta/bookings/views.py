@@ -22,14 +22,17 @@ from conecta.bookings.forms import BookingForm
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import database_id, utcnow
+from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails, BookingError, to_utc
 from conecta.web import add_form_errors, render_page_or_fragment, wants_fragment
+from conecta.zoom import rule
 
 CLIENT_OPTIONS_LIMIT = 100
 
 
 def _render(mode: str, *, status: int = 200, **context: Any):
-    """The modal in `mode` ("form", "view", "confirm_cancel"): a fragment for htmx, else a page."""
+    """The modal in `mode` ("form", "view", "confirm_cancel", "confirm_remove_zoom"): a fragment for
+    htmx, else a page."""
     context.setdefault("appointment", None)
     context.setdefault("general_errors", [])
     context.setdefault("notice", None)
@@ -204,6 +207,45 @@ def cancel(appointment_id: int):
         return _render("confirm_cancel", appointment=appointment)
     service.cancel(appointment)
     return _saved(appointment, "cancelled", "Booking cancelled. It stays on the calendar, struck through.")
+
+
+# ---- Add / Remove Zoom meeting on one appointment (conecta.zoom.rule): answered in the modal ----------
+
+
+@bp.route("/<int:appointment_id>/zoom/add", methods=["POST"])
+@staff_required
+def zoom_add(appointment_id: int):
+    """Add Zoom meeting: a one-off video session, on an appointment of any service."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    refusal = rule.add_refusal(appointment, connected=_zoom_connected(appointment), now=utcnow())
+    if refusal:
+        return _render("view", status=422, appointment=appointment, general_errors=[refusal])
+    service.add_zoom_meeting(appointment, actor=current_user)
+    return _saved(appointment, "updated", ZOOM_ADDED)
+
+
+@bp.route("/<int:appointment_id>/zoom/remove", methods=["GET", "POST"])
+@staff_required
+def zoom_remove(appointment_id: int):
+    """GET asks first (a server-rendered confirmation); POST removes: the meeting is deleted in Zoom and
+    the client is emailed that its link no longer works."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    refusal = rule.remove_refusal(appointment, connected=_zoom_connected(appointment))
+    if refusal:
+        status = 422 if request.method == "POST" else 200
+        return _render("view", status=status, appointment=appointment, general_errors=[refusal])
+    if request.method == "GET":
+        return _render("confirm_remove_zoom", appointment=appointment)
+    service.remove_zoom_meeting(appointment, actor=current_user)
+    return _saved(appointment, "updated", ZOOM_REMOVED)
+
+
+ZOOM_ADDED = "Zoom meeting added: it is being created, and the client gets the link by email."
+ZOOM_REMOVED = "Zoom meeting removed: it is being deleted in Zoom, and the client is told by email."
+
+
+def _zoom_connected(appointment: Appointment) -> bool:
+    return zoom_connection_for(appointment.org_id) is not None
 
 
 @bp.route("/client-options")

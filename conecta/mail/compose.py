@@ -162,15 +162,18 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         facts = facts_for(appointment)
         cancelled = row.kind == EmailKind.CANCELLATION or appointment.is_cancelled
     zoom = None if cancelled else zoom_details_for(appointment)
-    link_will_follow = (
-        not cancelled and zoom is None and appointment.zoom is not None and appointment.zoom.wanted
-    )
+    # No link yet: "Meeting link coming soon" while the meeting is due; an update after staff removed it
+    # (or moved the appointment to a service without Zoom) says the link the client has is gone.
+    zoom_row = None if cancelled or zoom is not None else appointment.zoom
+    link_will_follow = zoom_row is not None and zoom_row.wanted
+    zoom_removed = zoom_row is not None and not zoom_row.wanted and row.kind == EmailKind.UPDATE
     kind = EmailKind.CANCELLATION if cancelled else row.kind
     context = {
         "kind": kind,
         "facts": facts,
         "zoom": zoom,
         "link_will_follow": link_will_follow,
+        "zoom_removed": zoom_removed,
     }
     text = render_template("mail/appointment.txt", **context)
     html = render_template("mail/appointment.html", **context)

@@ -168,10 +168,11 @@ def _owed(rows: list[OutboxEmail], appointment: Appointment) -> list[tuple[Email
 
 
 def _link_withdrawn(rows: list[OutboxEmail], appointment: Appointment) -> bool:
-    """The client's last message carried a Join link the appointment no longer has (its meeting was
-    deleted in Zoom, and is being made anew): they are owed an update, which waits for the new link."""
+    """The client's last message carried a Join link the appointment no longer has: its meeting was
+    deleted in Zoom and is being made anew (the update waits for the new link), or staff removed it
+    (the update says so at once)."""
     zoom = appointment.zoom
-    if zoom is None or not zoom.wanted:
+    if zoom is None:
         return False
     delivered = [r for r in rows if r.client_id == appointment.client_id and r.status in DELIVERED]
     if not delivered or delivered[-1].zoom_details_hash is None:

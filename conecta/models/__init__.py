@@ -10,13 +10,14 @@ from conecta.models.user import User
 from conecta.models.zoom import ZoomConnection, zoom_connection_for  # noqa: F401
 from conecta.models.zoom_attempt import ZoomCreateAttempt
 from conecta.models.zoom_host import HostSource, ZoomAccountUser, ZoomHost  # noqa: F401
-from conecta.models.zoom_meeting import ZoomMeeting, ZoomState
+from conecta.models.zoom_meeting import StaffChoice, ZoomMeeting, ZoomState
 
 __all__ = [
     "Appointment",
     "Client",
     "Organization",
     "Service",
+    "StaffChoice",
     "User",
     "ZoomCreateAttempt",
     "ZoomMeeting",

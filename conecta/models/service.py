@@ -21,11 +21,13 @@ class Service(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # "Auto-create Zoom meeting": may only be switched on while the organization has Zoom connected.
     zoom_auto_create: Mapped[bool] = mapped_column(default=False)
-    # The meeting settings sent with every meeting of the service (`conecta.zoom.meeting_settings`).
-    zoom_waiting_room: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The meeting settings sent with every meeting of the service (`conecta.zoom.meeting_settings`). A new
+    # service starts with a waiting room and a passcode, safe for a clinic; services that existed before
+    # these defaults keep what they had (the server default, for rows written before, stays false).
+    zoom_waiting_room: Mapped[bool] = mapped_column(default=True, server_default=false())
     zoom_join_before_host: Mapped[bool] = mapped_column(default=False, server_default=false())
     zoom_mute_upon_entry: Mapped[bool] = mapped_column(default=False, server_default=false())
     zoom_auto_recording: Mapped[str] = mapped_column(String(5), default="none", server_default="none")
-    zoom_require_passcode: Mapped[bool] = mapped_column(default=False, server_default=false())
+    zoom_require_passcode: Mapped[bool] = mapped_column(default=True, server_default=false())
 
     org: Mapped[Organization] = relationship()

@@ -36,6 +36,13 @@ class ZoomState(StrEnum):
     DRIFTED = "drifted"  # its time or duration was changed in Zoom: staff choose which side wins
 
 
+class StaffChoice(StrEnum):
+    """What staff chose for one appointment's meeting, whatever its service says (`conecta.zoom.rule`)."""
+
+    ADDED = "added"  # Add Zoom meeting: a one-off video session
+    REMOVED = "removed"  # Remove Zoom meeting: none, even if its service has Zoom meetings
+
+
 def format_meeting_id(meeting_id: str | None) -> str:
     """Zoom's own grouping, which people type into the Zoom app: 123 4567 8901 (11 digits), 123 456 7890
     (10 or 9); anything else as it is ("" for none)."""
@@ -55,8 +62,10 @@ class ZoomMeeting(db.Model):
     appointment_id: Mapped[int] = mapped_column(
         ForeignKey("appointments.id", ondelete="CASCADE"), primary_key=True
     )
-    # --- what the appointment wants: decided when it is booked or its service changes ---
+    # --- what the appointment wants: decided by the one rule (conecta.zoom.rule) at every save ---
     wanted: Mapped[bool] = mapped_column(default=False)
+    # Add / Remove Zoom meeting on this appointment (None: its service decides).
+    staff_choice: Mapped[StaffChoice | None] = mapped_column(string_enum(StaffChoice, 10))
     state: Mapped[ZoomState] = mapped_column(string_enum(ZoomState, 10), default=ZoomState.NONE)
     # The outbox mark: set in the same transaction as the appointment save; cleared by the reconciler.
     sync_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -81,7 +81,8 @@ class ServiceForm(Form):
     active = BooleanField("Active (clients can be booked for it)", default=True)
     zoom_auto_create = BooleanField("Auto-create Zoom meeting")
     # The meeting settings (conecta.zoom.meeting_settings): sent on create, PATCHed onto upcoming meetings.
-    zoom_waiting_room = BooleanField("Waiting room")
+    # A new service starts with a waiting room and a passcode (an edit shows the service's own values).
+    zoom_waiting_room = BooleanField("Waiting room", default=True)
     zoom_join_before_host = BooleanField("Participants may join before the host")
     zoom_mute_upon_entry = BooleanField("Mute participants on entry")
     zoom_auto_recording = SelectField(
@@ -89,7 +90,7 @@ class ServiceForm(Form):
         choices=[SelectChoice(v, label) for v, label in RECORDING_CHOICES],
         default="none",
     )
-    zoom_require_passcode = BooleanField("Require a passcode")
+    zoom_require_passcode = BooleanField("Require a passcode", default=True)
 
     def __init__(self, *args: Any, org: Organization | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

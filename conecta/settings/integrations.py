@@ -21,7 +21,7 @@ from conecta.models.zoom import ZoomConnection, zoom_connection_for
 from conecta.settings import bp
 from conecta.settings.zoom_cleanup_views import cleanup_context
 from conecta.web import render_page_or_fragment
-from conecta.zoom import cleanup, host_mapping
+from conecta.zoom import cleanup, host_mapping, replan
 from conecta.zoom.connection import disconnect, store_connection
 from conecta.zoom.errors import ZoomError
 from conecta.zoom.hosts import ACCOUNT_SCOPES
@@ -129,14 +129,26 @@ def zoom_callback():
     db.session.commit()
     cleanup.after_connect(current_user.org_id)  # leftovers in Zoom from before, listed on the card
     matched = host_mapping.after_connect(current_user.org_id, previous_account, current_user)
+    # Every upcoming appointment the rule covers gets its meeting (hosts are matched first).
+    reached = replan.apply_rule(current_user.org_id)
     if not connection.is_account_mode:
-        return _back(f"Connected as {connection.zoom_email}.", "success")
+        return _back(f"Connected as {connection.zoom_email}.{_reached(reached)}", "success")
     flash(
         f"Connected as {connection.zoom_email} for the whole Zoom account: each team member's meetings "
-        "are hosted by their own Zoom user.",
+        f"are hosted by their own Zoom user.{_reached(reached)}",
         "success",
     )
     return _back(matched.message, "success" if matched.ok else "warning")
+
+
+def _reached(marked: list[int]) -> str:
+    if not marked:
+        return ""
+    count = len(marked)
+    return (
+        f" {count} upcoming appointment{'s' if count != 1 else ''} "
+        f"{'are' if count != 1 else 'is'} getting {'their' if count != 1 else 'its'} Zoom meeting."
+    )
 
 
 @bp.get("/integrations/zoom/disconnect")

@@ -184,22 +184,47 @@ def events():
 
 
 def _event_form(service: Service | None):
-    """The service form, new or edit: saved with a 303 to the list, or re-rendered with its messages."""
+    """The service form, new or edit: saved with a 303 to the list, or re-rendered with its messages.
+    Switching "Auto-create Zoom meeting" on for a service with upcoming appointments asks first."""
     form = ServiceForm(obj=service, org=current_user.org)
+    switch_on_count = 0
     if form.validate_on_submit():
-        settings_before = meeting_settings.requested(service) if service else None
-        saved = form.apply_to(service or Service(org_id=current_user.org_id))
-        db.session.add(saved)
-        db.session.commit()
-        message = f"{saved.name} is {'saved' if service else 'created'}."
-        # A settings change reaches the service's upcoming meetings, through the booking pipeline.
-        changed = settings_before is not None and meeting_settings.requested(saved) != settings_before
-        if changed and (updating := replan.replan_service(saved)):
-            message += f" {len(updating)} upcoming Zoom meeting(s) get the new settings."
-        return _done(message, "settings.events")
-    status = 422 if request.method == "POST" else 200
-    html = render_template("settings/event_form.html", form=form, service=service, active_tab="calendar")
+        turning_on = service is not None and form.zoom_auto_create.data and not service.zoom_auto_create
+        if turning_on and not request.form.get("confirm_zoom"):
+            switch_on_count = len(replan.to_create(service.org_id, service_id=service.id, auto_create=True))
+        if not switch_on_count:
+            return _save_event(form, service, turning_on)
+    status = 422 if request.method == "POST" and not switch_on_count else 200
+    html = render_template(
+        "settings/event_form.html",
+        form=form,
+        service=service,
+        switch_on_count=switch_on_count,
+        active_tab="calendar",
+    )
     return html, status
+
+
+def _save_event(form: ServiceForm, service: Service | None, turning_on: bool) -> Response:
+    settings_before = meeting_settings.requested(service) if service else None
+    saved = form.apply_to(service or Service(org_id=current_user.org_id))
+    db.session.add(saved)
+    # Switched on: its upcoming appointments get their meetings (the switch and the marks commit together).
+    reached = replan.switch_on(saved, current_user) if turning_on else []
+    db.session.commit()
+    message = f"{saved.name} is {'saved' if service else 'created'}."
+    if reached:
+        message += f" {switched_on_message(len(reached))}"
+    # A settings change reaches the service's upcoming meetings, through the booking pipeline.
+    changed = settings_before is not None and meeting_settings.requested(saved) != settings_before
+    if changed and (updating := replan.replan_service(saved)):
+        message += f" {len(updating)} upcoming Zoom meeting(s) get the new settings."
+    return _done(message, "settings.events")
+
+
+def switched_on_message(count: int) -> str:
+    noun = "appointments are" if count != 1 else "appointment is"
+    return f"{count} upcoming {noun} getting a Zoom meeting; each client is emailed the link."
 
 
 @bp.route("/calendar/events/new", methods=["GET", "POST"])

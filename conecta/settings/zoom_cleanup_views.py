@@ -1,5 +1,6 @@
 """Settings → Integrations → the Zoom card's cleanup after a (re)connect (admins): leftover meetings in
-Zoom (Look in Zoom, Delete them) and appointments left without a meeting (Create the missing meetings).
+Zoom (Look in Zoom, Delete them). (Appointments left without a meeting while Zoom was disconnected get it
+from the (re)connect itself: `conecta.zoom.replan.apply_rule`.)
 
 No request here waits on Zoom: looking and deleting are jobs (`conecta.zoom.cleanup`), and the section
 re-fetches itself while one runs. The section is one partial, swapped in place by htmx; without htmx
@@ -14,7 +15,6 @@ from flask import request, url_for
 from flask_login import current_user
 
 from conecta.auth.permissions import admin_required
-from conecta.bookings import service
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
 from conecta.web import fragment_or_redirect, render_page_or_fragment
@@ -28,7 +28,7 @@ def cleanup_context(org_id: int) -> dict[str, Any]:
     """What the cleanup section shows (only while the organization's connection is live)."""
     if zoom_connection_for(org_id) is None:
         return {"cleanup": None}
-    return {"cleanup": {"leftovers": cleanup.leftovers(org_id), "missing": cleanup.missing_meetings(org_id)}}
+    return {"cleanup": {"leftovers": cleanup.leftovers(org_id)}}
 
 
 def _section(message: str | None = None, *, confirming: bool = False, status: int = 200):
@@ -69,17 +69,3 @@ def zoom_cleanup_delete():
             "There is nothing to delete." if cleanup.leftovers(org_id).error is None else REDIS_DOWN
         )
     return _section("Deleting the leftover meetings in Zoom…")
-
-
-@bp.post("/integrations/zoom/cleanup/create-missing")
-@admin_required
-def zoom_cleanup_create_missing():
-    """Each appointment through the booking pipeline, as a change of service would."""
-    if zoom_connection_for(current_user.org_id) is None:
-        return _section("Zoom is not connected.")
-    missing = cleanup.missing_meetings(current_user.org_id)
-    for appointment in missing:
-        service.create_missing_meeting(appointment, actor=current_user)
-    count = len(missing)
-    noun = "meeting is" if count == 1 else "meetings are"
-    return _section(f"{count} missing {noun} being created; each appointment shows its progress.")

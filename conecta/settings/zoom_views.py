@@ -7,7 +7,8 @@ switch Zoom on while the organization has no live Zoom connection; switching it 
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, get_template_attribute, redirect, render_template, request, url_for
+from flask_htmx import make_response
 from flask_login import current_user
 
 from conecta.auth.permissions import admin_required, same_org_or_404
@@ -15,6 +16,8 @@ from conecta.extensions import db, htmx
 from conecta.models import Service
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
+from conecta.settings.views import switched_on_message
+from conecta.zoom import replan
 
 NOT_CONNECTED = "Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings."
 
@@ -32,12 +35,20 @@ def zoom_connected() -> bool:
 @bp.route("/calendar/events/<int:service_id>/zoom", methods=["POST"])
 @admin_required
 def event_zoom(service_id: int):
-    """Switch one service's Zoom meetings on or off from the Events list (HTMX swaps the cell)."""
+    """Switch one service's Zoom meetings on or off from the Events list (HTMX swaps the cell). Switching
+    on when upcoming appointments would get meetings asks first (`confirmed` posts the answer)."""
     service = same_org_or_404(db.session.get(Service, service_id))
     wanted = request.form.get("zoom_auto_create") in ("y", "on", "1", "true")
-    error = None
-    if wanted and not service.zoom_auto_create and not zoom_connected():
-        error = NOT_CONNECTED
+    error, reached = None, []
+    if wanted and not service.zoom_auto_create:
+        if not zoom_connected():
+            error = NOT_CONNECTED
+        else:
+            if request.form.get("confirmed") != "1":
+                count = len(replan.to_create(service.org_id, service_id=service.id, auto_create=True))
+                if count:
+                    return _confirm_switch_on(service, count)
+            reached = replan.switch_on(service, current_user)  # commits the switch with the marks
     else:
         service.zoom_auto_create = wanted
         db.session.commit()
@@ -50,5 +61,27 @@ def event_zoom(service_id: int):
         flash(error, "error")
     else:
         state = "on" if wanted else "off"
-        flash(f"Automatic Zoom meetings are {state} for {service.name}.")
+        message = f"Automatic Zoom meetings are {state} for {service.name}."
+        if reached:
+            message += f" {switched_on_message(len(reached))}"
+        flash(message)
     return redirect(url_for("settings.events"), code=303)
+
+
+def _confirm_switch_on(service: Service, count: int):
+    """The question, asked by the server: in the modal for htmx (the cell's checkbox posted it), or a page."""
+    consequence = get_template_attribute("settings/_zoom_switch_on.html", "consequence")
+    context = {
+        "title": f"Switch on Zoom meetings for {service.name}?",
+        "message": consequence(count, service.name),
+        "action_url": url_for("settings.event_zoom", service_id=service.id),
+        "confirm_label": "Switch on",
+        "confirm_class": "primary",
+        "cancel_url": url_for("settings.events"),
+        "hidden": {"zoom_auto_create": "y", "confirmed": "1"},
+        "active_tab": "calendar",
+    }
+    if htmx:
+        html = render_template("settings/_confirm.html", **context)
+        return make_response(html, 200, retarget="#modal", reswap="innerHTML")
+    return render_template("settings/confirm.html", **context)

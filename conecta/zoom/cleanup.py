@@ -8,10 +8,9 @@
   that follows a disconnection and by "Look in Zoom") and keeps the result in Redis for a day; the card polls until it is
   there. **Delete them** is a job as well, and deletes only what is still a leftover when it runs (under
   each appointment's lease, so never a meeting a reconcile is adopting).
-- **Missing meetings**: upcoming appointments of services with "Auto-create Zoom meeting" that got none
-  because Zoom was disconnected (booked while it was, or failed for that reason). **Create the missing
-  meetings** re-decides each through the booking pipeline, as a change of service would; the client
-  gets the link once the meeting exists.
+Appointments that got no meeting while Zoom was disconnected need nothing here: a (re)connect brings
+every appointment the one rule covers to its meeting, through the booking pipeline
+(`conecta.zoom.replan.apply_rule`).
 """
 
 from __future__ import annotations
@@ -27,17 +26,17 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from conecta import audit, jobs
 from conecta.extensions import db
-from conecta.models import Appointment, Service, ZoomMeeting, ZoomState
+from conecta.models import Appointment, ZoomMeeting, ZoomState
 from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
 from conecta.models.zoom_host import ZoomHost
 from conecta.zoom.client import ZoomClient
-from conecta.zoom.decide import DISCONNECTED_NOT_CREATED, wants_meeting
+from conecta.zoom.decide import wants_meeting
 from conecta.zoom.errors import ZoomError, ZoomNotFound
 from conecta.zoom.lock import appointment_lock
 from conecta.zoom.outcome import set_state
@@ -255,7 +254,7 @@ def _delete_one(client: ZoomClient, org_id: int, meeting: dict[str, Any]) -> boo
         return True
 
 
-# ---- missing meetings -----------------------------------------------------------------------------------
+# ---- when the organization was without Zoom ---------------------------------------------------------------
 
 
 def disconnected_periods(org_id: int, now: datetime) -> list[tuple[datetime, datetime]]:
@@ -279,49 +278,3 @@ def disconnected_periods(org_id: int, now: datetime) -> list[tuple[datetime, dat
     if lost_at is not None:
         periods.append((lost_at, now))
     return periods
-
-
-def missing_meetings(org_id: int, now: datetime | None = None) -> list[Appointment]:
-    """Upcoming appointments that wanted a Zoom meeting while Zoom was disconnected, and have none."""
-    now = now or utcnow()
-    periods = disconnected_periods(org_id, now)
-    candidates = db.session.scalars(
-        select(Appointment)
-        .join(Service, Service.id == Appointment.service_id)
-        .outerjoin(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
-        .options(
-            joinedload(Appointment.zoom), joinedload(Appointment.client), joinedload(Appointment.service)
-        )
-        .where(
-            Appointment.org_id == org_id,
-            Appointment.status == "booked",
-            Appointment.starts_at > now,
-            Service.zoom_auto_create.is_(True),
-            or_(
-                ZoomMeeting.appointment_id.is_(None),
-                ZoomMeeting.wanted.is_(False),
-                ZoomMeeting.state == ZoomState.FAILED,
-            ),
-        )
-        .order_by(Appointment.starts_at)
-    ).all()
-    return [a for a in candidates if _missed_while_disconnected(a, periods)]
-
-
-def _missed_while_disconnected(appointment: Appointment, periods: list[tuple[datetime, datetime]]) -> bool:
-    zoom = appointment.zoom
-    if zoom is not None and zoom.wanted:  # failed: only for want of a connection, and with no meeting
-        return zoom.meeting_id is None and (zoom.error or "").startswith(DISCONNECTED_NOT_CREATED)
-    return any(start <= appointment.created_at < end for start, end in periods)
-
-
-def missing_requested(appointment: Appointment, actor: Any = None) -> Appointment:
-    """(In the booking's transaction) say who asked; the pipeline then re-decides the meeting."""
-    audit.record(
-        appointment.org_id,
-        "zoom_missing_meeting_requested",
-        "Create the missing meetings: this appointment got none while Zoom was disconnected.",
-        actor=actor,
-        appointment_id=appointment.id,
-    )
-    return appointment

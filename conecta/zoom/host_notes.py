@@ -6,7 +6,8 @@
   longer exists);
 - another meeting of the same Zoom host at an overlapping time: a Zoom user can run only one meeting at
   a time (it happens in user mode, or after a manual remapping);
-- settings Zoom kept otherwise than the service asked ("Your Zoom account requires a waiting room").
+- settings Zoom kept otherwise than the service asked ("Your Zoom account requires a waiting room");
+- what the latest check before the meeting found (`conecta.zoom.health`), and when.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy.orm import joinedload
 
 from conecta.extensions import db
 from conecta.models import Appointment, ZoomMeeting
+from conecta.models.audit import AuditEvent
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import MAX_DURATION_MINUTES
+from conecta.templating import fmt_datetime
 from conecta.zoom import hosts, meeting_settings
 from conecta.zoom.decide import meeting_topic
 
@@ -102,3 +105,18 @@ def _overlap_warning(appointment: Appointment, other: Appointment) -> str:
         f"{host} also hosts “{meeting_topic(other)}” at {start:%H:%M}–{end:%H:%M}: a Zoom user can host "
         "only one meeting at a time."
     )
+
+
+def checked_note(appointment: Appointment) -> str:
+    """What the latest pre-meeting check (conecta.zoom.health) found, and when."""
+    if appointment.zoom is None or appointment.zoom.checked_at is None:
+        return ""
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.appointment_id == appointment.id, AuditEvent.event == "zoom_health_checked")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return ""
+    return f"{event.detail} ({fmt_datetime(event.at, appointment.org.timezone)})"

@@ -60,9 +60,9 @@ def host_for(member: User, connection: ZoomConnection) -> Host:
     return Host(mapping.zoom_user_id, mapping.zoom_email or mapping.zoom_user_id)
 
 
-def wanted_host_id(appointment: Appointment) -> str | None:
-    """The host the appointment's meeting should be on now (None: the connecting user, or no connection)."""
-    connection = zoom_connection_for(appointment.org_id)
+def wanted_host_id(appointment: Appointment, connection: ZoomConnection | None) -> str | None:
+    """The host the appointment's meeting should be on now, under the organization's live `connection`
+    (None: the connecting user, or no connection)."""
     return host_for(appointment.staff, connection).zoom_user_id if connection else None
 
 

@@ -2,25 +2,28 @@
 
 One panel serves the event drawer, the booking modal (viewer "staff") and the portal's booking detail
 (viewer "client"). Whatever the state, the host's start URL is never part of it: staff get a link to
-`bookings.zoom_start`, which redirects; clients get nothing of the host's at all.
+`bookings.zoom_start`, which redirects; clients get nothing of the host's at all. The host -- the
+appointment's staff member -- gets **Start meeting** first, Join second; other staff get Join first.
+Staff also get **Add Zoom meeting** / **Remove Zoom meeting** where the rule lets them
+(`conecta.zoom.rule`). A client waiting for a meeting the rule says is due reads "Meeting link coming
+soon", never a silent gap.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
 
-from conecta.extensions import db
 from conecta.models import Appointment, ZoomState
-from conecta.models.audit import AuditEvent
 from conecta.models.types import utcnow
-from conecta.models.zoom_meeting import format_meeting_id
-from conecta.templating import fmt_datetime
-from conecta.zoom.host_notes import NO_NOTES, staff_notes
+from conecta.models.zoom import zoom_connection_for
+from conecta.models.zoom_meeting import StaffChoice, format_meeting_id
+from conecta.zoom import rule
+from conecta.zoom.host_notes import NO_NOTES, checked_note, staff_notes
 
 # How a panel refreshes itself (conecta.zoom.panel_push). A pending panel asks at once and the server
 # holds the answer until the job has settled (push); when it cannot (no free waiting slot, Redis away)
@@ -29,15 +32,21 @@ from conecta.zoom.host_notes import NO_NOTES, staff_notes
 FALLBACK_POLL_DELAY = "1s"
 SLOW_CHECK_DELAY = "60s"
 POLL_HORIZON = timedelta(minutes=2)
+COMING_SOON = "Meeting link coming soon"  # what a client reads while a meeting is due and not yet made
 
 
 @dataclass(frozen=True)
 class PanelAction:
-    """A button of the panel that posts to `href` (staff only): e.g. Recreate and resend."""
+    """A button of the panel (staff only): posts to `href` (e.g. Recreate and resend), or with `asks`
+    fetches the confirmation there (Remove Zoom meeting). The answer replaces the panel, or with
+    `in_modal` the booking modal."""
 
     label: str
     href: str
     primary: bool = False
+    asks: bool = False
+    in_modal: bool = False
+    danger: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class ZoomPanel:
     host_email: str | None = None
     warnings: tuple[str, ...] = ()
     fix_href: str | None = None
+    is_host: bool = False  # the viewer is the appointment's staff member: Start meeting comes first
 
     @property
     def staff(self) -> bool:
@@ -88,23 +98,44 @@ class _Context:
 
     appointment: Appointment
     staff: bool
-    base: dict[str, Any]  # appointment_id and viewer
+    base: dict[str, Any]  # appointment_id, viewer and is_host
     meeting: dict[str, Any]  # join_url, meeting_id, passcode, start_href -- only when shareable
     error: str
     retry_href: str | None
     live: dict[str, Any]  # poll_href and poll_delay of a panel waiting for the job (push, or polling)
     slow_check: dict[str, Any]  # ... of a panel waiting for a long time (the daily limit)
 
+    @cached_property
+    def connected(self) -> bool:
+        return zoom_connection_for(self.appointment.org_id) is not None
 
-def zoom_panel(appointment: Appointment | None, viewer: str, *, push: bool = True) -> ZoomPanel | None:
-    """The panel for `viewer` ("staff" or "client"); None when there is nothing to show at all.
-    `push`: False when this answer could not wait for the job, so a pending panel polls."""
+    def add_action(self) -> tuple[PanelAction, ...]:
+        """Add Zoom meeting, where the rule lets staff add one (a one-off video session)."""
+        if not self.staff or rule.add_refusal(self.appointment, connected=self.connected, now=utcnow()):
+            return ()
+        href = url_for("bookings.zoom_add", appointment_id=self.appointment.id)
+        return (PanelAction("Add Zoom meeting", href, in_modal=True),)
+
+    def remove_action(self) -> tuple[PanelAction, ...]:
+        """Remove Zoom meeting (it asks first), where there is one to remove."""
+        if not self.staff or rule.remove_refusal(self.appointment, connected=self.connected):
+            return ()
+        href = url_for("bookings.zoom_remove", appointment_id=self.appointment.id)
+        return (PanelAction("Remove Zoom meeting", href, asks=True, in_modal=True, danger=True),)
+
+
+def zoom_panel(
+    appointment: Appointment | None, viewer: str, *, push: bool = True, user_id: int | None = None
+) -> ZoomPanel | None:
+    """The panel for `viewer` ("staff" or "client"; `user_id`: the staff member looking, so the host
+    gets Start first); None when there is nothing to show at all. `push`: False when this answer could
+    not wait for the job, so a pending panel polls."""
     if appointment is None or appointment.id is None:
         return None
-    return _BY_STATE[appointment.zoom_state](_context(appointment, viewer, push))
+    return _BY_STATE[appointment.zoom_state](_context(appointment, viewer, push, user_id))
 
 
-def _context(appointment: Appointment, viewer: str, push: bool) -> _Context:
+def _context(appointment: Appointment, viewer: str, push: bool, user_id: int | None) -> _Context:
     staff = viewer == "staff"
     zoom = appointment.zoom
     panel_endpoint = "bookings.zoom_panel" if staff else "portal.zoom_panel"
@@ -117,10 +148,11 @@ def _context(appointment: Appointment, viewer: str, push: bool) -> _Context:
             "start_href": url_for("bookings.zoom_start", appointment_id=appointment.id) if staff else None,
         }
     notes = staff_notes(appointment) if staff and not _polling(appointment) else NO_NOTES
+    is_host = staff and user_id is not None and user_id == appointment.staff_id
     return _Context(
         appointment=appointment,
         staff=staff,
-        base={"appointment_id": appointment.id, "viewer": viewer, **asdict(notes)},
+        base={"appointment_id": appointment.id, "viewer": viewer, "is_host": is_host, **asdict(notes)},
         meeting=meeting,
         error=(zoom.error if zoom is not None else None) or "",
         retry_href=(
@@ -153,17 +185,27 @@ def _pending(c: _Context) -> ZoomPanel:
     note = c.error if c.staff else ""
     if wait is not None and wait > POLL_HORIZON:
         if not c.staff and not c.meeting:
-            return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
+            return ZoomPanel(kind="waiting", headline=COMING_SOON, **c.slow_check, **c.base)
         return ZoomPanel(
-            kind="waiting", headline="Waiting for Zoom", note=note, **c.slow_check, **c.base, **c.meeting
+            kind="waiting",
+            headline="Waiting for Zoom",
+            note=note,
+            actions=c.remove_action(),
+            **c.slow_check,
+            **c.base,
+            **c.meeting,
         )
     if c.appointment.is_cancelled or not zoom.wanted:
         headline = "Deleting Zoom meeting…"
     elif zoom.meeting_id:
         headline = "Updating Zoom meeting…"
     else:
-        headline = "Creating Zoom meeting…"
-    return ZoomPanel(kind="pending", headline=headline, note=note, **c.live, **c.base, **c.meeting)
+        # The client is told plainly that the link is due; staff see the work going on.
+        headline = "Creating Zoom meeting…" if c.staff else COMING_SOON
+    actions = c.remove_action()
+    return ZoomPanel(
+        kind="pending", headline=headline, note=note, actions=actions, **c.live, **c.base, **c.meeting
+    )
 
 
 def _ready(c: _Context) -> ZoomPanel | None:
@@ -171,7 +213,13 @@ def _ready(c: _Context) -> ZoomPanel | None:
         return None
     note = (c.error or checked_note(c.appointment)) if c.staff else ""
     return ZoomPanel(
-        kind="ready", headline="Zoom meeting ready", note=note, retry_href=c.retry_href, **c.base, **c.meeting
+        kind="ready",
+        headline="Zoom meeting ready",
+        note=note,
+        retry_href=c.retry_href,
+        actions=c.remove_action(),
+        **c.base,
+        **c.meeting,
     )
 
 
@@ -180,19 +228,20 @@ def _failed(c: _Context) -> ZoomPanel:
         if c.meeting:
             return ZoomPanel(kind="ready", headline="Zoom meeting", **c.base, **c.meeting)
         # Checked slowly: when staff Retry, the link appears here without a reload.
-        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
+        return ZoomPanel(kind="waiting", headline=COMING_SOON, **c.slow_check, **c.base)
     return ZoomPanel(
         kind="failed",
         headline="Zoom meeting failed",
         note=c.error or "Zoom did not accept the meeting.",
         retry_href=c.retry_href,
+        actions=c.remove_action(),
         **c.base,
         **c.meeting,
     )
 
 
 def _deleted(c: _Context) -> ZoomPanel:
-    return ZoomPanel(kind="deleted", headline="Zoom meeting deleted", **c.base)
+    return ZoomPanel(kind="deleted", headline="Zoom meeting deleted", actions=c.add_action(), **c.base)
 
 
 def _left(c: _Context) -> ZoomPanel | None:
@@ -202,32 +251,28 @@ def _left(c: _Context) -> ZoomPanel | None:
     return ZoomPanel(kind="left", headline="Zoom meeting left in Zoom", note=note, **c.base)
 
 
+NO_MEETING_NOTES = {
+    "removed": "Staff removed its Zoom meeting.",
+    "disconnected": "Zoom is not connected: its meeting is created as soon as an admin connects Zoom.",
+    "missing": "Its service has Zoom meetings, yet none was made for it: Add Zoom meeting creates it.",
+}
+
+
 def _none(c: _Context) -> ZoomPanel | None:
+    """No meeting: staff may add one (any service); they are told why an appointment of a Zoom service
+    has none."""
     appointment = c.appointment
-    if not c.staff or appointment.is_cancelled or not appointment.service.zoom_auto_create:
+    if not c.staff or appointment.is_cancelled:
         return None
-    # The service has Zoom, yet this booking has none: say why rather than leave staff guessing.
-    return ZoomPanel(
-        kind="none",
-        headline="No Zoom meeting",
-        note="It was booked while Zoom was not connected, or before its service had Zoom meetings.",
-        **c.base,
-    )
-
-
-def checked_note(appointment: Appointment) -> str:
-    """What the latest pre-meeting check (conecta.zoom.health) found, and when."""
-    if appointment.zoom is None or appointment.zoom.checked_at is None:
-        return ""
-    event = db.session.scalar(
-        select(AuditEvent)
-        .where(AuditEvent.appointment_id == appointment.id, AuditEvent.event == "zoom_health_checked")
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    if event is None:
-        return ""
-    return f"{event.detail} ({fmt_datetime(event.at, appointment.org.timezone)})"
+    actions = c.add_action()
+    note = ""
+    if rule.staff_choice(appointment) is StaffChoice.REMOVED:
+        note = NO_MEETING_NOTES["removed"]
+    elif appointment.service.zoom_auto_create and appointment.ends_at > utcnow():
+        note = NO_MEETING_NOTES["missing" if c.connected else "disconnected"]
+    if not actions and not note:
+        return None
+    return ZoomPanel(kind="none", headline="No Zoom meeting", note=note, actions=actions, **c.base)
 
 
 def _vanished(c: _Context) -> ZoomPanel | None:
@@ -235,7 +280,7 @@ def _vanished(c: _Context) -> ZoomPanel | None:
     if c.appointment.is_cancelled or not c.appointment.zoom.wanted:
         return _deleted(c)
     if not c.staff:  # checked slowly: once the meeting is recreated, the link appears without a reload
-        return ZoomPanel(kind="waiting", headline="Meeting link coming soon", **c.slow_check, **c.base)
+        return ZoomPanel(kind="waiting", headline=COMING_SOON, **c.slow_check, **c.base)
     note = (
         "The client sees “Meeting link coming soon” and no email carries the old link. Recreate and "
         "resend makes a new meeting and emails the client its link; if nobody does, the check before "
@@ -246,7 +291,7 @@ def _vanished(c: _Context) -> ZoomPanel | None:
         kind="vanished",
         headline="The Zoom meeting was deleted in Zoom",
         note=" ".join(filter(None, [c.error, note])),
-        actions=(PanelAction("Recreate and resend", href, primary=True),),
+        actions=(PanelAction("Recreate and resend", href, primary=True), *c.remove_action()),
         **c.base,
     )
 
@@ -270,6 +315,7 @@ def _drifted(c: _Context) -> ZoomPanel | None:
                 "Move the appointment to Zoom's time",
                 url_for("bookings.zoom_move_to_zoom_time", appointment_id=appointment_id),
             ),
+            *c.remove_action(),
         ),
         **c.base,
         **c.meeting,

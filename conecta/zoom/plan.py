@@ -1,11 +1,11 @@
 """Step one of the booking pipeline for Zoom: inside the booking's transaction, decide and mark.
 
-`plan(appointment, ...)` runs before the booking commits (`conecta.bookings.service`). It decides whether
-the appointment wants a meeting -- when it is booked, or when its service changes: the service's
-"Auto-create Zoom meeting" switch *and* a live organization connection at that moment; switching a
-service later does not reach back -- and writes the "sync needed" mark. The mark commits with the
-booking or not at all (an outbox): if Redis is down after the commit, the sweep still finds it. Nothing
-here calls Zoom; after the commit the pipeline enqueues `conecta.zoom.dispatch.reconcile_job`.
+`plan(appointment, ...)` runs before the booking commits (`conecta.bookings.service`), at every save:
+booking, editing, Add and Remove Zoom meeting, a service switched on, a connect or reconnect. It asks the
+one rule (`conecta.zoom.rule.wanted`) whether the appointment wants a meeting now, and writes the "sync
+needed" mark. The mark commits with the booking or not at all (an outbox): if Redis is down after the
+commit, the sweep still finds it. Nothing here calls Zoom; after the commit the pipeline enqueues
+`conecta.zoom.dispatch.reconcile_job`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from conecta.models import Appointment, ZoomMeeting, ZoomState
-from conecta.models.zoom import zoom_connection_for
-from conecta.zoom import hosts
+from conecta import audit
+from conecta.models import Appointment, StaffChoice, ZoomMeeting, ZoomState
+from conecta.models.types import utcnow
+from conecta.models.zoom import ZoomConnection, zoom_connection_for
+from conecta.zoom import hosts, rule
 from conecta.zoom.decide import Action, action_for, disconnected_outcome, pending_changes
 from conecta.zoom.outcome import set_state
 
@@ -35,26 +37,34 @@ PENDING_DETAIL = {
 }
 
 
-def org_connected(org_id: int) -> bool:
-    """A live connection right now (none, or one that needs reconnecting, both mean no)."""
-    return zoom_connection_for(org_id) is not None
+NOT_READ: Any = object()  # `plan(connection=...)` not given: read it
 
 
-def plan(appointment: Appointment, change: Change, *, service_changed: bool = False) -> bool:
-    """Decide what the appointment wants from Zoom and mark it for a sync; True if it was marked (the
-    pipeline then enqueues the reconcile job after the commit)."""
-    if change is Change.CREATED or service_changed:
-        wanted = bool(appointment.service.zoom_auto_create) and org_connected(appointment.org_id)
-        if wanted and appointment.zoom is None:
-            appointment.zoom = ZoomMeeting(state=ZoomState.NONE, attempts=0)
-        if appointment.zoom is not None:
-            appointment.zoom.wanted = wanted
+def plan(
+    appointment: Appointment,
+    change: Change,
+    *,
+    service_changed: bool = False,
+    detail: str | None = None,
+    connection: ZoomConnection | None = NOT_READ,
+) -> bool:
+    """Decide what the appointment wants from Zoom (the rule) and mark it for a sync; True if it was
+    marked (the pipeline then enqueues the reconcile job after the commit). `service_changed`: this save
+    gave it another service; `detail`: what the audit log says when a sync is requested; `connection`:
+    the organization's live connection (or None), when a batch read it once for all its plans."""
+    if connection is NOT_READ:
+        connection = zoom_connection_for(appointment.org_id)  # None: none, or one that needs reconnecting
+    connected = connection is not None
+    wanted = rule.wanted(appointment, connected=connected, now=utcnow(), service_changed=service_changed)
+    if wanted and appointment.zoom is None:
+        appointment.zoom = ZoomMeeting(state=ZoomState.NONE, attempts=0)
     zoom = appointment.zoom
     if zoom is None:
         return False  # Zoom was never involved: nothing to decide, nothing to store
-    if zoom.wanted and org_connected(appointment.org_id):
+    zoom.wanted = wanted
+    if wanted and connected:
         # Its staff member's Zoom host, now (a change moves the meeting: decide.py's REPLACE).
-        zoom.wanted_host_id = hosts.wanted_host_id(appointment)
+        zoom.wanted_host_id = hosts.wanted_host_id(appointment, connection)
     action = action_for(appointment)
     if action is Action.NOTHING:
         # Nothing in Zoom and nothing wanted: a pending or failed create simply stops mattering.
@@ -63,10 +73,10 @@ def plan(appointment: Appointment, change: Change, *, service_changed: bool = Fa
             zoom.error = None
             set_state(appointment, ZoomState.NONE, "zoom_sync_dropped", "No Zoom meeting is wanted any more.")
         return False
-    if not org_connected(appointment.org_id):
+    if not connected:
         _while_disconnected(appointment)
         return False
-    if change is Change.CANCELLED:
+    if change is Change.CANCELLED or action is Action.DELETE:
         zoom.retry_at = None  # a DELETE is not held back by the daily create/update limit
     # Always mark (the job is cheap when nothing differs), but only say "pending" when Zoom must change:
     # a notes-only edit keeps showing the ready meeting and ends without any call to Zoom.
@@ -75,9 +85,31 @@ def plan(appointment: Appointment, change: Change, *, service_changed: bool = Fa
         set_state(appointment, ZoomState.PENDING, "zoom_sync_requested", _replace_detail(appointment))
     elif action is not Action.UPDATE or pending_changes(appointment):
         zoom.error = None
-        set_state(appointment, ZoomState.PENDING, "zoom_sync_requested", PENDING_DETAIL[change])
+        set_state(appointment, ZoomState.PENDING, "zoom_sync_requested", detail or PENDING_DETAIL[change])
     zoom.mark()
     return True
+
+
+def choose(appointment: Appointment, choice: StaffChoice, actor: Any = None) -> Appointment:
+    """(In the booking's transaction, before `plan`) staff's Add or Remove Zoom meeting on this
+    appointment, kept whatever its service says, and written to the audit log."""
+    if appointment.zoom is None:
+        appointment.zoom = ZoomMeeting(state=ZoomState.NONE, attempts=0)
+    appointment.zoom.staff_choice = choice
+    audit.record(
+        appointment.org_id,
+        f"zoom_meeting_{choice}_by_staff",
+        CHOICE_DETAIL[choice],
+        actor=actor,
+        appointment_id=appointment.id,
+    )
+    return appointment
+
+
+CHOICE_DETAIL = {
+    StaffChoice.ADDED: "Add Zoom meeting: this appointment gets a Zoom meeting, whatever its service says.",
+    StaffChoice.REMOVED: "Remove Zoom meeting: its meeting is deleted and the client is told.",
+}
 
 
 def _replace_detail(appointment: Appointment) -> str:

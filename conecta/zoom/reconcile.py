@@ -26,7 +26,7 @@ from flask import current_app
 
 from conecta import audit
 from conecta.extensions import db
-from conecta.models import ZoomState
+from conecta.models import StaffChoice, ZoomState
 from conecta.models.types import utcnow
 from conecta.zoom import attempts, hosts, meeting_settings
 from conecta.zoom.client import ZoomClient
@@ -298,5 +298,10 @@ def _remove_meeting(client: ZoomClient, run: Run) -> Outcome:
     with suppress(ZoomNotFound):  # already gone: that is what we wanted
         client.delete_meeting(meeting_id, log_context=run.context("delete"))
     zoom.forget_meeting()
-    why = "cancelled" if appointment.is_cancelled else "its service has no Zoom meetings"
+    if appointment.is_cancelled:
+        why = "cancelled"
+    elif zoom.staff_choice is StaffChoice.REMOVED:
+        why = "removed by staff"
+    else:
+        why = "its service has no Zoom meetings"
     return settle(run, ZoomState.DELETED, "zoom_meeting_deleted", f"Meeting {meeting_id} deleted ({why}).")

@@ -10,5 +10,4 @@ ROUTES = [
     Route("settings.zoom_cleanup_scan", ADMIN_ACTION, method="POST"),
     Route("settings.zoom_cleanup_delete", ADMIN_PAGE),
     Route("settings.zoom_cleanup_delete", ADMIN_ACTION, method="POST"),
-    Route("settings.zoom_cleanup_create_missing", ADMIN_ACTION, method="POST"),
 ]

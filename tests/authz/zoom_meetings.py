@@ -1,5 +1,5 @@
-"""The Zoom panel's routes: staff see (and retry, and start) their organization's meetings; a portal
-client sees only the panel of their own booking; the list's Zoom toggle is for admins."""
+"""The Zoom panel's routes: staff see (and retry, start, add and remove) their organization's meetings; a
+portal client sees only the panel of their own booking; the list's Zoom toggle is for admins."""
 
 from conecta.extensions import db
 from conecta.models.types import utcnow
@@ -36,6 +36,11 @@ ROUTES = [
     ),
     Route("bookings.zoom_retry", expect(302, 403, 403, 303, 303, 404), method="POST", params=appointment_id),
     Route("bookings.zoom_start", expect(302, 403, 403, 302, 302, 404), params=with_meeting),
+    # Add / Remove Zoom meeting: staff of the organization (Zoom is not connected here, so the modal
+    # comes back saying so: 422 for the POSTs, the view for Remove's question).
+    Route("bookings.zoom_add", expect(302, 403, 403, 422, 422, 404), method="POST", params=appointment_id),
+    Route("bookings.zoom_remove", expect(302, 403, 403, 200, 200, 404), params=with_meeting),
+    Route("bookings.zoom_remove", expect(302, 403, 403, 422, 422, 404), method="POST", params=with_meeting),
     Route("portal.zoom_panel", expect(302, 200, 404, 403, 403, 403), params=appointment_id),
     Route(
         "portal.zoom_panel",

@@ -152,10 +152,19 @@ FORMS = {
         lambda w: "/settings/calendar/events/new",
         EVENT_FIELDS,
     ),
-    "event-edit": Form("admin", lambda w: f"/settings/calendar/events/{w.service.id}/edit", EVENT_FIELDS),
-    "event-zoom": Form(
-        "admin", lambda w: f"/settings/calendar/events/{w.service.id}/zoom", ("zoom_auto_create",)
+    "event-edit": Form(
+        "admin", lambda w: f"/settings/calendar/events/{w.service.id}/edit", (*EVENT_FIELDS, "confirm_zoom")
     ),
+    "event-zoom": Form(
+        "admin", lambda w: f"/settings/calendar/events/{w.service.id}/zoom", ("zoom_auto_create", "confirmed")
+    ),
+    "zoom-add": Form(
+        "staff",
+        lambda w: f"/bookings/{w.appointment.id}/zoom/add",
+        ("csrf_token",),
+        setup=_connected_for_the_whole_account,
+    ),
+    "zoom-remove": Form("staff", lambda w: f"/bookings/{w.appointment.id}/zoom/remove", ("csrf_token",)),
     "zoom-host": Form(
         "admin",
         lambda w: f"/settings/integrations/zoom/hosts/{w.staff.id}",

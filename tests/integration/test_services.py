@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conecta.extensions import db
@@ -63,6 +65,28 @@ def test_admin_creates_an_event(acme, as_user) -> None:
     )
     assert service.description == "Up to six people."
     assert service.zoom_auto_create is False
+
+
+def test_a_new_service_starts_with_a_waiting_room_and_a_passcode(acme, as_user) -> None:
+    """Safe defaults for a clinic; the admin can turn them off; existing services keep their settings."""
+    http = as_user(acme.admin)
+    form = http.get("/settings/calendar/events/new").get_data(as_text=True)
+    for name, on in (
+        ("zoom_waiting_room", True),
+        ("zoom_require_passcode", True),
+        ("zoom_mute_upon_entry", False),
+    ):
+        checkbox = re.search(rf'<input[^>]*name="{name}"[^>]*>', form).group(0)
+        assert ("checked" in checkbox) is on, name
+    assert http.post("/settings/calendar/events/new", data=_form()).status_code == 303  # both unticked
+    unticked = db.session.scalar(db.select(Service).filter_by(name="Group session"))
+    assert (unticked.zoom_waiting_room, unticked.zoom_require_passcode) == (False, False)
+    made_elsewhere = Service(org_id=acme.org.id, name="Follow-up")
+    db.session.add(made_elsewhere)
+    db.session.commit()
+    assert (made_elsewhere.zoom_waiting_room, made_elsewhere.zoom_require_passcode) == (True, True)
+    existing = http.get(f"/settings/calendar/events/{acme.service.id}/edit").get_data(as_text=True)
+    assert "checked" not in re.search(r'<input[^>]*name="zoom_waiting_room"[^>]*>', existing).group(0)
 
 
 @pytest.mark.parametrize(

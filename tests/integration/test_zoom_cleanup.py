@@ -1,6 +1,6 @@
 """Cleanup after a reconnect, on the Integrations card: meetings Conecta left in Zoom without a live
 appointment are listed (a job looks in Zoom; the page never waits on it) and deleted on request; the
-appointments that got no meeting while Zoom was disconnected get one through the booking pipeline."""
+appointments that got no meeting while Zoom was disconnected get one from the reconnect itself."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from datetime import timedelta
 
 from conecta.bookings import service
 from conecta.extensions import db
-from conecta.zoom import cleanup
 from conecta.zoom.client import ZoomClient
 from conecta.zoom.decide import tracking_agenda
 from tests.support.smtp import text_parts
 from tests.support.zoom_side import ready_meeting, run_until_quiet
-from tests.support.zoom_sync import START, audit_events, book, fresh, meetings, settle
+from tests.support.zoom_sync import START, audit_events, book, edit, fresh, meetings, settle
 
 HX = {"HX-Request": "true"}
 
@@ -91,34 +90,32 @@ def test_the_look_in_zoom_is_a_job_and_the_page_never_waits_on_zoom(
     assert as_user(connected.staff).get("/settings/integrations/zoom/cleanup").status_code == 403
 
 
-def test_appointments_booked_while_disconnected_get_their_missing_meetings(
+def test_the_reconnect_itself_gives_appointments_booked_while_disconnected_their_meetings(
     sync_app, connected, zoom_sandbox, connect_zoom, mailbox, as_user
 ):
+    """No "Create the missing meetings" any more: the reconnect applies the one rule (conecta.zoom.rule),
+    after matching the hosts, and a change that could not reach Zoom meanwhile is caught up too."""
+    kept = ready_meeting(sync_app, book, connected)
     _disconnect(as_user, connected)
-    missing = book(connected)  # wanted Zoom, but Zoom was disconnected: no meeting
+    missing = book(connected, starts_at=START + timedelta(days=1))  # wanted Zoom, but Zoom was disconnected
     without_zoom = book(connected, service=connected.service, starts_at=START + timedelta(hours=3))
     assert missing.zoom is None
+    edit(fresh(kept.id), starts_at=START + timedelta(hours=5))  # cannot reach Zoom: caught up later
     _run(sync_app)
-    assert [m.message["Subject"].split(":")[0] for m in mailbox.messages] == ["Confirmed", "Confirmed"]
+
     connect_zoom(connected, mode=connected.mode)
-    _run(sync_app)
-
-    admin = as_user(connected.admin)
-    card = admin.get("/settings/integrations").get_data(as_text=True)
-    assert "1 upcoming appointment got no Zoom meeting while Zoom was disconnected" in card
-    assert "Create the missing meetings" in card
-    assert cleanup.missing_meetings(connected.org.id) == [fresh(missing.id)]
-
-    answer = admin.post("/settings/integrations/zoom/cleanup/create-missing", headers=HX)
-    assert "1 missing meeting is being created" in answer.get_data(as_text=True)
     appointment = settle(sync_app, missing.id)
     _run(sync_app)
 
     assert appointment.zoom_state == "ready" and appointment.zoom.join_url
+    assert appointment.zoom.host_email == connected.staff_host_email  # on the staff member's own host
+    assert fresh(kept.id).zoom_state == "ready" and fresh(kept.id).zoom.error is None
+    assert {m["start_time"] for m in meetings(zoom_sandbox)} == {
+        "2030-03-11T22:00:00Z",
+        "2030-03-12T17:00:00Z",
+    }
     assert fresh(without_zoom.id).zoom is None
-    assert "zoom_missing_meeting_requested" in audit_events(missing.id)
     follow_up = mailbox.messages[-1].message
     assert follow_up["Subject"].startswith("Zoom link:")
     assert fresh(missing.id).zoom.join_url in text_parts(follow_up)["text/plain"]
-    assert cleanup.missing_meetings(connected.org.id) == []
-    assert "Create the missing meetings" not in admin.get("/settings/integrations").get_data(as_text=True)
+    assert "Create the missing meetings" not in as_user(connected.admin).get("/settings/integrations").text

@@ -16,7 +16,7 @@ import pytest
 from conecta.extensions import db
 from conecta.models import Appointment, Service
 from conecta.models.types import utcnow
-from tests.support.zoom_sync import START, api_calls, book, booking_form, edit, fresh, meetings, settle
+from tests.support.zoom_sync import START, api_calls, book, booking_form, edit, fresh, settle
 
 HX = {"HX-Request": "true"}
 
@@ -66,12 +66,19 @@ def test_after_booking_the_modal_shows_a_pending_panel_that_asks_for_news(sync_a
 
 
 def test_ready_panel_for_staff(ready, connected, as_user):
+    """The host (the appointment's staff member) starts the meeting: Start first, Join second. Other staff
+    join: Join first."""
     page = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom", headers=HX).text
+    start = f'<a class="button primary" href="/bookings/{ready.id}/zoom/start" target="_blank"'
     join = re.search(
-        r'<a class="button primary" href="([^"]+)" target="_blank" rel="noopener noreferrer">Join Zoom Meeting</a>',
+        r'<a class="button" href="([^"]+)" target="_blank" rel="noopener noreferrer">Join Zoom Meeting</a>',
         page,
     )
+    assert start in page and page.index(start) < join.start()
     assert join and html.unescape(join.group(1)) == ready.zoom.join_url
+    colleague = as_user(connected.admin).get(f"/bookings/{ready.id}/zoom", headers=HX).text
+    assert re.search(r'<a class="button primary" href="[^"]+" [^>]*>Join Zoom Meeting</a>', colleague)
+    assert f'<a class="button" href="/bookings/{ready.id}/zoom/start"' in colleague
     digits = ready.zoom.meeting_id
     assert f"{digits[:3]} {digits[3:7]} {digits[7:]}" in page  # Zoom's grouping of an 11-digit id
     assert f"<code>{ready.zoom.passcode}</code>" in page
@@ -182,9 +189,10 @@ def test_a_reschedule_keeps_showing_the_link_while_zoom_is_updated(sync_app, rea
     assert "Updating Zoom meeting…" in page and "Join Zoom Meeting" in page and polls(page)
 
 
-def test_a_booking_without_zoom_shows_no_panel(sync_app, connected, as_user):
+def test_a_booking_without_zoom_offers_staff_add_and_shows_the_client_nothing(sync_app, connected, as_user):
     appointment = book(connected, service=connected.service)
-    assert "zoom-panel" not in as_user(connected.staff).get(f"/bookings/{appointment.id}").text
+    staff_view = as_user(connected.staff).get(f"/bookings/{appointment.id}").text
+    assert "No Zoom meeting" in staff_view and "Add Zoom meeting" in staff_view
     assert "zoom-panel" not in as_user(connected.client).get(f"/portal/bookings/{appointment.id}").text
 
 
@@ -330,19 +338,3 @@ def test_staff_read_the_toggle_but_cannot_change_it(sync_app, acme, as_user):
         as_user(acme.staff).post(f"/settings/calendar/events/{acme.service.id}/zoom", data={}).status_code
         == 403
     )
-
-
-def test_switching_a_service_on_later_does_not_reach_back_into_existing_bookings(
-    sync_app, connected, zoom_sandbox, as_user
-):
-    earlier = book(connected, service=connected.service)
-    as_user(connected.admin).post(
-        f"/settings/calendar/events/{connected.service.id}/zoom", data={"zoom_auto_create": "y"}
-    )
-    edit(fresh(earlier.id), starts_at=START + timedelta(hours=3))
-    assert fresh(earlier.id).zoom_state == "none" and fresh(earlier.id).zoom is None  # never decided again
-    later = settle(
-        sync_app, book(connected, service=connected.service, starts_at=START + timedelta(days=2)).id
-    )
-    assert later.zoom_state == "ready"
-    assert len(meetings(zoom_sandbox)) == 1

@@ -66,8 +66,11 @@ def build_org(name: str = "Acme Clinic", tz: str = "America/Tijuana", prefix: st
     staff = User(org=org, email=f"staff@{prefix}.test", name="Sam Staff", password_hash=h, role="staff")
     client = Client(org=org, name="Carla Client", email=f"carla@{prefix}.test", password_hash=h)
     other = Client(org=org, name="Omar Other", email=f"omar@{prefix}.test", password_hash=h)
-    service = Service(org=org, name="Consultation", duration_minutes=60)
-    zoom_service = Service(org=org, name="Video call", duration_minutes=30, zoom_auto_create=True)
+    # Services as they were before new ones started with a waiting room and a passcode (existing services
+    # keep their settings): the tests of those settings switch them on themselves.
+    plain = {"zoom_waiting_room": False, "zoom_require_passcode": False}
+    service = Service(org=org, name="Consultation", duration_minutes=60, **plain)
+    zoom_service = Service(org=org, name="Video call", duration_minutes=30, zoom_auto_create=True, **plain)
     db.session.add_all([org, admin, staff, client, other, service, zoom_service])
     db.session.commit()
     return OrgBundle(org, admin, staff, client, other, service, zoom_service)
