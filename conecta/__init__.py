@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
-from conecta import crypto, jobs, security
+from conecta import crypto, i18n, jobs, security
 from conecta.config import Config
 from conecta.extensions import csrf, db, htmx, limiter, login_manager, migrate, oauth
 from conecta.models.types import MAX_DATABASE_ID
@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    i18n.init_app(app)  # gettext in Python and templates, Babel's date formats
     crypto.init_app(app)
     jobs.init_app(app)
     oauth.init_app(app, cache=OAuthStateCache())  # PKCE verifier and state stay server-side
