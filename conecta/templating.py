@@ -52,6 +52,7 @@ def page_language() -> str:
 def init_app(app: Flask) -> None:
     from conecta.calendar.layout import staff_color
     from conecta.mail.reminders import reminder_status
+    from conecta.portal.listing import booking_status
     from conecta.settings.zoom_views import zoom_connected
     from conecta.zoom.panel import zoom_panel
 
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["zoom_connected"] = zoom_connected  # whether the Zoom switch may be turned on
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["reminder_status"] = reminder_status  # "Reminder sent …" for staff
+    app.jinja_env.globals["booking_status"] = booking_status  # Booked, Under way, Took place, Cancelled
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["time"] = fmt_time

@@ -8,7 +8,7 @@ start URL is never read here at all.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -16,11 +16,13 @@ from email.utils import format_datetime, parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
+from sqlalchemy import select
 
+from conecta.clinic import clinic_of
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.models import Appointment, Organization
-from conecta.models.email import EmailKind, OutboxEmail
+from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 
@@ -151,6 +153,36 @@ def subject_for(kind: str, facts: Facts) -> str:
     return f"{SUBJECT_PREFIX[kind]}: {facts.service_name} on {facts.when_short} · {facts.org_name}"
 
 
+def previous_facts(row: OutboxEmail, facts: Facts) -> Facts | None:
+    """What the client was last told about the appointment (the latest message delivered before this
+    one), when the time, service or staff member differ from `facts`; else None."""
+    earlier = db.session.scalars(
+        select(OutboxEmail)
+        .where(
+            OutboxEmail.appointment_id == row.appointment_id,
+            OutboxEmail.client_id == row.client_id,
+            OutboxEmail.id < row.id,
+            OutboxEmail.kind.in_(APPOINTMENT_KINDS),
+            OutboxEmail.status.in_(DELIVERED),
+        )
+        .order_by(OutboxEmail.id.desc())
+        .limit(1)
+    ).first()
+    if earlier is None or not earlier.snapshot:
+        return None
+    told = earlier.snapshot
+    starts_at = datetime.fromisoformat(told["starts_at"])
+    previous = replace(
+        facts,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=told["duration_minutes"]),
+        service_name=told.get("service_name", facts.service_name),
+        staff_name=told.get("staff_name", facts.staff_name),
+    )
+    changed = (previous.when, previous.service_name, previous.staff_name)
+    return previous if changed != (facts.when, facts.service_name, facts.staff_name) else None
+
+
 def _compose_appointment(row: OutboxEmail) -> Composed:
     appointment = row.appointment
     # A cancellation to someone who is no longer this appointment's client tells them what they knew.
@@ -174,6 +206,9 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         "zoom": zoom,
         "link_will_follow": link_will_follow,
         "zoom_removed": zoom_removed,
+        # An update shows what changed: what the client was last told, struck through, then the new.
+        "previous": previous_facts(row, facts) if kind == EmailKind.UPDATE else None,
+        "clinic": clinic_of(appointment.org, "portal.booking", appointment_id=appointment.id),
     }
     text = render_template("mail/appointment.txt", **context)
     html = render_template("mail/appointment.html", **context)
@@ -218,6 +253,7 @@ def _compose_portal_invite(row: OutboxEmail) -> Composed:
         "client_name": client.name,
         "invite_url": invite_url,
         "expires": f"{fmt_datetime(expires, org.timezone)} ({org.timezone})",
+        "clinic": clinic_of(org),
     }
     return Composed(
         subject=portal_invite_subject(org.name),
@@ -262,6 +298,10 @@ def compose(row: OutboxEmail) -> Composed:
         return _compose_portal_invite(row)
     if row.kind == EmailKind.ZOOM_RECONNECT:
         return _compose_zoom_reconnect(row)
+    if row.kind == EmailKind.CLIENT_CANCELLED:
+        from conecta.mail.staff_notice import compose_client_cancelled
+
+        return compose_client_cancelled(row)
     return _compose_appointment(row)
 
 

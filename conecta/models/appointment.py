@@ -34,6 +34,8 @@ class Appointment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The start time the client's reminder was queued for (conecta.mail.reminders): a reschedule owes a new one.
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the client wrote to the clinic when cancelling in the portal (None: not cancelled there).
+    cancel_message: Mapped[str | None] = mapped_column(Text)
 
     org: Mapped[Organization] = relationship()
     client: Mapped[Client] = relationship()

@@ -33,6 +33,7 @@ class EmailKind(StrEnum):
     PORTAL_INVITE = "portal_invite"  # the portal sign-up link
     REMINDER = "reminder"  # before the appointment (conecta.mail.reminders), after its Zoom check
     ZOOM_RECONNECT = "zoom_reconnect"  # to an admin: Zoom needs reconnecting and appointments depend on it
+    CLIENT_CANCELLED = "client_cancelled"  # to the staff member: the client cancelled in the portal
 
 
 class EmailStatus(StrEnum):
@@ -49,7 +50,9 @@ class EmailStatus(StrEnum):
 
 # Messages to a client about an appointment (they share its calendar UID and SEQUENCE).
 APPOINTMENT_KINDS = tuple(
-    k for k in EmailKind if k not in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT)
+    k
+    for k in EmailKind
+    if k not in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT, EmailKind.CLIENT_CANCELLED)
 )
 UNSENT = (EmailStatus.WAITING, EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.FAILED)
 DELIVERED = (EmailStatus.SENT, EmailStatus.SENDING)
