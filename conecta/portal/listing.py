@@ -1,5 +1,5 @@
-"""What the portal says about each of a client's bookings: where it stands, whether Join is offered,
-whether it may still be cancelled. Decided here, so the templates only render.
+"""What the portal says about each of a client's bookings: where it stands, and whether Join is offered.
+Decided here, so the templates only render (whether it may be cancelled: `conecta.portal.cancellation`).
 
 A past booking says what happened -- "Took place" or "Cancelled" -- never "Booked". Join is offered on
 the list from 15 minutes before the start until the end, when the meeting's link may be shared
@@ -15,7 +15,6 @@ from flask_babel import gettext
 
 from conecta.models import Appointment
 from conecta.models.types import utcnow
-from conecta.portal import cancellation
 
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
 
@@ -56,7 +55,6 @@ class Entry:
     appointment: Appointment
     status: Status
     join_url: str | None
-    can_cancel: bool
 
 
 def entry(appointment: Appointment, now: datetime) -> Entry:
@@ -64,7 +62,6 @@ def entry(appointment: Appointment, now: datetime) -> Entry:
         appointment=appointment,
         status=booking_status(appointment, now),
         join_url=join_url(appointment, now),
-        can_cancel=cancellation.refusal(appointment, now) is None,
     )
 
 

@@ -69,7 +69,7 @@ def test_the_list_separates_says_what_happened_and_offers_join_only_when_due(acm
         assert f"/portal/bookings/{appointment.id}" in upcoming_html
     assert "Took place" in past_html and "Cancelled" in past_html and "Booked" not in past_html
     assert past_html.index(f"/bookings/{past.id}") < past_html.index(f"/bookings/{past_cancelled.id}")
-    # Cancel is offered only where the cutoff (24 h) allows: none of these.
+    # Cancel is offered on a booking's own page, where the cutoff is spelled out, not on the list.
     assert "/cancel" not in html
 
     # The detail page of a past booking does not say Booked either.
@@ -150,4 +150,6 @@ def test_the_portal_invite_carries_the_contact_block(acme, as_user, smtp_server)
     run_mail_worker()
     (received,) = smtp_server.messages
     text = text_parts(received.message)["text/plain"]
-    assert "+1 619 555 0100" in text and "Your bookings in the client portal: http://localhost/portal/" in text
+    assert (
+        "+1 619 555 0100" in text and "Your bookings in the client portal: http://localhost/portal/" in text
+    )
