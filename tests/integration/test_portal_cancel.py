@@ -56,6 +56,8 @@ def test_a_client_cancels_within_the_cutoff_and_staff_are_told(acme, as_user, sm
     assert response.headers["Location"].endswith(f"/portal/bookings/{appointment.id}")
     cancelled = fresh(appointment.id)
     assert cancelled.is_cancelled and cancelled.cancel_message == "Sorry, I have the flu.\nNext week?"
+    drawer = as_user(acme.staff).get(f"/calendar/appointments/{appointment.id}").get_data(as_text=True)
+    assert "<dt>Client's message</dt>" in drawer and "Sorry, I have the flu." in drawer  # staff read it too
     kinds = sorted(row.kind for row in outbox(cancelled))
     assert kinds == [EmailKind.CANCELLATION, EmailKind.CLIENT_CANCELLED, EmailKind.CONFIRMATION]
 
