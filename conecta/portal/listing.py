@@ -1,7 +1,8 @@
 """What the portal says about each of a client's bookings: where it stands, and whether Join is offered.
 Decided here, so the templates only render (whether it may be cancelled: `conecta.portal.cancellation`).
 
-A past booking says what happened -- "Took place" or "Cancelled" -- never "Booked". Join is offered on
+A past booking says what happened -- "Attended" or "No-show" once staff marked it, else "Took place",
+or "Cancelled" -- never "Booked". Join is offered on
 the list from 15 minutes before the start until the end, when the meeting's link may be shared
 (`ZoomMeeting.shareable`); it is the client's join URL, never the host's start URL.
 """
@@ -26,10 +27,16 @@ class Status:
 
 
 def booking_status(appointment: Appointment, now: datetime | None = None) -> Status:
-    """Booked, Under way, Took place or Cancelled."""
+    """Booked, Under way, Took place, Attended, No-show or Cancelled."""
     now = now or utcnow()
     if appointment.is_cancelled:
         return Status(gettext("Cancelled"), "danger")
+    # What staff marked after the start (attended / no-show), on installs that record it.
+    attendance = getattr(appointment, "attendance", None)
+    if attendance == "attended":
+        return Status(gettext("Attended"), "ok")
+    if attendance == "no_show":
+        return Status(gettext("No-show"), "danger")
     if appointment.ends_at <= now:
         return Status(gettext("Took place"), "off")
     if appointment.starts_at <= now:
