@@ -33,8 +33,8 @@ def app(make_app, smtp_server, tmp_path):
         yield app
 
 
-def video(acme, starts_at: datetime):
-    appointment = acme.book(starts_at, service=acme.zoom_service)
+def video(acme, starts_at: datetime, **kwargs):
+    appointment = acme.book(starts_at, service=acme.zoom_service, **kwargs)
     with_zoom(
         appointment,
         wanted=True,
@@ -52,6 +52,7 @@ def test_the_list_separates_says_what_happened_and_offers_join_only_when_due(acm
     due = video(acme, now + timedelta(minutes=10))  # starts within 15 minutes
     ongoing = video(acme, now - timedelta(minutes=20))  # 30 min: under way
     later = video(acme, now + timedelta(hours=2))  # Join not yet
+    not_yet = video(acme, now + timedelta(minutes=20), staff=acme.admin)  # 5 minutes before the window
     past = video(acme, now - timedelta(days=2))
     past_cancelled = acme.book(now - timedelta(days=3))
     past_cancelled.status = "cancelled"
@@ -61,8 +62,8 @@ def test_the_list_separates_says_what_happened_and_offers_join_only_when_due(acm
     upcoming_html, past_html = html.split('id="past-title"')
     join_links = re.findall(r'<a class="button primary" href="([^"]+)"[^>]*>Join Zoom Meeting</a>', html)
     assert sorted(join_links) == sorted(a.zoom.join_url.replace("&", "&amp;") for a in (due, ongoing))
-    assert later.zoom.join_url.replace("&", "&amp;") not in html
-    assert past.zoom.join_url.replace("&", "&amp;") not in html
+    for closed in (later, not_yet, past):
+        assert closed.zoom.join_url.replace("&", "&amp;") not in html
     assert "zak=" not in html and "zoom.example/s/" not in html  # never the host's start URL
     assert "Under way" in upcoming_html and "Booked" in upcoming_html
     for appointment in (due, ongoing, later):
