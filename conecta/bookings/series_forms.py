@@ -7,11 +7,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    RadioField,
-    SelectChoice,
     DateField,
     HiddenField,
     IntegerField,
+    RadioField,
+    SelectChoice,
     SelectMultipleField,
 )
 from wtforms.validators import NumberRange, Optional

@@ -17,8 +17,8 @@ from wtforms import SelectChoice
 
 from conecta.auth.permissions import staff_required
 from conecta.bookings import bp, series_views, service
-from conecta.bookings.forms import BookingForm
 from conecta.bookings.access import get_appointment_for
+from conecta.bookings.forms import BookingForm
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import database_id, utcnow
