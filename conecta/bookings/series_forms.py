@@ -33,9 +33,9 @@ WEEKDAY_CHOICES = [
 
 def scope_choices() -> list[SelectChoice]:
     return [
-        SelectChoice("this", _l("Only this date")),
-        SelectChoice("following", _l("This and following dates")),
-        SelectChoice("all", _l("The whole series (upcoming dates)")),
+        SelectChoice("this", _l("Only this one")),
+        SelectChoice("following", _l("This one and the following ones")),
+        SelectChoice("all", _l("The whole series (upcoming ones)")),
     ]
 
 
@@ -61,17 +61,20 @@ class NewBookingForm(BookingForm):
     repeat_end = RadioField(
         _l("Ends"),
         choices=[
-            SelectChoice("count", _l("After a number of dates")),
-            SelectChoice("until", _l("On a date")),
+            SelectChoice("count", _l("After a count")),
+            SelectChoice("until", _l("On a last day")),
         ],
         default="count",
     )
     repeat_count = IntegerField(
-        _l("Number of dates"),
+        _l("Occurrences"),
         default=4,
-        validators=[Optional(), NumberRange(min=1, max=MAX_OCCURRENCES, message=_l("From 1 to 52 dates."))],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_OCCURRENCES, message=_l("From 1 to 52 occurrences.")),
+        ],
     )
-    repeat_until = DateField(_l("Last date"), validators=[Optional()])
+    repeat_until = DateField(_l("Until (last day)"), validators=[Optional()])
     # Set by the conflicts step: "skip" books the free dates; "back" returns to the form.
     series_step = HiddenField()
 

@@ -134,7 +134,7 @@ def test_conflicts_are_listed_per_date_and_can_be_skipped_or_gone_back_from(acme
 def test_a_repeat_the_rules_refuse_comes_back_with_its_messages(acme, as_user):
     staff = as_user(acme.staff)
     answer = staff.post("/bookings/new", data=series_form(acme, repeat_count="53"), headers=HX)
-    assert answer.status_code == 422 and "From 1 to 52 dates." in answer.text
+    assert answer.status_code == 422 and "From 1 to 52 occurrences." in answer.text
     until = series_form(acme, repeat_end="until", repeat_until="2031-12-31")
     answer = staff.post("/bookings/new", data=until, headers=HX)
     assert answer.status_code == 422 and "more than 52 dates" in answer.text
