@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -17,7 +18,6 @@ from conecta.extensions import db
 from conecta.models import Appointment
 from conecta.zoom.decide import zoom_time
 from tests.browser.axe import assert_accessible
-from tests.browser.test_zoom_meeting import zoom_ready_acme  # noqa: F401 (the fixture)
 from tests.support.factories import PASSWORD
 from tests.support.worker import wait_until
 from tests.support.zoom_sync import api_calls, meetings
@@ -26,6 +26,14 @@ WEEK = "/calendar/?date=2030-03-04"
 EXPECTED = [datetime(2030, 3, 4, 18, 0, tzinfo=UTC)] + [
     datetime(2030, 3, d, 17, 0, tzinfo=UTC) for d in (11, 18, 25)
 ]
+
+
+@pytest.fixture
+def zoom_ready_acme(acme, connect_zoom, zoom_live_app, app):
+    """acme connected to the sandbox; the test app shares the live app's job namespace."""
+    connect_zoom(acme)
+    app.config["CONECTA_QUEUE"] = zoom_live_app.config["CONECTA_QUEUE"]
+    return acme
 
 
 def occurrences() -> list[Appointment]:
@@ -44,7 +52,7 @@ def test_a_weekly_series_across_dst_gets_one_meeting_each_and_scoped_changes_rea
     zoom_sandbox,
     worker_process,
     page,
-    sign_in,  # noqa: F811
+    sign_in,
 ):
     acme = zoom_ready_acme
     worker_process(zoom_live_app)
