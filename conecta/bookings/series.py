@@ -149,11 +149,12 @@ def edit(appointment: Appointment, details: BookingDetails, scope: str) -> list[
     def step() -> list[Planned]:
         series_id = _rule_for_edit(appointment.series, targets[0], scope, shift, new_time)
         planned = []
-        for occurrence in targets:
-            local_date = occurrence.starts_at.astimezone(org.tz).date() + shift
-            starts_at = scheduling.to_utc(local_date, new_time, org.timezone)
-            planned.append(bookings.plan_edit(occurrence, replace(details, starts_at=starts_at)))
-            occurrence.series_id = series_id
+        with db.session.no_autoflush:  # plan_save flushes each appointment itself
+            for occurrence in targets:
+                local_date = occurrence.starts_at.astimezone(org.tz).date() + shift
+                starts_at = scheduling.to_utc(local_date, new_time, org.timezone)
+                occurrence.series_id = series_id
+                planned.append(bookings.plan_edit(occurrence, replace(details, starts_at=starts_at)))
         emails.extend(_fold(series_id, EmailKind.SERIES_UPDATE, planned))
         return planned
 
@@ -214,7 +215,8 @@ def cancel(appointment: Appointment, scope: str) -> list[Appointment]:
     def step() -> list[Planned]:
         if scope == "following" and _earlier_exist(series.id, targets[0].starts_at):
             series.rule = rules.ended_before(series.rule, targets[0].starts_at)
-        planned = [bookings.plan_cancel(occurrence) for occurrence in targets]
+        with db.session.no_autoflush:  # plan_save flushes each appointment itself
+            planned = [bookings.plan_cancel(occurrence) for occurrence in targets]
         emails.extend(_fold(series.id, EmailKind.SERIES_CANCELLATION, planned))
         return planned
 
