@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from conecta import scheduling
@@ -53,11 +54,11 @@ def plan_series(org: Organization, details: BookingDetails, repeat: rules.Repeat
     exist that day); BookingError when the booking or the Repeat is refused as a whole."""
     errors: dict[str, str] = {}
     if details.client is None:
-        errors["client_id"] = "Choose a client."
+        errors["client_id"] = gettext("Choose a client.")
     if details.staff is None:
-        errors["staff_id"] = "Choose an active staff member."
+        errors["staff_id"] = gettext("Choose an active staff member.")
     if details.service is None:
-        errors["service_id"] = "Choose a service."
+        errors["service_id"] = gettext("Choose a service.")
     if errors:
         raise BookingError(errors)
     duration = details.duration_minutes or details.service.duration_minutes
@@ -73,7 +74,7 @@ def book_series(org: Organization, details: BookingDetails, plan: SeriesPlan) ->
     with one series email; raises BookingError (nothing saved) when a date was taken meanwhile."""
     free = [o for o in plan.occurrences if o.free]
     if not free:
-        raise BookingError({"repeat_count": "Every date of this series is taken: nothing to book."})
+        raise BookingError({"repeat_count": gettext("Every date of this series is taken: nothing to book.")})
     exdate = rules.exdate_line([o.starts_at for o in plan.conflicts if not o.missing_time])
     emails: list[OutboxEmail] = []
 
@@ -138,7 +139,7 @@ def edit(appointment: Appointment, details: BookingDetails, scope: str) -> list[
         return [bookings.save_edit(appointment, details)]
     targets = upcoming(appointment, scope)
     if not targets:
-        raise BookingError({"scope": "This series has no upcoming dates to change."})
+        raise BookingError({"scope": gettext("This series has no upcoming dates to change.")})
     org = appointment.org
     old_local = appointment.starts_at.astimezone(org.tz)
     new_local = details.starts_at.astimezone(org.tz)
@@ -208,7 +209,7 @@ def cancel(appointment: Appointment, scope: str) -> list[Appointment]:
         return [bookings.cancel(appointment)]
     targets = upcoming(appointment, scope)
     if not targets:
-        raise BookingError({"scope": "This series has no upcoming dates to cancel."})
+        raise BookingError({"scope": gettext("This series has no upcoming dates to cancel.")})
     emails: list[OutboxEmail] = []
     series = appointment.series
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
-from flask_babel import gettext
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -114,11 +114,11 @@ def _replace_unsent(
 
 def _provisional_subject(kind: EmailKind, count: int) -> str:
     # Shown under Settings → Emails until the message is composed at send time.
-    return {
-        EmailKind.SERIES_CONFIRMATION: "Confirmed: {count} dates",
-        EmailKind.SERIES_UPDATE: "Updated: {count} dates",
-        EmailKind.SERIES_CANCELLATION: "Cancelled: {count} dates",
-    }[kind].format(count=count)
+    if kind == EmailKind.SERIES_CONFIRMATION:
+        return ngettext("Confirmed: %(num)d date", "Confirmed: %(num)d dates", count)
+    if kind == EmailKind.SERIES_UPDATE:
+        return ngettext("Updated: %(num)d date", "Updated: %(num)d dates", count)
+    return ngettext("Cancelled: %(num)d date", "Cancelled: %(num)d dates", count)
 
 
 def release_for(session: Session, appointment: Appointment) -> list[int]:
@@ -231,9 +231,24 @@ def compose_series(row: OutboxEmail) -> Composed:
 
 
 def _subject(kind: EmailKind, first: Facts, count: int) -> str:
-    values = {"service": first.service_name, "count": count, "start": first.when_short, "org": first.org_name}
+    values = {"service": first.service_name, "start": first.when_short, "org": first.org_name}
     if kind == EmailKind.SERIES_CONFIRMATION:
-        return gettext("Confirmed: %(service)s, %(count)s dates from %(start)s · %(org)s", **values)
+        return ngettext(
+            "Confirmed: %(service)s, %(num)d date from %(start)s · %(org)s",
+            "Confirmed: %(service)s, %(num)d dates from %(start)s · %(org)s",
+            count,
+            **values,
+        )
     if kind == EmailKind.SERIES_UPDATE:
-        return gettext("Updated: %(service)s, %(count)s dates from %(start)s · %(org)s", **values)
-    return gettext("Cancelled: %(service)s, %(count)s dates from %(start)s · %(org)s", **values)
+        return ngettext(
+            "Updated: %(service)s, %(num)d date from %(start)s · %(org)s",
+            "Updated: %(service)s, %(num)d dates from %(start)s · %(org)s",
+            count,
+            **values,
+        )
+    return ngettext(
+        "Cancelled: %(service)s, %(num)d date from %(start)s · %(org)s",
+        "Cancelled: %(service)s, %(num)d dates from %(start)s · %(org)s",
+        count,
+        **values,
+    )

@@ -21,7 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conecta.models import Appointment, Client, User
-from conecta.scheduling.rules import MAX_DURATION_MINUTES, BookingError, find_conflict, overlaps
+from conecta.scheduling.rules import (
+    MAX_BOOKING_YEAR,
+    MAX_DURATION_MINUTES,
+    BookingError,
+    find_conflict,
+    overlaps,
+)
 
 MAX_OCCURRENCES = 52
 MAX_INTERVAL_WEEKS = 12
@@ -130,6 +136,8 @@ def check_repeat(repeat: Repeat, first_day: date) -> dict[str, str]:
         errors["repeat_count"] = f"A series has 1 to {MAX_OCCURRENCES} dates."
     if repeat.until is not None and repeat.until < first_day:
         errors["repeat_until"] = "The series must end on or after its first date."
+    elif repeat.until is not None and repeat.until.year > MAX_BOOKING_YEAR:
+        errors["repeat_until"] = f"Choose a date before {MAX_BOOKING_YEAR + 1}."
     return errors
 
 

@@ -129,6 +129,24 @@ FORMS = {
         lambda w: "/bookings/new",
         ("client_id", "service_id", "staff_id", "date", "time", "duration_minutes", "notes"),
     ),
+    "booking-series": Form(
+        "staff",
+        lambda w: "/bookings/new",
+        (
+            "client_id",
+            "service_id",
+            "staff_id",
+            "date",
+            "time",
+            "repeat",
+            "repeat_interval",
+            "repeat_weekdays",
+            "repeat_end",
+            "repeat_count",
+            "repeat_until",
+            "series_step",
+        ),
+    ),  # fmt: skip
     "booking-edit": Form(
         "staff",
         lambda w: f"/bookings/{w.appointment.id}/edit",

@@ -138,6 +138,9 @@ def test_a_repeat_the_rules_refuse_comes_back_with_its_messages(acme, as_user):
     until = series_form(acme, repeat_end="until", repeat_until="2031-12-31")
     answer = staff.post("/bookings/new", data=until, headers=HX)
     assert answer.status_code == 422 and "more than 52 dates" in answer.text
+    far = series_form(acme, repeat_end="until", repeat_until="9999-12-31")
+    answer = staff.post("/bookings/new", data=far, headers=HX)
+    assert answer.status_code == 422 and "Choose a date before 3000." in answer.text
     assert occurrences() == []
 
 
