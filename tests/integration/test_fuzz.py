@@ -146,7 +146,7 @@ FORMS = {
             "repeat_until",
             "series_step",
         ),
-    ),  # fmt: skip
+    ),
     "booking-edit": Form(
         "staff",
         lambda w: f"/bookings/{w.appointment.id}/edit",
