@@ -36,12 +36,14 @@ from conecta.models import Appointment, Client
 from conecta.models.email import SERIES_KINDS, EmailKind, EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
 
-KIND_FOR_CHANGE = {
-    "created": EmailKind.SERIES_CONFIRMATION,
-    "updated": EmailKind.SERIES_UPDATE,
-    "cancelled": EmailKind.SERIES_CANCELLATION,
-}
 _FRESH = (EmailStatus.WAITING, EmailStatus.QUEUED)
+# What each occurrence's own message becomes in the series email (a client new to the dates is
+# confirmed, a former one told they are cancelled, whatever the change was).
+FOLDED_AS = {
+    EmailKind.CONFIRMATION: EmailKind.SERIES_CONFIRMATION,
+    EmailKind.UPDATE: EmailKind.SERIES_UPDATE,
+    EmailKind.CANCELLATION: EmailKind.SERIES_CANCELLATION,
+}
 
 
 def occurrence_ids(row: OutboxEmail) -> list[int]:
@@ -52,20 +54,22 @@ def fold(
     session: Session, series_id: int, kind: EmailKind, saved: Iterable[tuple[Appointment, list]]
 ) -> list[OutboxEmail]:
     """In the series save's transaction: fold the rows each occurrence's mail plan just made into one
-    series row per client. `saved` is (appointment, its new outbox rows) per occurrence."""
-    by_client: dict[int, list[tuple[int, int]]] = {}
-    waits: dict[int, bool] = {}
+    series row per client (and one cancellation for a former client of the dates, if the edit changed
+    the client). `saved` is (appointment, its new outbox rows) per occurrence."""
+    by_client: dict[tuple[int, EmailKind], list[tuple[int, int]]] = {}
+    waits: dict[tuple[int, EmailKind], bool] = {}
     for appointment, rows in saved:
         for row in rows:
             if row.status not in _FRESH or row.client_id is None:
                 continue
             row.status = EmailStatus.FOLDED
-            by_client.setdefault(row.client_id, []).append((appointment.id, row.ics_sequence or 0))
-            waits[row.client_id] = waits.get(row.client_id, False) or mail_plan.waits_for_zoom(appointment)
+            key = (row.client_id, FOLDED_AS.get(row.kind, kind))
+            by_client.setdefault(key, []).append((appointment.id, row.ics_sequence or 0))
+            waits[key] = waits.get(key, False) or mail_plan.waits_for_zoom(appointment)
     made = []
-    for client_id, occurrences in by_client.items():
-        row_kind = _replace_unsent(session, series_id, client_id, kind, occurrences)
-        held = waits[client_id] and row_kind != EmailKind.SERIES_CANCELLATION
+    for (client_id, key_kind), occurrences in by_client.items():
+        row_kind = _replace_unsent(session, series_id, client_id, key_kind, occurrences)
+        held = waits[(client_id, key_kind)] and row_kind != EmailKind.SERIES_CANCELLATION
         client = session.get(Client, client_id)
         row = OutboxEmail(
             org_id=client.org_id,

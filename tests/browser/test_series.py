@@ -86,6 +86,7 @@ def test_a_weekly_series_across_dst_gets_one_meeting_each_and_scoped_changes_rea
     page.goto(f"/bookings/{booked[2].id}/edit")
     page.get_by_label("Time").fill("11:00")
     page.get_by_label("This one and the following ones").check()
+    assert_accessible(page, "edit of an occurrence, with its scope")
     page.get_by_role("button", name="Save booking").click()
     expect(page.get_by_role("heading", name="Video call · Carla Client")).to_be_visible()  # saved: 303
     patched = [f"/v2/meetings/{ids[2]}", f"/v2/meetings/{ids[3]}"]

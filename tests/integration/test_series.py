@@ -206,3 +206,30 @@ def test_scoped_edits_and_cancellations_leave_past_dates_and_split_the_rule(acme
     assert str(ics_of(cancellation)["METHOD"]) == "CANCEL"
     kinds = db.session.scalars(select(OutboxEmail.kind).where(OutboxEmail.status == EmailStatus.SENT))
     assert EmailKind.CANCELLATION not in list(kinds)  # folded, not one each
+
+
+def test_a_whole_series_given_to_another_client_confirms_them_and_cancels_it_for_the_first(
+    acme, as_user, smtp_server
+):
+    booked = _series_of(acme, FIRST, 3)
+    run_mail_worker()
+    assert len(smtp_server.messages) == 1
+    local = FIRST.astimezone(acme.org.tz)
+    form = {
+        "client_id": acme.other_client.id,
+        "service_id": acme.service.id,
+        "staff_id": acme.staff.id,
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "duration_minutes": "",
+        "notes": "",
+        "scope": "all",
+    }
+    answer = as_user(acme.staff).post(f"/bookings/{booked[0].id}/edit", data=form, headers=HX)
+    assert "Changes saved to 3 dates." in answer.text
+    run_mail_worker()
+    received = {m.envelope_to[0]: m.message for m in smtp_server.messages[1:]}
+    assert sorted(received) == ["carla@acme.test", "omar@acme.test"]
+    assert received["carla@acme.test"]["Subject"].startswith("Cancelled: Consultation, 3 dates")
+    assert received["omar@acme.test"]["Subject"].startswith("Confirmed: Consultation, 3 dates")
+    assert "Carla" not in text_parts(received["omar@acme.test"])["text/plain"]
