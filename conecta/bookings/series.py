@@ -184,7 +184,13 @@ def _rule_for_edit(series: Series, first: Appointment, scope: str, shift: timede
         db.session.flush()
         return tail.id
     if shift or new_time != series.dtstart_local.time():
-        series.rule = moved_rule
+        # The rule now describes the dates from the first one moved (earlier ones, past, stay as they were).
+        remaining = [
+            x
+            for x in rules.expand(series.rule, series.dtstart_local, zone)
+            if x.replace(tzinfo=None) >= first_local
+        ]
+        series.rule = _with_count(moved_rule, len(remaining))
         series.dtstart_local = new_start
     return series.id
 
