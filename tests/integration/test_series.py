@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from conecta.bookings import series as series_service
 from conecta.extensions import db
+from conecta.mail import reminders
 from conecta.models import Appointment, Series
 from conecta.models.email import EmailKind, EmailStatus, OutboxEmail
 from conecta.scheduling import BookingDetails
 from tests.support import smtp as mail
-from tests.support.smtp import book, ics_of, run_mail_worker, text_parts
+from tests.support.factories import with_zoom
+from tests.support.smtp import JOIN_URL, book, ics_of, run_mail_worker, settle, text_parts
 
 smtp_server = mail.smtp_server
 
@@ -233,3 +235,16 @@ def test_a_whole_series_given_to_another_client_confirms_them_and_cancels_it_for
     assert received["carla@acme.test"]["Subject"].startswith("Cancelled: Consultation, 3 dates")
     assert received["omar@acme.test"]["Subject"].startswith("Confirmed: Consultation, 3 dates")
     assert "Carla" not in text_parts(received["omar@acme.test"])["text/plain"]
+
+
+def test_each_occurrence_is_reminded_with_its_own_join_link(acme, smtp_server):
+    booked = _series_of(acme, FIRST, 2)
+    run_mail_worker()
+    with_zoom(booked[1], wanted=True)
+    settle(booked[1], "ready")  # the second date's meeting exists (as the reconciler leaves it)
+    assert reminders.send_if_due(booked[1].id, booked[1].starts_at - timedelta(hours=1))
+    run_mail_worker()
+    reminder = smtp_server.messages[-1].message
+    assert reminder["Subject"].startswith("Reminder: Consultation on Mon 11 Mar 2030, 10:00 PDT")
+    assert JOIN_URL in text_parts(reminder)["text/plain"]
+    assert len(smtp_server.messages) == 2  # the series confirmation, then this reminder: no link email
