@@ -120,6 +120,10 @@ def test_conflicts_are_listed_per_date_and_can_be_skipped_or_gone_back_from(acme
     assert "Carla Client already has a booking (Consultation with Ada Admin" in answer.text
     assert occurrences() == []
 
+    as_page = staff.post("/bookings/new", data=series_form(acme))  # without htmx: the same step, a page
+    assert as_page.status_code == 200 and "Skip these dates and book the other 2" in as_page.text
+    assert "hx-post" not in as_page.text
+
     back = staff.post("/bookings/new", data=series_form(acme, series_step="back"), headers=HX)
     assert back.status_code == 200 and 'id="repeat"' in back.text and occurrences() == []
 
