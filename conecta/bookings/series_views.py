@@ -8,12 +8,37 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
+from conecta.bookings import bp
 from conecta.bookings import series as series_service
 from conecta.bookings.forms import BookingForm
 from conecta.bookings.series_forms import NewBookingForm, SeriesEditForm, scope_choices
 from conecta.models import Appointment, Organization
 from conecta.scheduling import BookingDetails
+from conecta.scheduling import series as rules
+
+WEEKDAY_NAMES = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+
+
+@bp.app_template_global("series_summary")
+def series_summary(appointment: Appointment) -> str:
+    """ "Every week on Monday", "Every 2 weeks on Monday, Thursday": the details' line for an occurrence."""
+    if appointment.series is None:
+        return ""
+    interval, weekdays = rules.rule_summary(appointment.series.rule)
+    days = ", ".join(str(WEEKDAY_NAMES[d]) for d in weekdays)
+    if interval == 1:
+        return gettext("Every week on %(days)s", days=days)
+    return gettext("Every %(num)d weeks on %(days)s", num=interval, days=days)
 
 
 def form_class(appointment: Appointment | None) -> type[BookingForm]:

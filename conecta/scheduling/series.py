@@ -203,3 +203,17 @@ def ended_before(rule: str, moment: datetime) -> str:
             line = "RRULE:" + ";".join([*parts, f"UNTIL={until}"])
         lines.append(line)
     return "\n".join(lines)
+
+
+def rule_summary(rule: str) -> tuple[int, list[int]]:
+    """(interval in weeks, weekdays 0 = Monday) of a rule, for describing a series to people."""
+    interval, weekdays = 1, []
+    for line in rule.splitlines():
+        if line.startswith("RRULE:"):
+            for part in line[len("RRULE:") :].split(";"):
+                name, _, value = part.partition("=")
+                if name == "INTERVAL" and value.isdigit():
+                    interval = int(value)
+                elif name == "BYDAY":
+                    weekdays = [WEEKDAY_CODES.index(c) for c in value.split(",") if c in WEEKDAY_CODES]
+    return interval, weekdays

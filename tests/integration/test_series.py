@@ -102,7 +102,8 @@ def test_a_weekly_series_keeps_its_wall_clock_time_across_dst_and_sends_one_emai
     portal = as_user(acme.client).get("/portal/")
     for appointment in booked:
         assert f"/portal/bookings/{appointment.id}" in portal.text
-    assert "Part of a weekly series" in as_user(acme.client).get(f"/portal/bookings/{booked[1].id}").text
+    detail = as_user(acme.client).get(f"/portal/bookings/{booked[1].id}").text
+    assert "Part of a weekly series: Every week on Monday" in detail
 
 
 def test_conflicts_are_listed_per_date_and_can_be_skipped_or_gone_back_from(acme, as_user, smtp_server):
