@@ -98,6 +98,10 @@ def test_a_weekly_series_keeps_its_wall_clock_time_across_dst_and_sends_one_emai
     rows = list(db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
     assert sorted(r.status for r in rows) == [EmailStatus.FOLDED] * 4 + [EmailStatus.SENT]
 
+    outbox_page = as_user(acme.admin).get("/settings/emails").text
+    assert outbox_page.count("Sent in its series email") == 4
+    assert "Confirmed: Video call, 4 dates from Mon 4 Mar 2030" in outbox_page
+
     # The portal lists every date, each with its own booking page.
     portal = as_user(acme.client).get("/portal/")
     for appointment in booked:
