@@ -22,7 +22,7 @@ from conecta.clinic import clinic_of
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.models import Appointment, Organization
-from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, EmailKind, OutboxEmail
+from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 
@@ -302,6 +302,10 @@ def compose(row: OutboxEmail) -> Composed:
         from conecta.mail.staff_notice import compose_client_cancelled
 
         return compose_client_cancelled(row)
+    if row.kind in SERIES_KINDS:
+        from conecta.mail.series import compose_series
+
+        return compose_series(row)
     return _compose_appointment(row)
 
 

@@ -154,3 +154,20 @@ def test_the_portal_invite_carries_the_contact_block(acme, as_user, smtp_server)
     assert (
         "+1 619 555 0100" in text and "Your bookings in the client portal: http://localhost/portal/" in text
     )
+
+
+def test_the_series_email_carries_the_contact_block(acme, smtp_server):
+    from conecta.bookings import series as series_service
+    from conecta.scheduling import BookingDetails
+
+    acme.org.contact_email = "hello@acme.test"
+    db.session.commit()
+    details = BookingDetails(client=acme.client, service=acme.service, staff=acme.staff, starts_at=MONDAY_9AM)
+    repeat = series_service.rules.Repeat(interval_weeks=1, weekdays=(0,), count=3)
+    series_service.book_series(acme.org, details, series_service.plan_series(acme.org, details, repeat))
+    run_mail_worker()
+    (received,) = smtp_server.messages
+    parts = text_parts(received.message)
+    link = f"http://localhost/portal/?clinic={clinic_token(acme.org.id)}"
+    assert "Email: hello@acme.test" in parts["text/plain"] and link in parts["text/plain"]
+    assert f'href="{link}"' in parts["text/html"]
