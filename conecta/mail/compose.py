@@ -204,14 +204,14 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
 
 
 def _compose_portal_invite(row: OutboxEmail) -> Composed:
-    from conecta.portal.views import make_invite_token
+    from conecta.auth.links import INVITE, make_token
     from conecta.templating import fmt_datetime
 
     client = row.client
     org = client.org
     # The token is signed now, not when the row was made: the link's validity starts at delivery.
     with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
-        invite_url = url_for("portal.accept_invite", token=make_invite_token(client), _external=True)
+        invite_url = url_for("portal.accept_invite", token=make_token(client, INVITE), _external=True)
     expires = utcnow() + timedelta(seconds=current_app.config["PORTAL_INVITE_MAX_AGE"])
     context = {
         "org_name": org.name,
@@ -262,6 +262,10 @@ def compose(row: OutboxEmail) -> Composed:
         return _compose_portal_invite(row)
     if row.kind == EmailKind.ZOOM_RECONNECT:
         return _compose_zoom_reconnect(row)
+    if row.kind in (EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
+        from conecta.mail import password_mail
+
+        return password_mail.compose(row)
     return _compose_appointment(row)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.extensions import db
@@ -14,6 +14,10 @@ from conecta.models.service import Service
 from conecta.models.types import UTCDateTime, utcnow
 from conecta.models.user import User
 from conecta.models.zoom_meeting import ZoomMeeting, ZoomState
+
+ATTENDED = "attended"
+NO_SHOW = "no_show"
+ATTENDANCE_LABELS = {ATTENDED: "Attended", NO_SHOW: "No-show"}
 
 
 class Appointment(db.Model):
@@ -34,6 +38,13 @@ class Appointment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The start time the client's reminder was queued for (conecta.mail.reminders): a reschedule owes a new one.
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why staff cancelled (optional; never emailed unless `cancel_reason_in_email`), and whether the client
+    # was to be told at all: unchecking "Email the client" means no cancellation email, now or later.
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_email_client: Mapped[bool] = mapped_column(default=True, server_default=true())
+    cancel_reason_in_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # After its start, staff mark it: ATTENDED or NO_SHOW (None: not marked).
+    attendance: Mapped[str | None] = mapped_column(String(10))
 
     org: Mapped[Organization] = relationship()
     client: Mapped[Client] = relationship()
@@ -55,3 +66,7 @@ class Appointment(db.Model):
     @property
     def zoom_state(self) -> ZoomState:
         return self.zoom.state if self.zoom is not None else ZoomState.NONE
+
+    @property
+    def attendance_label(self) -> str | None:
+        return ATTENDANCE_LABELS.get(self.attendance or "")

@@ -20,6 +20,7 @@ from conecta.extensions import db
 from conecta.models.appointment import Appointment
 from conecta.models.client import Client
 from conecta.models.types import UTCDateTime, string_enum, utcnow
+from conecta.models.user import User
 
 
 class EmailKind(StrEnum):
@@ -33,6 +34,8 @@ class EmailKind(StrEnum):
     PORTAL_INVITE = "portal_invite"  # the portal sign-up link
     REMINDER = "reminder"  # before the appointment (conecta.mail.reminders), after its Zoom check
     ZOOM_RECONNECT = "zoom_reconnect"  # to an admin: Zoom needs reconnecting and appointments depend on it
+    STAFF_INVITE = "staff_invite"  # a new team member's link to set their password (conecta.auth.links)
+    PASSWORD_RESET = "password_reset"  # Forgot password: a staff member's or a portal client's link
 
 
 class EmailStatus(StrEnum):
@@ -49,7 +52,15 @@ class EmailStatus(StrEnum):
 
 # Messages to a client about an appointment (they share its calendar UID and SEQUENCE).
 APPOINTMENT_KINDS = tuple(
-    k for k in EmailKind if k not in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT)
+    k
+    for k in EmailKind
+    if k
+    not in (
+        EmailKind.PORTAL_INVITE,
+        EmailKind.ZOOM_RECONNECT,
+        EmailKind.STAFF_INVITE,
+        EmailKind.PASSWORD_RESET,
+    )
 )
 UNSENT = (EmailStatus.WAITING, EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.FAILED)
 DELIVERED = (EmailStatus.SENT, EmailStatus.SENDING)
@@ -69,6 +80,8 @@ class OutboxEmail(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
     # The recipient; the address is refreshed from the client when the message is sent.
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    # Or a staff member (their invite or password reset); None for everything else.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[EmailKind] = mapped_column(string_enum(EmailKind, 20))
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300), default="")
@@ -94,6 +107,7 @@ class OutboxEmail(db.Model):
 
     appointment: Mapped[Appointment | None] = relationship()
     client: Mapped[Client | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
     @property
     def snapshot(self) -> dict[str, Any]:
