@@ -24,6 +24,8 @@ EVENT_LABELS = {
     "zoom_host_changed": "Zoom host changed",
     "zoom_hosts_matched": "Zoom hosts matched by email",
     "zoom_service_switched_on": "Auto-create Zoom meeting switched on",
+    "appointment_cancelled": "Appointment cancelled",
+    "attendance_marked": "Attendance marked",
 }
 
 

@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -18,9 +19,10 @@ from wtforms import SelectChoice
 from conecta.auth.permissions import staff_required
 from conecta.bookings import bp, service
 from conecta.bookings.access import get_appointment_for
-from conecta.bookings.forms import BookingForm
+from conecta.bookings.forms import BookingForm, CancelForm
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
+from conecta.models.appointment import ATTENDANCE_LABELS
 from conecta.models.types import database_id, utcnow
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails, BookingError, to_utc
@@ -201,12 +203,48 @@ def edit(appointment_id: int):
 def cancel(appointment_id: int):
     """GET asks first (a server-rendered confirmation); POST cancels."""
     appointment = get_appointment_for(current_user, appointment_id)
-    if request.method == "GET":
-        if appointment.is_cancelled:
-            return _render("view", appointment=appointment, notice="This booking is already cancelled.")
-        return _render("confirm_cancel", appointment=appointment)
-    service.cancel(appointment)
-    return _saved(appointment, "cancelled", "Booking cancelled. It stays on the calendar, struck through.")
+    if appointment.is_cancelled:
+        return _render("view", appointment=appointment, notice="This booking is already cancelled.")
+    form = CancelForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return _render("confirm_cancel", status=status, appointment=appointment, cancel_form=form)
+    service.cancel(
+        appointment,
+        reason=form.reason.data or "",
+        email_client=bool(form.email_client.data),
+        reason_in_email=bool(form.reason_in_email.data),
+        actor=current_user,
+    )
+    told = (
+        gettext("The client is emailed.")
+        if appointment.cancel_email_client
+        else gettext("No email goes to the client.")
+    )
+    return _saved(
+        appointment, "cancelled", f"Booking cancelled. It stays on the calendar, struck through. {told}"
+    )
+
+
+@bp.route("/<int:appointment_id>/attendance", methods=["POST"])
+@staff_required
+def attendance(appointment_id: int):
+    """Attended or No-show (or "" to unmark), once the appointment has started; not on a cancelled one."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    value = request.form.get("attendance", "")
+    refusal = None
+    if appointment.is_cancelled:
+        refusal = gettext("A cancelled appointment cannot be marked.")
+    elif appointment.starts_at > utcnow():
+        refusal = gettext("Attendance can be marked once the appointment has started.")
+    elif value not in ("", *ATTENDANCE_LABELS):
+        refusal = gettext("Choose Attended or No-show.")
+    if refusal:
+        return _render("view", status=422, appointment=appointment, general_errors=[refusal])
+    service.mark_attendance(appointment, value or None, actor=current_user)
+    label = ATTENDANCE_LABELS.get(value)
+    notice = gettext("Marked %(label)s.", label=label) if label else gettext("Attendance cleared.")
+    return _saved(appointment, "updated", notice)
 
 
 # ---- Add / Remove Zoom meeting on one appointment (conecta.zoom.rule): answered in the modal ----------

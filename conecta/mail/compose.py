@@ -174,6 +174,12 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         "zoom": zoom,
         "link_will_follow": link_will_follow,
         "zoom_removed": zoom_removed,
+        # Staff's reason reaches the client only when they ticked "Include the reason in the email".
+        "cancel_reason": (
+            appointment.cancel_reason
+            if kind == EmailKind.CANCELLATION and not former_client and appointment.cancel_reason_in_email
+            else None
+        ),
     }
     text = render_template("mail/appointment.txt", **context)
     html = render_template("mail/appointment.html", **context)

@@ -68,5 +68,10 @@ class Appointment(db.Model):
         return self.zoom.state if self.zoom is not None else ZoomState.NONE
 
     @property
+    def has_started(self) -> bool:
+        """Attendance can be marked from the start on."""
+        return self.starts_at <= utcnow()
+
+    @property
     def attendance_label(self) -> str | None:
         return ATTENDANCE_LABELS.get(self.attendance or "")
