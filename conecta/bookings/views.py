@@ -13,13 +13,14 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_htmx import make_response
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from conecta.auth.permissions import staff_required
 from conecta.bookings import bp, service
 from conecta.bookings.access import get_appointment_for
 from conecta.bookings.forms import BookingForm, CancelForm
+from conecta.clients.directory import search_condition
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.appointment import ATTENDANCE_LABELS
@@ -50,11 +51,11 @@ def _render(mode: str, *, status: int = 200, **context: Any):
 
 
 def _client_choices(org: Organization, query: str = "", selected_id: int | None = None) -> list[SelectChoice]:
-    """Clients matching `query` (name or email), capped; the selected one is always among them."""
-    statement = select(Client.id, Client.name, Client.email).where(Client.org_id == org.id)
-    if query:
-        pattern = f"%{query.strip()}%"
-        statement = statement.where(or_(Client.name.ilike(pattern), Client.email.ilike(pattern)))
+    """Clients matching `query` (the Clients page's search: accents and case ignored), capped; the
+    selected one is always among them."""
+    statement = select(Client.id, Client.name, Client.email).where(
+        Client.org_id == org.id, *search_condition(query)
+    )
     rows = list(db.session.execute(statement.order_by(Client.name, Client.id).limit(CLIENT_OPTIONS_LIMIT)))
     if selected_id is not None and all(row.id != selected_id for row in rows):
         selected = db.session.execute(

@@ -36,6 +36,11 @@ _ZOOM_LABELS = {
 }
 
 
+def zoom_label(state: str | None) -> str | None:
+    """What staff read of a meeting's state ("Zoom ready"), or None when there is nothing to say."""
+    return _ZOOM_LABELS.get(state or "")
+
+
 def _zoom_line(state: str | None, meeting_id: str | None) -> str:
     label = _ZOOM_LABELS.get(state or "")
     if label is None:
