@@ -205,6 +205,8 @@ def cancel(appointment_id: int):
     """GET asks first (a server-rendered confirmation); POST cancels."""
     appointment = get_appointment_for(current_user, appointment_id)
     if appointment.is_cancelled:
+        if request.method == "POST":  # twice is harmless: the first cancellation stands as it was
+            return _saved(appointment, "cancelled", "This booking is already cancelled.")
         return _render("view", appointment=appointment, notice="This booking is already cancelled.")
     form = CancelForm()
     if request.method == "GET" or not form.validate_on_submit():

@@ -144,7 +144,7 @@ FORMS = {
         "staff", lambda w: "/bookings/client-options", ("client_search", "client_id"), method="GET"
     ),
     "calendar": Form("staff", lambda w: "/calendar/", ("view", "date", "staff"), method="GET"),
-    "team-add": Form("admin", lambda w: "/settings/team", ("name", "email", "role", "password")),
+    "team-add": Form("admin", lambda w: "/settings/team", ("name", "email", "role")),
     "team-role": Form("admin", lambda w: f"/settings/team/{w.staff.id}/role", ("role",)),
     "team-color": Form("admin", lambda w: f"/settings/team/{w.staff.id}/color", ("color",)),
     "event-new": Form(
