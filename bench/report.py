@@ -54,6 +54,13 @@ BENCHMARKS = (
         ),
     ),
     Benchmark(
+        "client_search.py",
+        (
+            ("Client search p50, 10,000 clients", "≤ 25 ms"),
+            ("Client search p95, 10,000 clients", "≤ 60 ms"),
+        ),
+    ),
+    Benchmark(
         "sync_throughput.py",
         (("Sync throughput, 4 workers, Zoom at 100 ms", "≥ 30 syncs/s"), ("Worker CPU per sync", "≤ 15 ms")),
     ),

@@ -20,7 +20,7 @@ from conecta.auth.permissions import staff_required
 from conecta.bookings import bp, service
 from conecta.bookings.access import get_appointment_for
 from conecta.bookings.forms import BookingForm, CancelForm
-from conecta.clients.directory import search_condition
+from conecta.clients.directory import SEARCH_ORDER, search_condition
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.appointment import ATTENDANCE_LABELS
@@ -56,7 +56,7 @@ def _client_choices(org: Organization, query: str = "", selected_id: int | None 
     statement = select(Client.id, Client.name, Client.email).where(
         Client.org_id == org.id, *search_condition(query)
     )
-    rows = list(db.session.execute(statement.order_by(Client.name, Client.id).limit(CLIENT_OPTIONS_LIMIT)))
+    rows = list(db.session.execute(statement.order_by(*SEARCH_ORDER).limit(CLIENT_OPTIONS_LIMIT)))
     if selected_id is not None and all(row.id != selected_id for row in rows):
         selected = db.session.execute(
             select(Client.id, Client.name, Client.email).where(

@@ -20,6 +20,11 @@ class ClientError(ValueError):
         self.errors = errors
 
 
+# The folded text starts with the folded name. Ordering by it lets the database walk the index
+# `ix_clients_org_search` (org_id, search_text) in order and stop at the limit, with no sort.
+SEARCH_ORDER = (Client.search_text, Client.id)
+
+
 def search_condition(query: str) -> list:
     """One condition per typed word: each must appear in the client's folded name, email or phone
     (`Client.search_text`), accents and case ignored -- "gomez" and "GÓMEZ" both find "Lucía Gómez"."""
@@ -28,11 +33,10 @@ def search_condition(query: str) -> list:
 
 
 def search_clients(session: Session, org_id: int, query: str = "", limit: int = SEARCH_LIMIT) -> list[Client]:
-    """Clients of one organization whose name, email or phone contains every word of `query`, by name.
-
-    Served by the index `ix_clients_org_search` (org_id, search_text)."""
+    """Clients of one organization whose name, email or phone contains every word of `query`, by name
+    (accents and case ignored in the order too: "Álvarez" comes with the A's)."""
     statement = select(Client).where(Client.org_id == org_id, *search_condition(query))
-    return list(session.scalars(statement.order_by(func.lower(Client.name), Client.id).limit(limit)))
+    return list(session.scalars(statement.order_by(*SEARCH_ORDER).limit(limit)))
 
 
 def save_client(session: Session, client: Client, *, name: str, email: str, phone: str, notes: str) -> Client:
