@@ -209,29 +209,6 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
     )
 
 
-def _compose_portal_invite(row: OutboxEmail) -> Composed:
-    from conecta.auth.links import INVITE, make_token
-    from conecta.templating import fmt_datetime
-
-    client = row.client
-    org = client.org
-    # The token is signed now, not when the row was made: the link's validity starts at delivery.
-    with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
-        invite_url = url_for("portal.accept_invite", token=make_token(client, INVITE), _external=True)
-    expires = utcnow() + timedelta(seconds=current_app.config["PORTAL_INVITE_MAX_AGE"])
-    context = {
-        "org_name": org.name,
-        "client_name": client.name,
-        "invite_url": invite_url,
-        "expires": f"{fmt_datetime(expires, org.timezone)} ({org.timezone})",
-    }
-    return Composed(
-        subject=portal_invite_subject(org.name),
-        text=render_template("mail/portal_invite.txt", **context),
-        html=render_template("mail/portal_invite.html", **context),
-    )
-
-
 def portal_invite_subject(org_name: str) -> str:
     return f"{org_name} invited you to the client portal"
 
@@ -264,12 +241,10 @@ def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
 
 def compose(row: OutboxEmail) -> Composed:
     """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
-    if row.kind == EmailKind.PORTAL_INVITE:
-        return _compose_portal_invite(row)
     if row.kind == EmailKind.ZOOM_RECONNECT:
         return _compose_zoom_reconnect(row)
-    if row.kind in (EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
-        from conecta.mail import password_mail
+    if row.kind in (EmailKind.PORTAL_INVITE, EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
+        from conecta.mail import password_mail  # every password link, one way (conecta.auth.links)
 
         return password_mail.compose(row)
     return _compose_appointment(row)
