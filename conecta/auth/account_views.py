@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
 
 from conecta.auth import bp, password_flows, throttle
 from conecta.auth.permissions import staff_required
-from conecta.extensions import db
-from conecta.models import User
-
-
-def _staff_with_email(email: str) -> list[User]:
-    # Deactivated people get nothing: they could not sign in with a new password anyway.
-    return list(db.session.scalars(select(User).where(User.email == email, User.active.is_(True))))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @throttle.password_reset
 def forgot_password():
-    return password_flows.forgot(_staff_with_email, portal=False)
+    return password_flows.forgot("user", portal=False)
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])

@@ -8,8 +8,6 @@ session signed in so far; the browser that changed it is signed in again on the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,20 +17,18 @@ from conecta.auth.forms import ChangePasswordForm, ForgotPasswordForm, SetPasswo
 from conecta.auth.passwords import hash_password, verify_password
 from conecta.auth.views import sign_in
 from conecta.extensions import db
-from conecta.models import Client, User
-from conecta.models.email import EmailKind
 
 
-def forgot(find: Callable[[str], Iterable[User | Client]], portal: bool):
-    """GET: the form. POST: email a reset link to each account `find` returns for the typed address,
-    and answer the same whether or not there was one (the page never tells which emails have accounts)."""
+def forgot(kind: str, portal: bool):
+    """GET: the form. POST: ask for a reset link to each account of `kind` ("user" or "client") using
+    the typed address (`password_mail.request_reset`), and answer the same whether or not there is one
+    (the page never tells which emails have accounts)."""
     from conecta.mail import password_mail
 
     form = ForgotPasswordForm()
     sent = False
     if form.validate_on_submit():
-        for who in find(form.email.data.strip().lower()):
-            password_mail.queue(who, EmailKind.PASSWORD_RESET)
+        password_mail.request_reset(form.email.data.strip().lower(), kind)
         sent = True
     status = 422 if request.method == "POST" and not sent else 200
     return render_template("auth/forgot_password.html", form=form, sent=sent, portal=portal), status

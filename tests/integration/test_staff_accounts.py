@@ -13,7 +13,17 @@ from conecta.auth.passwords import verify_password
 from conecta.extensions import db, limiter
 from conecta.mail.compose import compose
 from conecta.models.email import OutboxEmail
+from tests.support import smtp as mail
 from tests.support.factories import PASSWORD
+from tests.support.smtp import run_mail_worker
+
+smtp_server = mail.smtp_server  # the fixture, for this module's tests
+
+
+@pytest.fixture(autouse=True)
+def _mail_here(app, smtp_server) -> None:
+    app.config.update(smtp_server.config())
+
 
 NEW = "a-brand-new-password"
 
@@ -41,6 +51,8 @@ def test_change_password_ends_every_other_session_and_keeps_this_one(app, acme, 
 
 
 def _reset_rows() -> list[OutboxEmail]:
+    """The reset emails queued, once the worker looked the accounts up (it does, not the request)."""
+    run_mail_worker()
     return list(db.session.scalars(db.select(OutboxEmail).filter_by(kind="password_reset")))
 
 
@@ -57,6 +69,7 @@ def test_forgot_password_answers_the_same_whether_or_not_the_email_exists(app, a
     assert (known.status_code, unknown.status_code) == (200, 200)
     assert known.get_data() == unknown.get_data()
     assert "If an account uses that email" in known.get_data(as_text=True)
+    assert db.session.scalars(db.select(OutboxEmail)).all() == []  # the request looked nothing up
     [row] = _reset_rows()
     assert (row.to_address, row.user_id if kind == "staff" else row.client_id) == (who.email, who.id)
     assert http.post(path, data={"email": "not an email"}).status_code == 422
