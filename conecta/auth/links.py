@@ -3,7 +3,7 @@ portal client's invite, and Forgot password for staff and clients alike.
 
 A link carries a token signed with SECRET_KEY (itsdangerous, with its timestamp) naming who it is for
 (`kind`, `id`), why (`purpose`: "invite" or "reset") and a fingerprint of that person's password hash
-as it was when the link was made. It is:
+and email as they were when the link was made. It is:
 - **expiring**: an invite lasts PORTAL_INVITE_MAX_AGE (7 days by default), a reset PASSWORD_RESET_MAX_AGE
   (1 hour), counted from the signed timestamp;
 - **single-use**: setting a password changes the hash, so the fingerprint no longer matches and every
@@ -37,8 +37,11 @@ def max_age(purpose: str) -> int:
     return int(current_app.config[key])
 
 
-def _fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def _fingerprint(who: User | Client) -> str:
+    """The password hash and the email as they are now: a new password, or a changed address (the link
+    went to the old one), voids every link made before."""
+    raw = f"{who.password_hash or ''}\x1f{who.email}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def _serializer(issued_at: float | None = None) -> URLSafeTimedSerializer:
@@ -57,7 +60,7 @@ def make_token(who: User | Client, purpose: str, *, issued_at: float | None = No
     tests make an expired link that way, without waiting."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown password link purpose {purpose!r}")
-    payload = {"k": who.kind, "id": who.id, "p": purpose, "h": _fingerprint(who.password_hash)}
+    payload = {"k": who.kind, "id": who.id, "p": purpose, "h": _fingerprint(who)}
     return _serializer(issued_at).dumps(payload)
 
 
@@ -73,7 +76,7 @@ def load_token(token: str, kind: str) -> tuple[User | Client, str] | None:
     if time.time() - signed_at.timestamp() > max_age(data["p"]):
         return None
     who = db.session.get(MODELS[kind], data.get("id")) if isinstance(data.get("id"), int) else None
-    if who is None or _fingerprint(who.password_hash) != data.get("h"):
+    if who is None or _fingerprint(who) != data.get("h"):
         return None
     if kind == "user" and not who.active:
         return None

@@ -136,6 +136,9 @@ def test_a_reset_link_works_once_ends_other_sessions_and_expires(app, acme, as_u
     client_link = links.make_token(acme.client, links.RESET)
     assert app.test_client().get(f"/password/{client_link}").status_code == 404
     assert app.test_client().get(f"/portal/invite/{client_link}").status_code == 200
+    acme.client.email = "carla.new@acme.test"  # the link went to the old address
+    db.session.commit()
+    assert app.test_client().get(f"/portal/invite/{client_link}").status_code == 404
 
 
 def test_an_invited_team_member_sets_their_password_through_the_emailed_link(app, acme, as_user) -> None:
