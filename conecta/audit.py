@@ -63,5 +63,17 @@ def recent(org_id: int, limit: int = 20, *, connection_only: bool = False) -> li
     return list(db.session.scalars(query))
 
 
+def for_appointment(appointment_id: int, limit: int = 10) -> list[AuditEvent]:
+    """One appointment's own lines of the log (cancelled and why, attendance, its Zoom meeting), newest
+    first: the drawer's History."""
+    query = (
+        db.select(AuditEvent)
+        .filter_by(appointment_id=appointment_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def label(event: str) -> str:
     return EVENT_LABELS.get(event, event.replace("_", " ").capitalize())

@@ -138,6 +138,10 @@ def test_a_cancellation_without_email_the_client_sends_nothing(acme, mailbox, pa
     expect(page.get_by_text("No email goes to the client.")).to_be_visible()
     drawer = page.locator("#event-drawer")
     expect(drawer).to_contain_text("Sam is away at a congress")  # refreshed by appointment-saved
+    page.keyboard.press("Escape")
+    drawer.get_by_text("History").click()
+    expect(drawer.get_by_text("Appointment cancelled · Sam Staff")).to_be_visible()
+    assert_accessible(page, "event drawer of a cancelled appointment, its history open")
 
     run_mail_worker()
     assert len(mailbox.messages) == 1  # still only the confirmation

@@ -100,6 +100,7 @@ def test_a_cancellation_without_email_the_client_sends_nothing_and_keeps_the_rea
     assert "Clinic closed for repairs" in answer.text and "the client was not emailed" in answer.text
     drawer = http.get(f"/calendar/appointments/{appointment.id}", headers=HX).text
     assert "Clinic closed for repairs" in drawer
+    assert "Appointment cancelled · Sam Staff: the client is not emailed; reason: Clinic closed" in drawer
     [event] = db.session.scalars(db.select(AuditEvent).filter_by(event="appointment_cancelled")).all()
     assert "Clinic closed for repairs" in event.detail and event.actor_id == acme.staff.id
 
@@ -139,6 +140,8 @@ def test_attended_and_no_show_once_started_shown_on_the_calendar(acme, as_user) 
     assert "appointment-saved" in answer.headers["HX-Trigger"]
     db.session.expire_all()
     assert db.session.get(Appointment, started.id).attendance == "no_show"
+    history = http.get(f"/calendar/appointments/{started.id}", headers=HX).text
+    assert "Attendance marked · Sam Staff: Marked No-show." in history
     day = started.starts_at.astimezone(acme.org.tz).date().isoformat()
     calendar = http.get(f"/calendar/?view=day&date={day}").text
     assert 'event-attendance">No-show' in calendar
