@@ -20,7 +20,7 @@ from flask import current_app, render_template, url_for
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.models import Appointment, Organization
-from conecta.models.email import EmailKind, OutboxEmail
+from conecta.models.email import SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 
@@ -243,6 +243,10 @@ def compose(row: OutboxEmail) -> Composed:
     """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
     if row.kind == EmailKind.ZOOM_RECONNECT:
         return _compose_zoom_reconnect(row)
+    if row.kind in SERIES_KINDS:
+        from conecta.mail.series import compose_series
+
+        return compose_series(row)
     if row.kind in (EmailKind.PORTAL_INVITE, EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
         from conecta.mail import password_mail  # every password link, one way (conecta.auth.links)
 

@@ -9,7 +9,7 @@
 - `email_outbox.user_id`: the staff member an invite or password-reset email is for.
 
 Revision ID: f3b8d1c6a2e4
-Revises: e6a2c9d4f7b1
+Revises: f3b8d1e5a7c9
 Create Date: 2026-12-07 03:00:00
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3b8d1c6a2e4'
-down_revision = 'e6a2c9d4f7b1'
+down_revision = 'f3b8d1e5a7c9'
 branch_labels = None
 depends_on = None
 
