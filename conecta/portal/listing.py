@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext
 
 from conecta.models import Appointment
+from conecta.models.appointment import ATTENDED, NO_SHOW
 from conecta.models.types import utcnow
 
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
@@ -31,11 +32,10 @@ def booking_status(appointment: Appointment, now: datetime | None = None) -> Sta
     now = now or utcnow()
     if appointment.is_cancelled:
         return Status(gettext("Cancelled"), "danger")
-    # What staff marked after the start (attended / no-show), on installs that record it.
-    attendance = getattr(appointment, "attendance", None)
-    if attendance == "attended":
+    # What staff marked after the start (conecta.bookings.service.mark_attendance).
+    if appointment.attendance == ATTENDED:
         return Status(gettext("Attended"), "ok")
-    if attendance == "no_show":
+    if appointment.attendance == NO_SHOW:
         return Status(gettext("No-show"), "danger")
     if appointment.ends_at <= now:
         return Status(gettext("Took place"), "off")
