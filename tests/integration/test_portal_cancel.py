@@ -58,12 +58,15 @@ def test_a_client_cancels_within_the_cutoff_and_staff_are_told(acme, as_user, sm
     assert cancelled.is_cancelled and cancelled.cancel_message == "Sorry, I have the flu.\nNext week?"
     drawer = as_user(acme.staff).get(f"/calendar/appointments/{appointment.id}").get_data(as_text=True)
     assert "<dt>Client's message</dt>" in drawer and "Sorry, I have the flu." in drawer  # staff read it too
+    assert "Cancelled by the client in the portal." in drawer
     kinds = sorted(row.kind for row in outbox(cancelled))
     assert kinds == [EmailKind.CANCELLATION, EmailKind.CLIENT_CANCELLED, EmailKind.CONFIRMATION]
 
     run_mail_worker()
     by_recipient = {r.envelope_to[0]: r.message for r in smtp_server.messages[1:]}
-    assert by_recipient["carla@acme.test"]["Subject"].startswith("Cancelled: Consultation")
+    to_client = by_recipient["carla@acme.test"]
+    assert to_client["Subject"].startswith("Cancelled: Consultation")
+    assert "in the portal" not in text_parts(to_client)["text/plain"]  # the team's note stays with the team
     notice = by_recipient["staff@acme.test"]
     assert notice["Subject"].startswith("Cancelled by Carla Client: Consultation on ")
     parts = text_parts(notice)
