@@ -5,7 +5,8 @@ their messages land on the same fields.
 
 from __future__ import annotations
 
-from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeField
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conecta.forms import Form
@@ -29,6 +30,14 @@ class BookingForm(Form):
         coerce=optional_id,
         validate_choice=False,  # the options shown are a search result; the rules check the client
         invalid_value_message="Choose a client.",
+    )
+    # A group service's other clients (`conecta.groups`): up to its capacity, with the client above.
+    more_client_ids = SelectMultipleField(
+        _l("More clients (group services)"),
+        coerce=optional_id,
+        validate_choice=False,
+        invalid_value_message=_l("Choose clients."),
+        description=_l("For a group service: hold Ctrl (or ⌘) to choose several."),
     )
     service_id = SelectField(
         "Service", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a service."

@@ -14,16 +14,17 @@ If Redis is down at step 2 the booking still stands: the marks are in the databa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import update
 
 from conecta import scheduling
 from conecta.extensions import db
+from conecta.groups import participants
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
-from conecta.models import Appointment, Organization, StaffChoice, User
+from conecta.models import Appointment, Client, Organization, StaffChoice, User
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails
 from conecta.zoom import dispatch as zoom_dispatch
@@ -68,20 +69,34 @@ def _save(
     return appointment
 
 
-def save_new(org: Organization, details: BookingDetails) -> Appointment:
-    """Book a new appointment; raises `scheduling.BookingError` (nothing saved) when the rules refuse."""
-    return _save(
-        Change.CREATED, details.staff, lambda: scheduling.create_appointment(db.session, org, details)
-    )
+def save_new(org: Organization, details: BookingDetails, more_clients: Sequence[Client] = ()) -> Appointment:
+    """Book a new appointment -- of a group service, for `details.client` and `more_clients` (its
+    participants, `conecta.groups`); raises `scheduling.BookingError` (nothing saved) when refused."""
+    if details.service is not None:
+        participants.check_clients(details.service, [details.client, *more_clients])
+
+    def apply() -> Appointment:
+        appointment = scheduling.create_appointment(db.session, org, details)
+        participants.enrol(appointment, [details.client, *more_clients])
+        return appointment
+
+    return _save(Change.CREATED, details.staff, apply)
 
 
 def save_edit(appointment: Appointment, details: BookingDetails) -> Appointment:
-    """Apply an edit (time, service, staff, client, notes); raises `BookingError` when refused."""
+    """Apply an edit (time, service, staff, client, notes); raises `BookingError` when refused. A group
+    session keeps its clients (they change through `conecta.groups.participants`)."""
     previous_service_id = appointment.service_id
+
+    def apply() -> Appointment:
+        scheduling.update_appointment(db.session, appointment, details)
+        participants.follow_service(appointment)
+        return appointment
+
     return _save(
         Change.UPDATED,
         details.staff,
-        lambda: scheduling.update_appointment(db.session, appointment, details),
+        apply,
         service_changed=details.service is not None and details.service.id != previous_service_id,
     )
 

@@ -70,6 +70,7 @@ def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment
         SelectChoice("", "Choose a client…"),
         *_client_choices(org, selected_id=form.client_id.data),
     ]
+    form.more_client_ids.choices = _client_choices(org)
     services = db.session.scalars(
         select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
     ).all()
@@ -119,14 +120,29 @@ def _prefill_edit(form: BookingForm, appointment: Appointment) -> None:
     form.notes.data = appointment.notes
 
 
-def _booking_input(form: BookingForm, org: Organization) -> BookingDetails:
-    """The form's values as the rules take them (objects, a UTC instant); may raise BookingError."""
+def _more_clients(form: BookingForm, org: Organization) -> list[Client]:
+    """A group booking's other clients (the rules check how many the service takes)."""
+    ids = [i for i in form.more_client_ids.data or [] if i is not None]
+    if not ids:
+        return []
+    found = db.session.scalars(select(Client).where(Client.id.in_(ids), Client.org_id == org.id)).all()
+    if len(found) != len(set(ids)):
+        raise BookingError({"more_client_ids": "Choose clients."})
+    return list(found)
+
+
+def _booking_input(
+    form: BookingForm, org: Organization, appointment: Appointment | None = None
+) -> BookingDetails:
+    """The form's values as the rules take them (objects, a UTC instant); may raise BookingError. A
+    group session keeps its client: who is in it changes in the drawer (Add client / Remove)."""
 
     def get(model: type, key: int | None) -> Any:
         return db.session.get(model, key) if key is not None else None
 
+    group = appointment is not None and appointment.is_group
     return BookingDetails(
-        client=get(Client, form.client_id.data),
+        client=appointment.client if group else get(Client, form.client_id.data),
         service=get(Service, form.service_id.data),
         staff=get(User, form.staff_id.data),
         starts_at=to_utc(form.date.data, form.time.data, org.timezone),
@@ -158,8 +174,9 @@ def _booking_form(appointment: Appointment | None):
     elif form.validate_on_submit():
         try:
             if appointment is None:
-                return _saved(service.save_new(org, _booking_input(form, org)), "created", "Booking saved.")
-            service.save_edit(appointment, _booking_input(form, org))
+                details, more = _booking_input(form, org), _more_clients(form, org)
+                return _saved(service.save_new(org, details, more), "created", "Booking saved.")
+            service.save_edit(appointment, _booking_input(form, org, appointment))
             return _saved(appointment, "updated", "Changes saved.")
         except BookingError as exc:
             general_errors = add_form_errors(form, exc.errors)
