@@ -24,7 +24,9 @@ def group_clinic(sync_app, acme, connect_zoom, mailbox):
 
 
 def book_group(as_user, clinic, clients, **overrides):
-    form = booking_form(clinic.org, **{"service_id": clinic.group.id, "client_id": clients[0].id, **overrides})
+    form = booking_form(
+        clinic.org, **{"service_id": clinic.group.id, "client_id": clients[0].id, **overrides}
+    )
     form["more_client_ids"] = [c.id for c in clients[1:]]
     return as_user(clinic.org.staff).post("/bookings/new", data=form)
 
