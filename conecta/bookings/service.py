@@ -15,6 +15,7 @@ If Redis is down at step 2 the booking still stands: the marks are in the databa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import update
@@ -87,6 +88,8 @@ def save_edit(appointment: Appointment, details: BookingDetails) -> Appointment:
     """Apply an edit (time, service, staff, client, notes); raises `BookingError` when refused. A group
     session keeps its clients (they change through `conecta.groups.participants`)."""
     previous_service_id = appointment.service_id
+    if appointment.participants:  # a group keeps the client it was booked with (its meeting's too)
+        details = replace(details, client=appointment.client)
 
     def apply() -> Appointment:
         scheduling.update_appointment(db.session, appointment, details)

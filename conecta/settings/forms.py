@@ -17,7 +17,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from conecta.forms import Form
 from conecta.groups.settings import MAX_CAPACITY, capacity_refusal
@@ -97,7 +97,7 @@ class ServiceForm(Form):
     capacity = IntegerField(
         _l("Clients per session"),
         validators=[
-            InputRequired(_l("Give how many clients a session takes (1 for one-to-one).")),
+            Optional(),  # empty: as it was (one client, for a new service)
             NumberRange(
                 1, MAX_CAPACITY, _l("Clients per session must be between 1 and %(max)d.", max=MAX_CAPACITY)
             ),
@@ -112,7 +112,7 @@ class ServiceForm(Form):
 
     def validate_capacity(self, field: IntegerField) -> None:
         """A service's sessions must still hold their clients (`conecta.groups.settings`)."""
-        if self.service is not None and field.data is not None:
+        if self.service is not None:
             refusal = capacity_refusal(self.service, field.data)
             if refusal:
                 raise ValidationError(refusal)
@@ -138,5 +138,5 @@ class ServiceForm(Form):
         service.zoom_mute_upon_entry = bool(self.zoom_mute_upon_entry.data)
         service.zoom_auto_recording = self.zoom_auto_recording.data
         service.zoom_require_passcode = bool(self.zoom_require_passcode.data)
-        service.capacity = self.capacity.data
+        service.capacity = self.capacity.data or service.capacity or 1
         return service

@@ -140,7 +140,7 @@ def test_capacity_and_one_client_services_are_enforced_with_a_422(sync_app, acme
     assert book_group(as_user, clinic, clinic.clients[:3]).status_code == 303
     session = latest_appointment()
     # The service cannot shrink below its sessions, nor stop being a group while it has them.
-    form = {"name": "Group therapy", "duration_minutes": "90", "color": "#3b82f6", "active": "y",
+    form = {"name": "Group therapy", "duration_minutes": "60", "color": "#3b82f6", "active": "y",
             "zoom_auto_recording": "none", "capacity": "2"}  # fmt: skip
     admin = as_user(acme.admin)
     shrink = admin.post(f"/settings/calendar/events/{clinic.group.id}/edit", data=form)

@@ -20,7 +20,7 @@ def add_group_clinic(acme: OrgBundle, capacity: int = 3, zoom: bool = True) -> G
     group = Service(
         org=acme.org,
         name="Group therapy",
-        duration_minutes=90,
+        duration_minutes=60,
         capacity=capacity,
         zoom_auto_create=zoom,
         zoom_waiting_room=False,
