@@ -33,7 +33,7 @@ class BookingForm(Form):
     )
     # A group service's other clients (`conecta.groups`): up to its capacity, with the client above.
     more_client_ids = SelectMultipleField(
-        _l("More clients (group services)"),
+        _l("Other clients (group sessions)"),
         coerce=optional_id,
         validate_choice=False,
         invalid_value_message=_l("Choose clients."),
