@@ -115,6 +115,21 @@ def test_a_group_has_one_meeting_each_client_their_own_link_and_membership_chang
     drawer = staff.get(f"/calendar/appointments/{session.id}", headers=HX).text
     assert added.name in drawer and removed.name not in drawer
 
+    # Moving the session (the edit form has no client fields for a group): the meeting follows (PATCH,
+    # same id) and each client in it gets their own update; the client removed gets nothing.
+    sent_before = len(mailbox.messages)
+    later = START.astimezone(clinic.org.org.tz).replace(hour=12)
+    form = booking_form(clinic.org, service_id=clinic.group.id, client_id=clinic.clients[4].id)
+    form["time"] = later.strftime("%H:%M")
+    assert staff.post(f"/bookings/{session.id}/edit", data=form).status_code == 303
+    run_until_quiet(sync_app)
+    assert [m["id"] for m in meetings(zoom_sandbox)] == [meeting["id"]]
+    assert ("PATCH", f"/v2/meetings/{meeting['id']}") in api_calls(zoom_sandbox)
+    updates = [r.message for r in mailbox.messages[sent_before:]]
+    assert sorted(m["To"] for m in updates) == sorted(c.email for c in fresh(session.id).clients)
+    assert all(m["Subject"].startswith("Updated: Group therapy") for m in updates) and len(updates) == 3
+    assert fresh(session.id).client_id == clinic.clients[0].id  # the posted client was not taken
+
     # Cancelling the session deletes the meeting (through the pipeline) and tells every client in it.
     sent_before = len(mailbox.messages)
     assert staff.post(f"/bookings/{session.id}/cancel").status_code == 303
