@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -127,7 +128,7 @@ def _more_clients(form: BookingForm, org: Organization) -> list[Client]:
         return []
     found = db.session.scalars(select(Client).where(Client.id.in_(ids), Client.org_id == org.id)).all()
     if len(found) != len(set(ids)):
-        raise BookingError({"more_client_ids": "Choose clients."})
+        raise BookingError({"more_client_ids": gettext("Choose clients.")})
     return list(found)
 
 

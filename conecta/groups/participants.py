@@ -11,14 +11,14 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from flask_babel import gettext
 
 from conecta.extensions import db
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
-from conecta.models import Appointment, AppointmentParticipant, Client
+from conecta.models import Appointment, AppointmentParticipant, Client, Service
 from conecta.models.participant import ACTIVE, REMOVED
 from conecta.models.types import utcnow
 from conecta.scheduling import BookingError
@@ -33,11 +33,11 @@ def _unique(clients: Sequence[Client | None]) -> list[Client]:
 
 
 def check_clients(
-    appointment_service, clients: Sequence[Client | None], field: str = "more_client_ids"
+    service: Service | None, clients: Sequence[Client | None], field: str = "more_client_ids"
 ) -> None:
     """A booking's clients fit its service: one for an ordinary service, up to the capacity for a group.
-    Raises `BookingError` naming `field` (the modal's "More clients")."""
-    service, chosen = appointment_service, _unique(clients)
+    Raises `BookingError` naming `field` (the modal's "Other clients")."""
+    chosen = _unique(clients)
     if service is None:
         return
     if not service.is_group and len(chosen) > 1:
@@ -111,7 +111,7 @@ def ensure_group(appointment: Appointment) -> None:
         enrol(appointment, [appointment.client])
 
 
-def _save_membership(appointment: Appointment, change) -> Appointment:
+def _save_membership(appointment: Appointment, change: Callable[[Appointment], None]) -> Appointment:
     """Lock the appointment, apply `change`, plan the emails it owes, commit; then queue them. No Zoom
     plan, no mark, no job: a membership change never touches the meeting."""
     try:
