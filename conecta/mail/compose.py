@@ -20,7 +20,7 @@ from flask import current_app, render_template, url_for
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.models import Appointment, Organization
-from conecta.models.email import EmailKind, OutboxEmail
+from conecta.models.email import SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 
@@ -265,6 +265,10 @@ def compose(row: OutboxEmail) -> Composed:
         return _compose_portal_invite(row)
     if row.kind == EmailKind.ZOOM_RECONNECT:
         return _compose_zoom_reconnect(row)
+    if row.kind in SERIES_KINDS:
+        from conecta.mail.series import compose_series
+
+        return compose_series(row)
     return _compose_appointment(row)
 
 

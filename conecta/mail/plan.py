@@ -300,6 +300,10 @@ def release_after_zoom(appointment_id: int) -> list[int]:
         if follow_ups:
             session.flush()
             released = [row.id for row in follow_ups]
+    if appointment.series_id is not None:  # a series email may have waited for this occurrence too
+        from conecta.mail import series as series_mail
+
+        released += series_mail.release_for(session, appointment)
     session.commit()
     return released
 

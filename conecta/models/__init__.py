@@ -6,6 +6,7 @@ from conecta.models.client import Client
 from conecta.models.email import OutboxEmail  # noqa: F401
 from conecta.models.org import Organization
 from conecta.models.participant import AppointmentParticipant
+from conecta.models.series import Series
 from conecta.models.service import Service
 from conecta.models.user import User
 from conecta.models.zoom import ZoomConnection, zoom_connection_for  # noqa: F401
@@ -18,6 +19,7 @@ __all__ = [
     "AppointmentParticipant",
     "Client",
     "Organization",
+    "Series",
     "Service",
     "StaffChoice",
     "User",

@@ -2,7 +2,7 @@
 appointment's participants
 
 Revision ID: f1a8b3c5d7e9
-Revises: e6a2c9d4f7b1
+Revises: f3b8d1e5a7c9
 Create Date: 2026-12-07 03:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f1a8b3c5d7e9"
-down_revision = "e6a2c9d4f7b1"
+down_revision = "f3b8d1e5a7c9"
 branch_labels = None
 depends_on = None
 
