@@ -177,7 +177,8 @@ def _booking_form(appointment: Appointment | None):
     elif form.validate_on_submit():
         try:
             if series_views.wants_series(form):  # Repeat: the series steps (conecta.bookings.series_views)
-                outcome, result = series_views.book(form, org, _booking_input(form, org))
+                more = _more_clients(form, org)  # a weekly group's other clients
+                outcome, result = series_views.book(form, org, _booking_input(form, org), more)
                 if outcome == "saved":
                     return _saved(result[0], "created", result[1])
                 _fill_choices(form, org, None)

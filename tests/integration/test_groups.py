@@ -9,7 +9,7 @@ import pytest
 from conecta.extensions import db
 from conecta.models import Appointment
 from tests.support.groups import add_group_clinic
-from tests.support.smtp import event_of, text_parts
+from tests.support.smtp import event_of, ics_of, text_parts
 from tests.support.zoom_side import run_until_quiet
 from tests.support.zoom_sync import START, api_calls, booking_form, fresh, meetings
 
@@ -23,12 +23,16 @@ def group_clinic(sync_app, acme, connect_zoom, mailbox):
     return add_group_clinic(acme)
 
 
-def book_group(as_user, clinic, clients, **overrides):
+def book_group_form(clinic, clients, **overrides) -> dict:
     form = booking_form(
         clinic.org, **{"service_id": clinic.group.id, "client_id": clients[0].id, **overrides}
     )
     form["more_client_ids"] = [c.id for c in clients[1:]]
-    return as_user(clinic.org.staff).post("/bookings/new", data=form)
+    return form
+
+
+def book_group(as_user, clinic, clients, **overrides):
+    return as_user(clinic.org.staff).post("/bookings/new", data=book_group_form(clinic, clients, **overrides))
 
 
 def latest_appointment() -> Appointment:
@@ -217,3 +221,51 @@ def test_the_portal_shows_each_participant_their_session_and_nobody_else(sync_ap
     )
     assert stranger.status_code == 422
     assert not fresh(session.id).has_client(rival.client.id)
+
+
+def test_a_weekly_group_has_one_meeting_per_date_and_each_client_one_series_email(
+    sync_app, group_clinic, zoom_sandbox, mailbox, as_user
+):
+    clinic = group_clinic
+    three = clinic.clients[:3]
+    local = START.astimezone(clinic.org.org.tz)
+    form = book_group_form(clinic, three)
+    form.update(repeat="y", repeat_interval="1", repeat_weekdays=[str(local.weekday())])
+    form.update(repeat_end="count", repeat_count="3", series_step="skip")
+    answer = as_user(clinic.org.staff).post("/bookings/new", data=form, headers=HX)
+    assert answer.status_code == 200 and "Series booked: 3 dates." in answer.text
+    run_until_quiet(sync_app)
+
+    db.session.expire_all()
+    dates = db.session.scalars(db.select(Appointment).order_by(Appointment.starts_at)).all()
+    assert len(dates) == 3 and len({d.series_id for d in dates}) == 1
+    assert all([c.id for c in d.clients] == [c.id for c in three] for d in dates)
+    held = meetings(zoom_sandbox)
+    assert sorted(str(m["id"]) for m in held) == sorted(d.zoom.meeting_id for d in dates)
+    assert {m["topic"] for m in held} == {"Group therapy"}
+
+    for client in three:  # one series email each, with every date's link, naming nobody else
+        (message,) = received_by(mailbox, client.email)
+        text = text_parts(message)["text/plain"]
+        assert all(d.zoom.join_url in text for d in dates) and f"Hello {client.name}" in text
+        raw = message.as_string()
+        for other in clinic.clients:
+            if other.id != client.id:
+                assert other.name not in raw and other.email not in raw
+        calendar = ics_of(message)
+        for event in calendar.walk("VEVENT"):
+            attendees = event.get("attendee")
+            attendees = attendees if isinstance(attendees, list) else [attendees]
+            assert [str(a) for a in attendees] == [f"mailto:{client.email}"]
+
+    # Removing a client from one date: one email (theirs, about that date); the meetings stay.
+    sent, calls = len(mailbox.messages), len(api_calls(zoom_sandbox))
+    leaving = three[2]
+    staff = as_user(clinic.org.staff)
+    assert (
+        staff.post(f"/bookings/{dates[1].id}/participants/{leaving.id}/remove", headers=HX).status_code == 200
+    )
+    run_until_quiet(sync_app)
+    assert len(mailbox.messages) == sent + 1 and mailbox.messages[-1].message["To"] == leaving.email
+    assert len(api_calls(zoom_sandbox)) == calls
+    assert fresh(dates[0].id).has_client(leaving.id) and not fresh(dates[1].id).has_client(leaving.id)
