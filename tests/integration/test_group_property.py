@@ -3,7 +3,7 @@ live session and none for anything else, and a membership change never touches t
 
 The harness of the one Zoom rule's property test (`test_zoom_rule_property.World`: the real booking
 pipeline, a real RQ worker, the sandbox over HTTP), with group operations added: booking a group of one
-to three clients, a client joining, a client leaving, and everything the rule's test does (moves,
+to three clients (once, or weekly: a series of two dates), a client joining, a client leaving, and everything the rule's test does (moves,
 cancellations, switches, disconnects, the worker catching up at random points). Checked:
 
 - right after each join or leave, before any job ran: the session's Zoom bookkeeping is exactly as it was
@@ -19,9 +19,11 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conecta.bookings import series
 from conecta.bookings import service as bookings
 from conecta.groups import participants
 from conecta.scheduling import BookingDetails
+from conecta.scheduling.series import Repeat
 from tests.integration.test_zoom_rule_property import OPERATION, PROFILE, World, check_the_rule
 from tests.support.groups import add_group_clinic
 from tests.support.zoom_sync import fresh, meetings
@@ -32,6 +34,7 @@ GROUP_OPERATION = st.one_of(
     st.tuples(st.just("join"), st.integers(0, 3), WHO),
     st.tuples(st.just("leave"), st.integers(0, 3), WHO),
     st.tuples(st.just("cancel_group"), st.integers(0, 3)),
+    st.tuples(st.just("book_weekly_group"), st.integers(1, 3), WHO),
 )
 OPERATIONS = st.tuples(
     st.lists(st.tuples(st.just("book_group"), st.integers(1, 3), WHO), min_size=1, max_size=2),
@@ -41,6 +44,7 @@ OPERATIONS = st.tuples(
 MEMBERSHIP = [
     ("book_group", 3, 0), ("work",), ("leave", 0, 1), ("join", 0, 3), ("book_group", 2, 2),
     ("join", 1, 0), ("leave", 0, 0), ("work",), ("join", 0, 0), ("cancel_group", 1), ("leave", 0, 3),
+    ("book_weekly_group", 2, 1), ("join", 3, 4), ("work",), ("leave", 4, 1), ("cancel_group", 2),
 ]  # fmt: skip
 
 
@@ -64,6 +68,19 @@ class GroupWorld(World):
         appointment = bookings.save_new(self.org.org, details, clients[1:])
         self.appointments.append(appointment.id)
         self.groups.append(appointment.id)
+
+    def book_weekly_group(self, size: int, first: int) -> None:
+        """A weekly group of two dates (a series, `conecta.bookings.series`): each date a session."""
+        clients = [self.clinic.clients[(first + i) % 5] for i in range(size)]
+        starts_at = self.next_slot()
+        details = BookingDetails(
+            client=clients[0], service=self.clinic.group, staff=self.org.staff, starts_at=starts_at
+        )
+        weekday = starts_at.astimezone(self.org.org.tz).weekday()
+        plan = series.plan_series(self.org.org, details, Repeat(1, (weekday,), count=2))
+        for appointment in series.book_series(self.org.org, details, plan, clients[1:]):
+            self.appointments.append(appointment.id)
+            self.groups.append(appointment.id)
 
     def _untouched(self, appointment, change) -> None:
         zoom = appointment.zoom
