@@ -111,6 +111,7 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             User.color,
             ZoomMeeting.state,
             ZoomMeeting.meeting_id,
+            Appointment.attendance,
             Service.capacity,
             group_size(),
         )
@@ -146,8 +147,25 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             clock,
             zoom_state,
             meeting_id,
+            attendance,
         )
-        for id_, starts_at, duration, status, client, service, staff, color, staff_pk, chosen, zoom_state, meeting_id, capacity, size in rows
+        for (
+            id_,
+            starts_at,
+            duration,
+            status,
+            client,
+            service,
+            staff,
+            color,
+            staff_pk,
+            chosen,
+            zoom_state,
+            meeting_id,
+            attendance,
+            capacity,
+            size,
+        ) in rows
     ]
 
 

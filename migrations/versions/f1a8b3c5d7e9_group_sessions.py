@@ -2,7 +2,7 @@
 appointment's participants
 
 Revision ID: f1a8b3c5d7e9
-Revises: f3b8d1e5a7c9
+Revises: f3b8d1c6a2e4
 Create Date: 2026-12-07 03:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f1a8b3c5d7e9"
-down_revision = "f3b8d1e5a7c9"
+down_revision = "f3b8d1c6a2e4"
 branch_labels = None
 depends_on = None
 
