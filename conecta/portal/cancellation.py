@@ -37,6 +37,13 @@ def refusal(appointment: Appointment, now: datetime | None = None) -> str | None
     org = appointment.org
     if appointment.is_cancelled:
         return gettext("This booking is already cancelled.")
+    if appointment.is_group:
+        # Cancelling a group session would cancel it for everyone in it: a place is given up by staff.
+        return gettext(
+            "This is a group session, so it cannot be cancelled here. "
+            "Please contact %(clinic)s to give up your place.",
+            clinic=org.name,
+        )
     if appointment.starts_at <= now:
         return gettext(
             "This appointment has already started, so it can no longer be cancelled here. "

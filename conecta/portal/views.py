@@ -15,6 +15,7 @@ from conecta.auth.views import safe_next, sign_in, wrong_credentials
 from conecta.bookings.access import get_appointment_for
 from conecta.clinic import org_for_sign_in
 from conecta.extensions import db
+from conecta.groups.portal import booked_for
 from conecta.models import Appointment, Client
 from conecta.models.types import utcnow
 from conecta.portal import bp, cancellation, listing
@@ -70,7 +71,7 @@ def index():
     bookings = db.session.scalars(
         select(Appointment)
         .options(joinedload(Appointment.service), joinedload(Appointment.staff), joinedload(Appointment.zoom))
-        .where(Appointment.client_id == current_user.id, Appointment.org_id == current_user.org_id)
+        .where(booked_for(current_user.id), Appointment.org_id == current_user.org_id)
         .order_by(Appointment.starts_at, Appointment.id)
     ).all()
     upcoming, past = listing.split(list(bookings))

@@ -172,3 +172,18 @@ def test_the_organization_settings_save_and_refuse_bad_input(acme, as_user):
     assert org.portal_cancel_cutoff_hours == 48 and org.contact_email == "hello@acme.test"
     assert org.contact_phone == "+1 (619) 555-0100" and org.contact_address == "1 Main St\nTijuana"
     assert as_user(acme.staff).get("/settings/organization").status_code == 403
+
+
+def test_a_group_session_is_not_cancelled_from_the_portal(acme, as_user):
+    from conecta.groups.participants import enrol
+    from tests.support.groups import add_group_clinic
+
+    clinic = add_group_clinic(acme, capacity=4, zoom=False)
+    session = acme.book(soon(72), service=clinic.group)
+    enrol(session, clinic.clients[:2])
+    db.session.commit()
+    http = as_user(acme.client)
+    page = http.get(f"/portal/bookings/{session.id}").get_data(as_text=True)
+    assert "This is a group session, so it cannot be cancelled here." in page and "/cancel" not in page
+    assert http.post(f"/portal/bookings/{session.id}/cancel", data={}).status_code == 422
+    assert not fresh(session.id).is_cancelled
