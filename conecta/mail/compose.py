@@ -16,22 +16,64 @@ from email.utils import format_datetime, parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
+from conecta.dates import format_instant, zone_name
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
-from conecta.models import Appointment, Organization
+from conecta.models import Appointment, Client, Organization, User
 from conecta.models.email import EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 
-SUBJECT_PREFIX = {
-    EmailKind.CONFIRMATION: "Confirmed",
-    EmailKind.UPDATE: "Updated",
-    EmailKind.CANCELLATION: "Cancelled",
-    EmailKind.ZOOM_LINK: "Zoom link",
-    EmailKind.DETAILS: "Your booking",
-    EmailKind.REMINDER: "Reminder",
-}
+
+def subject_prefix(kind: str) -> str:
+    """The first word of an appointment email's subject, in the language being rendered."""
+    return {
+        EmailKind.CONFIRMATION: _("Confirmed"),
+        EmailKind.UPDATE: _("Updated"),
+        EmailKind.CANCELLATION: _("Cancelled"),
+        EmailKind.ZOOM_LINK: _("Zoom link"),
+        EmailKind.DETAILS: _("Your booking"),
+        EmailKind.REMINDER: _("Reminder"),
+    }[kind]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a message: its language and time zone, chosen explicitly (a job has no request)."""
+
+    locale: str
+    zone: str
+
+
+def client_reader(client: Client | None, org: Organization) -> Reader:
+    """A client reads their own language and zone, else the organization's."""
+    if client is None:
+        return Reader(org.language, org.timezone)
+    return Reader(client.language or org.language, client.timezone or org.timezone)
+
+
+def staff_reader(email: str, org: Organization) -> Reader:
+    """A staff member (an admin's alert) reads their UI language, in the organization's zone."""
+    from sqlalchemy import select
+
+    user = db.session.scalar(select(User).where(User.email == email, User.org_id == org.id))
+    return Reader((user.language if user else None) or org.language, org.timezone)
+
+
+def reader_for(row: OutboxEmail) -> Reader:
+    """The recipient of an outbox row, as they are now (a language changed since booking counts)."""
+    if row.appointment is not None:
+        org = row.appointment.org
+    elif row.client is not None:
+        org = row.client.org
+    else:
+        org = db.session.get(Organization, row.org_id)
+    if row.kind == EmailKind.ZOOM_RECONNECT:
+        return staff_reader(row.to_address, org)
+    return client_reader(row.client, org)
 
 
 @dataclass(frozen=True)
@@ -74,19 +116,32 @@ class Facts:
         return self.ends_at.astimezone(ZoneInfo(self.timezone))
 
     @property
+    def zone_name(self) -> str:
+        """The reader's zone, named in their language ("hora de Estados Unidos (Nueva York)")."""
+        return zone_name(self.timezone)
+
+    @property
     def when(self) -> str:
-        """e.g. "Monday 7 January 2030, 09:00–10:00 PST (America/Tijuana)"."""
+        """e.g. "Monday 7 January 2030, 09:00–10:00 (Mexico (Tijuana) Time)", "martes, 16 de marzo de
+        2027, 10:00–11:00 (hora de España (Madrid))": Babel, in the language being rendered."""
         start, end = self.local_start, self.local_end
-        day = f"{start:%A} {start.day} {start:%B %Y}"
-        end_text = (
-            f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a} {end.day} {end:%b}, {end:%H:%M}"
+        same_day = end.date() == start.date()
+        return _(
+            "%(day)s, %(start)s–%(end)s (%(zone)s)",
+            day=format_instant(start, self.timezone, "long_day"),
+            start=format_instant(start, self.timezone, "time"),
+            end=format_instant(end, self.timezone, "time" if same_day else "weekday_day")
+            + ("" if same_day else ", " + format_instant(end, self.timezone, "time")),
+            zone=self.zone_name,
         )
-        return f"{day}, {start:%H:%M}–{end_text} {start.tzname()} ({self.timezone})"
 
     @property
     def when_short(self) -> str:
-        start = self.local_start
-        return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M} {start.tzname()}"
+        return _(
+            "%(when)s (%(zone)s)",
+            when=format_instant(self.starts_at, self.timezone, "subject"),
+            zone=self.zone_name,
+        )
 
 
 @dataclass(frozen=True)
@@ -115,10 +170,11 @@ def zoom_details_for(appointment: Appointment) -> ZoomDetails | None:
     )
 
 
-def facts_for(appointment: Appointment) -> Facts:
+def facts_for(appointment: Appointment, zone: str | None = None) -> Facts:
+    """The appointment as its client reads it, in `zone` (default: the client's own)."""
     return Facts(
         org_name=appointment.org.name,
-        timezone=appointment.org.timezone,
+        timezone=zone or client_reader(appointment.client, appointment.org).zone,
         service_name=appointment.service.name,
         staff_name=appointment.staff.name,
         client_name=appointment.client.name,
@@ -128,12 +184,14 @@ def facts_for(appointment: Appointment) -> Facts:
     )
 
 
-def facts_from_snapshot(appointment: Appointment, snapshot: dict, client_name: str) -> Facts:
+def facts_from_snapshot(
+    appointment: Appointment, snapshot: dict, client_name: str, zone: str | None = None
+) -> Facts:
     """For a former client of a reassigned appointment: what they were last told."""
     starts_at = datetime.fromisoformat(snapshot["starts_at"])
     return Facts(
         org_name=appointment.org.name,
-        timezone=appointment.org.timezone,
+        timezone=zone or appointment.org.timezone,
         service_name=snapshot["service_name"],
         staff_name=snapshot["staff_name"],
         client_name=client_name,
@@ -147,19 +205,29 @@ def sender_address() -> str:
     return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "no-reply@localhost"
 
 
-def subject_for(kind: str, facts: Facts) -> str:
-    return f"{SUBJECT_PREFIX[kind]}: {facts.service_name} on {facts.when_short} · {facts.org_name}"
+def subject_for(kind: str, facts: Facts, locale: str | None = None) -> str:
+    """The subject line; with `locale`, in that language (else the one being rendered)."""
+    if locale is not None:
+        with force_locale(locale):
+            return subject_for(kind, facts)
+    return _(
+        "%(prefix)s: %(service)s on %(when)s · %(org)s",
+        prefix=subject_prefix(kind),
+        service=facts.service_name,
+        when=facts.when_short,
+        org=facts.org_name,
+    )
 
 
-def _compose_appointment(row: OutboxEmail) -> Composed:
+def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
     appointment = row.appointment
     # A cancellation to someone who is no longer this appointment's client tells them what they knew.
     former_client = row.client_id is not None and row.client_id != appointment.client_id
     if former_client:
-        facts = facts_from_snapshot(appointment, row.snapshot, row.client.name)
+        facts = facts_from_snapshot(appointment, row.snapshot, row.client.name, reader.zone)
         cancelled = True
     else:
-        facts = facts_for(appointment)
+        facts = facts_for(appointment, reader.zone)
         cancelled = row.kind == EmailKind.CANCELLATION or appointment.is_cancelled
     zoom = None if cancelled else zoom_details_for(appointment)
     # No link yet: "Meeting link coming soon" while the meeting is due; an update after staff removed it
@@ -183,7 +251,12 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         uid=appointment_uid(appointment.id, appointment.created_at, sender.rpartition("@")[2] or "conecta"),
         sequence=row.ics_sequence or 0,
         cancelled=cancelled,
-        summary=f"{facts.service_name} with {facts.staff_name} · {facts.org_name}",
+        summary=_(
+            "%(service)s with %(staff)s · %(org)s",
+            service=facts.service_name,
+            staff=facts.staff_name,
+            org=facts.org_name,
+        ),
         description=description,
         starts_at=facts.starts_at,
         ends_at=facts.ends_at,
@@ -203,9 +276,8 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
     )
 
 
-def _compose_portal_invite(row: OutboxEmail) -> Composed:
+def _compose_portal_invite(row: OutboxEmail, reader: Reader) -> Composed:
     from conecta.portal.views import make_invite_token
-    from conecta.templating import fmt_datetime
 
     client = row.client
     org = client.org
@@ -217,7 +289,11 @@ def _compose_portal_invite(row: OutboxEmail) -> Composed:
         "org_name": org.name,
         "client_name": client.name,
         "invite_url": invite_url,
-        "expires": f"{fmt_datetime(expires, org.timezone)} ({org.timezone})",
+        "expires": _(
+            "%(when)s (%(zone)s)",
+            when=format_instant(expires, reader.zone, "datetime"),
+            zone=zone_name(reader.zone),
+        ),
     }
     return Composed(
         subject=portal_invite_subject(org.name),
@@ -226,11 +302,14 @@ def _compose_portal_invite(row: OutboxEmail) -> Composed:
     )
 
 
-def portal_invite_subject(org_name: str) -> str:
-    return f"{org_name} invited you to the client portal"
+def portal_invite_subject(org_name: str, locale: str | None = None) -> str:
+    if locale is not None:
+        with force_locale(locale):
+            return portal_invite_subject(org_name)
+    return _("%(org)s invited you to the client portal", org=org_name)
 
 
-def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
+def _compose_zoom_reconnect(row: OutboxEmail, reader: Reader) -> Composed:
     """To an admin: Zoom needs reconnecting, and these upcoming appointments depend on it."""
     from conecta.models.zoom import zoom_connection_for
     from conecta.zoom.alerts import count_upcoming, current_incident, subject, upcoming_zoom_appointments
@@ -242,7 +321,7 @@ def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
     incident = current_incident(org.id)
     context = {
         "org_name": org.name,
-        "timezone": org.timezone,
+        "timezone": reader.zone,
         "reconnected": zoom_connection_for(org.id) is not None,
         "why": incident.detail if incident is not None else "",
         "appointments": upcoming_zoom_appointments(org.id, now),
@@ -257,12 +336,15 @@ def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
 
 
 def compose(row: OutboxEmail) -> Composed:
-    """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
-    if row.kind == EmailKind.PORTAL_INVITE:
-        return _compose_portal_invite(row)
-    if row.kind == EmailKind.ZOOM_RECONNECT:
-        return _compose_zoom_reconnect(row)
-    return _compose_appointment(row)
+    """The subject and bodies (and invite) of an outbox row, from the current state of the data, in its
+    recipient's language and zone (`reader_for`), whoever enqueued it and whenever it runs."""
+    reader = reader_for(row)
+    with force_locale(reader.locale):
+        if row.kind == EmailKind.PORTAL_INVITE:
+            return _compose_portal_invite(row, reader)
+        if row.kind == EmailKind.ZOOM_RECONNECT:
+            return _compose_zoom_reconnect(row, reader)
+        return _compose_appointment(row, reader)
 
 
 ORG_HEADER = "X-Conecta-Organization"

@@ -42,7 +42,7 @@ def send_portal_invite(client: Client, link_base: str) -> OutboxEmail:
         client_id=client.id,
         kind=EmailKind.PORTAL_INVITE,
         to_address=client.email,
-        subject=portal_invite_subject(client.org.name),
+        subject=portal_invite_subject(client.org.name, client.locale),
         status=EmailStatus.QUEUED,
         attempts=0,
         dedupe_key=f"client:{client.id}:invite:{make_msgid().strip('<>')}"[:120],
