@@ -11,8 +11,10 @@ other work done outside a request choose their recipient's language explicitly (
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, lazy_gettext
+from flask_babel import Babel, refresh
 from flask_login import current_user
 
 #: The languages we ship a complete catalog for; the first is the fallback.
@@ -25,16 +27,6 @@ babel = Babel()
 
 def language_name(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or "", code or "")
-
-
-def language_choices(default_label: str | None = None) -> list[tuple[str, str]]:
-    """Choices of a language field; with `default_label`, a first "" choice (use the default)."""
-    choices = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
-    return [("", default_label), *choices] if default_label else choices
-
-
-def org_default_label():
-    return lazy_gettext("The organization's default")
 
 
 def select_locale() -> str:
@@ -54,3 +46,27 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps the chosen locale on the app context; a request that shares one (a test, a
+    # worker's nested request) must choose again for its own reader.
+    app.before_request(refresh)
+
+
+def compile_catalogs(directory: Path | None = None) -> list[Path]:
+    """Compile every `messages.po` under conecta/translations/ whose `.mo` is missing or older; returns
+    the files written. The setup (scripts/run, scripts/test) and the test suite call it, so compiled
+    catalogs are never committed and never stale."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    directory = directory or Path(__file__).parent / "translations"
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        written.append(mo_path)
+    return written

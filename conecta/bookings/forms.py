@@ -5,6 +5,7 @@ their messages land on the same fields.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -25,22 +26,28 @@ def optional_id(value: object) -> int | None:
 
 class BookingForm(Form):
     client_id = SelectField(
-        "Client",
+        _l("Client"),
         coerce=optional_id,
         validate_choice=False,  # the options shown are a search result; the rules check the client
-        invalid_value_message="Choose a client.",
+        invalid_value_message=_l("Choose a client."),
     )
     service_id = SelectField(
-        "Service", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a service."
+        _l("Service"),
+        coerce=optional_id,
+        validate_choice=False,
+        invalid_value_message=_l("Choose a service."),
     )
     staff_id = SelectField(
-        "Staff", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a staff member."
+        _l("Staff"),
+        coerce=optional_id,
+        validate_choice=False,
+        invalid_value_message=_l("Choose a staff member."),
     )
-    date = DateField("Date", validators=[InputRequired("Choose a date.")])
-    time = TimeField("Time", validators=[InputRequired("Choose a time.")])
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+    time = TimeField(_l("Time"), validators=[InputRequired(_l("Choose a time."))])
     duration_minutes = IntegerField(
-        "Duration (minutes)",
-        validators=[Optional(), NumberRange(min=1, message="Duration must be a number of minutes.")],
-        description="Leave empty to use the service's length.",
+        _l("Duration (minutes)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("Duration must be a number of minutes."))],
+        description=_l("Leave empty to use the service's length."),
     )
-    notes = TextAreaField("Notes", validators=[Length(max=2000), plain_text])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000), plain_text])

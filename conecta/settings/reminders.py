@@ -4,6 +4,7 @@ how many hours before. The rules live in `conecta.mail.reminders`; this is the s
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
@@ -18,11 +19,11 @@ from conecta.web import fragment_or_redirect, render_page_or_fragment
 
 
 class ReminderForm(Form):
-    enabled = BooleanField("Email clients a reminder before their appointment")
+    enabled = BooleanField(_l("Email clients a reminder before their appointment"))
     lead_hours = IntegerField(
-        "Hours before the appointment",
+        _l("Hours before the appointment"),
         validators=[
-            InputRequired("Give the number of hours."),
+            InputRequired(_l("Give the number of hours.")),
             NumberRange(
                 MIN_LEAD_HOURS,
                 MAX_LEAD_HOURS,

@@ -200,7 +200,9 @@ def test_reschedule_and_service_change_update_the_invite_notes_do_not_and_cancel
     assert len(uids) == 1  # one event in the client's calendar, updated in place
     sequences = [int(event["SEQUENCE"]) for _cal, event in events]
     assert sequences == sorted(sequences) and len(set(sequences)) == 4
-    assert "Monday 7 January 2030, 11:00–12:00 (Mexico (Tijuana) Time)" in text_parts(messages[1])["text/plain"]
+    assert (
+        "Monday 7 January 2030, 11:00–12:00 (Mexico (Tijuana) Time)" in text_parts(messages[1])["text/plain"]
+    )
     assert "Video call" in text_parts(messages[2])["text/plain"]
 
     cancel_calendar, cancel_event = events[3]

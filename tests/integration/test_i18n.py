@@ -1,0 +1,213 @@
+"""Languages: the Spanish catalog is complete, and every page and email rendered in Spanish carries no
+English sentence of ours; each reader gets their own language and zone (staff, portal clients, emails
+composed by workers).
+
+Fast on purpose: pages through the Flask test client, emails composed directly (`compose`, as the send job
+does), no SMTP and no browser (tests/browser/test_languages.py shows the same in a browser).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from conecta.extensions import db
+from conecta.mail.compose import compose
+from conecta.models.email import EmailKind, OutboxEmail
+from conecta.zoom.decide import meeting_topic
+from tests.support.catalog import catalog, english_left, english_sentences, placeholders, readable_text
+from tests.support.factories import with_zoom
+
+# 17:00 UTC on Mon 7 Jan 2030: 09:00 in Tijuana (acme's zone), 12:00 in New York.
+MONDAY = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)
+
+
+def test_every_message_has_a_spanish_translation_with_the_same_placeholders() -> None:
+    problems = []
+    for message in catalog("es"):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            problems.append(f"untranslated: {ids[0]!r}")
+        elif any(placeholders(s) != placeholders(ids[-1]) for s in strings):
+            problems.append(f"placeholders differ: {ids[0]!r}")
+    english_ids = {m.id for m in catalog("en") if m.id}
+    spanish_ids = {m.id for m in catalog("es") if m.id}
+    assert english_ids == spanish_ids, "run scripts/translations: the catalogs do not hold the same messages"
+    assert not problems, "\n".join(problems)
+    assert len(english_sentences()) > 100  # the check below has something to look for
+
+
+@pytest.fixture
+def spanish(acme):
+    """acme's admin and client read Spanish; the client lives in New York, acme in Tijuana."""
+    acme.admin.language = "es"
+    acme.client.language = "es"
+    acme.client.timezone = "America/New_York"
+    appointment = acme.book(MONDAY, notes="Primera visita")
+    db.session.commit()
+    return appointment
+
+
+STAFF_PAGES = [
+    "/calendar/?date=2030-01-07",
+    "/calendar/?date=2030-01-07&view=day",
+    "/calendar/appointments/{id}?date=2030-01-07",
+    "/bookings/{id}",
+    "/bookings/{id}/edit",
+    "/bookings/{id}/cancel",
+    "/bookings/new?date=2030-01-08",
+    "/clients/",
+    "/clients/new",
+    "/clients/{client}",
+    "/clients/{client}/edit",
+    "/settings/team",
+    "/settings/calendar/events",
+    "/settings/calendar/events/new",
+    "/settings/integrations",
+    "/settings/emails",
+    "/settings/language",
+]
+CLIENT_PAGES = ["/portal/", "/portal/bookings/{id}", "/portal/preferences"]
+
+
+def _check_pages(http, pages, appointment) -> None:
+    left = {}
+    for page in pages:
+        url = page.format(id=appointment.id, client=appointment.client_id)
+        response = http.get(url)
+        assert response.status_code == 200, url
+        markup = response.get_data(as_text=True)
+        assert '<html lang="es">' in markup, url
+        if missing := english_left(readable_text(markup)):
+            left[url] = missing
+    assert not left, f"English left in Spanish pages: {left}"
+
+
+def test_a_spanish_admin_reads_every_staff_page_in_spanish(spanish, acme, as_user) -> None:
+    _check_pages(as_user(acme.admin), STAFF_PAGES, spanish)
+    drawer = as_user(acme.admin).get(f"/calendar/appointments/{spanish.id}?date=2030-01-07").get_data(True)
+    # Staff read the organization's zone, and the client's own next to it when it differs.
+    assert "lun 7 ene 2030, 9:00–10:00" in drawer and "Hora del cliente" in drawer
+    assert "lun 7 ene 2030, 12:00–13:00" in drawer and "hora de Estados Unidos (Nueva York)" in drawer
+
+
+def test_a_spanish_client_reads_the_portal_in_spanish_in_their_zone(spanish, acme, as_user) -> None:
+    _check_pages(as_user(acme.client), CLIENT_PAGES, spanish)
+    portal = as_user(acme.client).get("/portal/").get_data(as_text=True)
+    assert (
+        "lun 7 ene 2030, 12:00–13:00" in portal and "Horas en hora de Estados Unidos (Nueva York)" in portal
+    )
+
+
+def test_sign_in_pages_follow_the_browser_language(client) -> None:
+    for url in ("/login", "/portal/login"):
+        markup = client.get(url, headers={"Accept-Language": "es-ES,es;q=0.9"}).get_data(as_text=True)
+        assert '<html lang="es">' in markup and "Iniciar sesión" in markup
+        assert not english_left(readable_text(markup)), url
+        assert '<html lang="en">' in client.get(url).get_data(as_text=True)
+
+
+def test_a_client_changes_their_language_and_zone_in_the_portal(acme, as_user) -> None:
+    http = as_user(acme.client)
+    answer = http.post("/portal/preferences", data={"language": "es", "timezone": "Nowhere/Atlantis"})
+    assert answer.status_code == 422
+    answer = http.post("/portal/preferences", data={"language": "es", "timezone": "Europe/Madrid"})
+    assert answer.status_code == 303
+    db.session.refresh(acme.client)
+    assert (acme.client.language, acme.client.timezone) == ("es", "Europe/Madrid")
+    assert "Tu idioma y tu zona horaria están guardados." in http.get("/portal/").get_data(as_text=True)
+
+
+def test_staff_set_a_clients_language_and_zone_on_the_client_record(acme, as_user) -> None:
+    http = as_user(acme.staff)
+    form = {"name": "Carla Client", "email": acme.client.email, "phone": "", "notes": ""}
+    answer = http.post(
+        f"/clients/{acme.client.id}/edit", data={**form, "language": "es", "timezone": "America/New_York"}
+    )
+    assert answer.status_code == 303
+    db.session.refresh(acme.client)
+    assert (acme.client.locale, acme.client.zone) == ("es", "America/New_York")
+    http.post(f"/clients/{acme.client.id}/edit", data={**form, "language": "", "timezone": ""})
+    db.session.refresh(acme.client)
+    assert (acme.client.language, acme.client.timezone) == (None, None)
+    assert (acme.client.locale, acme.client.zone) == ("en", "America/Tijuana")  # the organization's
+
+
+def test_staff_choose_their_language_and_admins_the_organizations(acme, as_user) -> None:
+    staff = as_user(acme.staff)
+    assert staff.post("/settings/language", data={"mine-language": "es"}).status_code == 303
+    assert '<html lang="es">' in staff.get("/calendar/").get_data(as_text=True)
+    assert staff.post("/settings/language/organization", data={"org-language": "es"}).status_code == 403
+    admin = as_user(acme.admin)
+    assert admin.post("/settings/language/organization", data={"org-language": "es"}).status_code == 303
+    db.session.refresh(acme.org)
+    assert acme.org.language == "es"
+    assert '<html lang="es">' in admin.get("/calendar/").get_data(as_text=True)  # follows the default
+
+
+def _composed(appointment, kind):
+    row = OutboxEmail(appointment=appointment, client=appointment.client, kind=kind, ics_sequence=1)
+    row.org_id = appointment.org_id
+    row.to_address = appointment.client.email
+    return compose(row)
+
+
+@pytest.mark.parametrize("zoom", ["ready", "coming", "removed"])
+def test_every_appointment_email_is_in_the_clients_language_and_zone(spanish, zoom) -> None:
+    if zoom == "ready":
+        with_zoom(
+            spanish, state="ready", wanted=True, join_url="https://zoom.test/j/1", meeting_id="123456789"
+        )
+    elif zoom == "coming":
+        with_zoom(spanish, state="pending", wanted=True)
+    else:
+        with_zoom(spanish, state="deleted", wanted=False)
+    db.session.flush()
+    for kind in EmailKind:
+        if kind in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT):
+            continue
+        composed = _composed(spanish, kind)
+        ics = composed.ics.decode()
+        for part in (composed.subject, composed.text, readable_text(composed.html), ics.replace("\r\n ", "")):
+            assert not english_left(part), (kind, zoom, english_left(part))
+        assert "lunes, 7 de enero de 2030, 12:00–13:00 (hora de Estados Unidos (Nueva York))" in composed.text
+        assert "lun 7 ene 2030, 12:00 (hora de Estados Unidos (Nueva York))" in composed.subject
+        assert '<html lang="es">' in composed.html
+        assert "DTSTART:20300107T170000Z" in ics  # UTC: every calendar converts it
+    # The same appointment's email to an English reader, in the organization's zone.
+    spanish.client.language, spanish.client.timezone = None, None
+    english = _composed(spanish, EmailKind.CONFIRMATION)
+    assert english.subject.startswith(
+        "Confirmed: Consultation on Mon 7 Jan 2030, 09:00 (Mexico (Tijuana) Time)"
+    )
+    assert "Your appointment with Acme Clinic is confirmed." in english.text
+    db.session.rollback()
+
+
+def test_portal_invites_and_admin_alerts_are_in_their_readers_language(spanish, acme) -> None:
+    invite = OutboxEmail(client=acme.client, kind=EmailKind.PORTAL_INVITE, org_id=acme.org.id)
+    invite.to_address = acme.client.email
+    composed = compose(invite)
+    assert composed.subject == "Acme Clinic te invita a su portal de clientes"
+    assert "hora de Estados Unidos (Nueva York)" in composed.text
+    for part in (composed.text, readable_text(composed.html)):
+        assert not english_left(part), english_left(part)
+    alert = OutboxEmail(kind=EmailKind.ZOOM_RECONNECT, org_id=acme.org.id, to_address=acme.admin.email)
+    composed = compose(alert)
+    assert composed.subject == "Hay que volver a conectar Zoom · Acme Clinic"
+    for part in (composed.text, readable_text(composed.html)):
+        assert not english_left(part), english_left(part)
+    alert.to_address = acme.staff.email  # reads English (the organization's)
+    assert compose(alert).subject == "Zoom needs reconnecting · Acme Clinic"
+    db.session.rollback()
+
+
+def test_the_zoom_topic_stays_in_the_organizations_language(spanish, acme) -> None:
+    assert meeting_topic(spanish) == "Consultation with Carla Client"  # the client reads Spanish
+    acme.org.language = "es"
+    assert meeting_topic(spanish) == "Consultation con Carla Client"
+    db.session.rollback()
