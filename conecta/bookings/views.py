@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -67,21 +68,21 @@ def _client_choices(org: Organization, query: str = "", selected_id: int | None 
 
 def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment | None) -> None:
     form.client_id.choices = [
-        SelectChoice("", "Choose a client…"),
+        SelectChoice("", gettext("Choose a client…")),
         *_client_choices(org, selected_id=form.client_id.data),
     ]
     services = db.session.scalars(
         select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
     ).all()
     current_service_id = appointment.service_id if appointment else None
-    form.service_id.choices = [SelectChoice("", "Choose a service…")] + [
-        SelectChoice(str(s.id), f"{s.name} ({s.duration_minutes} min)")
+    form.service_id.choices = [SelectChoice("", gettext("Choose a service…"))] + [
+        SelectChoice(str(s.id), gettext("%(name)s (%(num)d min)", name=s.name, num=s.duration_minutes))
         for s in services
         if s.active or s.id == current_service_id
     ]
     staff = db.session.scalars(select(User).where(User.org_id == org.id).order_by(User.name, User.id)).all()
     current_staff_id = appointment.staff_id if appointment else None
-    form.staff_id.choices = [SelectChoice("", "Choose a staff member…")] + [
+    form.staff_id.choices = [SelectChoice("", gettext("Choose a staff member…"))] + [
         SelectChoice(str(u.id), u.name) for u in staff if u.active or u.id == current_staff_id
     ]
 
@@ -158,9 +159,11 @@ def _booking_form(appointment: Appointment | None):
     elif form.validate_on_submit():
         try:
             if appointment is None:
-                return _saved(service.save_new(org, _booking_input(form, org)), "created", "Booking saved.")
+                return _saved(
+                    service.save_new(org, _booking_input(form, org)), "created", gettext("Booking saved.")
+                )
             service.save_edit(appointment, _booking_input(form, org))
-            return _saved(appointment, "updated", "Changes saved.")
+            return _saved(appointment, "updated", gettext("Changes saved."))
         except BookingError as exc:
             general_errors = add_form_errors(form, exc.errors)
     _fill_choices(form, org, appointment)
@@ -203,10 +206,14 @@ def cancel(appointment_id: int):
     appointment = get_appointment_for(current_user, appointment_id)
     if request.method == "GET":
         if appointment.is_cancelled:
-            return _render("view", appointment=appointment, notice="This booking is already cancelled.")
+            return _render(
+                "view", appointment=appointment, notice=gettext("This booking is already cancelled.")
+            )
         return _render("confirm_cancel", appointment=appointment)
     service.cancel(appointment)
-    return _saved(appointment, "cancelled", "Booking cancelled. It stays on the calendar, struck through.")
+    return _saved(
+        appointment, "cancelled", gettext("Booking cancelled. It stays on the calendar, struck through.")
+    )
 
 
 # ---- Add / Remove Zoom meeting on one appointment (conecta.zoom.rule): answered in the modal ----------
@@ -221,7 +228,7 @@ def zoom_add(appointment_id: int):
     if refusal:
         return _render("view", status=422, appointment=appointment, general_errors=[refusal])
     service.add_zoom_meeting(appointment, actor=current_user)
-    return _saved(appointment, "updated", ZOOM_ADDED)
+    return _saved(appointment, "updated", str(ZOOM_ADDED))
 
 
 @bp.route("/<int:appointment_id>/zoom/remove", methods=["GET", "POST"])
@@ -237,11 +244,13 @@ def zoom_remove(appointment_id: int):
     if request.method == "GET":
         return _render("confirm_remove_zoom", appointment=appointment)
     service.remove_zoom_meeting(appointment, actor=current_user)
-    return _saved(appointment, "updated", ZOOM_REMOVED)
+    return _saved(appointment, "updated", str(ZOOM_REMOVED))
 
 
-ZOOM_ADDED = "Zoom meeting added: it is being created, and the client gets the link by email."
-ZOOM_REMOVED = "Zoom meeting removed: it is being deleted in Zoom, and the client is told by email."
+ZOOM_ADDED = lazy_gettext("Zoom meeting added: it is being created, and the client gets the link by email.")
+ZOOM_REMOVED = lazy_gettext(
+    "Zoom meeting removed: it is being deleted in Zoom, and the client is told by email."
+)
 
 
 def _zoom_connected(appointment: Appointment) -> bool:

@@ -13,26 +13,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from conecta.calendar.layout import Placed
 from conecta.models.zoom_meeting import format_meeting_id
 
-_CANCELLED_NOTE = '<span class="visually-hidden"> (cancelled)</span>'
-# What an event says of its meeting, by ZoomMeeting.state (nothing for none or deleted). The grid hides
-# it; the list that phones and printers get (app.css) shows it, with the meeting ID.
-_ZOOM_LABELS = {
-    "pending": "Zoom: in progress",
-    "ready": "Zoom ready",
-    "failed": "Zoom failed",
-    "vanished": "Zoom: deleted in Zoom",
-    "drifted": "Zoom: changed in Zoom",
-    "left": "Zoom: left in Zoom",
-}
+
+def _zoom_labels() -> dict[str, str]:
+    """What an event says of its meeting, by ZoomMeeting.state (nothing for none or deleted), in the
+    reader's language: translated once per render. The grid hides it; the list that phones and printers
+    get (app.css) shows it, with the meeting ID."""
+    return {
+        "pending": str(escape(gettext("Zoom: in progress"))),
+        "ready": str(escape(gettext("Zoom ready"))),
+        "failed": str(escape(gettext("Zoom failed"))),
+        "vanished": str(escape(gettext("Zoom: deleted in Zoom"))),
+        "drifted": str(escape(gettext("Zoom: changed in Zoom"))),
+        "left": str(escape(gettext("Zoom: left in Zoom"))),
+    }
 
 
-def _zoom_line(state: str | None, meeting_id: str | None) -> str:
-    label = _ZOOM_LABELS.get(state or "")
+def _zoom_line(labels: dict[str, str], state: str | None, meeting_id: str | None) -> str:
+    label = labels.get(state or "")
     if label is None:
         return ""
     if meeting_id and state != "failed":
@@ -52,6 +55,10 @@ def events_html(columns: Sequence[Sequence[Placed]], drawer_href: str) -> list[M
     no second copy of the week.
     """
     href_before, _, href_after = (str(escape(part)) for part in drawer_href.partition("{id}"))
+    labels = _zoom_labels()
+    cancelled_word = str(escape(gettext("cancelled")))
+    cancelled_note = f'<span class="visually-hidden"> ({cancelled_word})</span>'
+
     escaped: dict[str, str] = {}  # clients and "service · staff" labels repeat all week
     html = []
     for items in columns:
@@ -68,10 +75,10 @@ def events_html(columns: Sequence[Sequence[Placed]], drawer_href: str) -> list[M
             parts.append(
                 f'<a class="event{" cancelled" if cancelled else ""}" href="{href_before}{entry.id}{href_after}"'
                 f' data-appointment-id="{entry.id}" style="{item.style}"'
-                f' title="{time_label} {client} · {meta}{" (cancelled)" if cancelled else ""}">'
+                f' title="{time_label} {client} · {meta}{f" ({cancelled_word})" if cancelled else ""}">'
                 f'<span class="event-time">{time_label}</span> <span class="event-client">{client}</span>'
-                f' <span class="event-meta">{meta}</span>{_CANCELLED_NOTE if cancelled else ""}'
-                f"{_zoom_line(entry.zoom_state, entry.meeting_id) if entry.zoom_state else ''}</a>"
+                f' <span class="event-meta">{meta}</span>{cancelled_note if cancelled else ""}'
+                f"{_zoom_line(labels, entry.zoom_state, entry.meeting_id) if entry.zoom_state else ''}</a>"
             )
         html.append(Markup("\n".join(parts)))
     return html

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conecta.dates import format_instant
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import utcnow
 
@@ -93,18 +95,20 @@ def _validate(session: Session, org: Organization, details: BookingDetails, excl
     client, service, staff, starts_at = details.client, details.service, details.staff, details.starts_at
     errors: dict[str, str] = {}
     if client is None or client.org_id != org.id:
-        errors["client_id"] = "Choose a client."
+        errors["client_id"] = gettext("Choose a client.")
     if service is None or service.org_id != org.id:
-        errors["service_id"] = "Choose a service."
+        errors["service_id"] = gettext("Choose a service.")
     elif not service.active and exclude_id is None:
-        errors["service_id"] = f"{service.name} is no longer offered."
+        errors["service_id"] = gettext("%(name)s is no longer offered.", name=service.name)
     if staff is None or staff.org_id != org.id or not staff.active:
-        errors["staff_id"] = "Choose an active staff member."
+        errors["staff_id"] = gettext("Choose an active staff member.")
     duration = details.duration_minutes or (service.duration_minutes if service else None)
     if duration is None or not 5 <= duration <= MAX_DURATION_MINUTES:
-        errors["duration_minutes"] = f"Duration must be between 5 and {MAX_DURATION_MINUTES} minutes."
+        errors["duration_minutes"] = gettext(
+            "Duration must be between %(low)d and %(high)d minutes.", low=5, high=MAX_DURATION_MINUTES
+        )
     if starts_at is None:
-        errors.setdefault("time", "Choose a date and time.")
+        errors.setdefault("time", gettext("Choose a date and time."))
     if errors:
         raise BookingError(errors)
     conflict = find_conflict(session, staff.id, starts_at, duration, exclude_id)
@@ -112,11 +116,15 @@ def _validate(session: Session, org: Organization, details: BookingDetails, excl
         zone = org.tz
         raise BookingError(
             {
-                "staff_id": (
-                    f"{staff.name} is already booked from {conflict.starts_at.astimezone(zone):%H:%M} "
-                    f"to {conflict.ends_at.astimezone(zone):%H:%M} on "
-                    f"{conflict.starts_at.astimezone(zone):%a %d %b} ({conflict.service.name} with "
-                    f"{conflict.client.name})."
+                "staff_id": gettext(
+                    "%(staff)s is already booked from %(start)s to %(end)s on %(day)s (%(service)s with "
+                    "%(client)s).",
+                    staff=staff.name,
+                    start=format_instant(conflict.starts_at, zone, "time"),
+                    end=format_instant(conflict.ends_at, zone, "time"),
+                    day=format_instant(conflict.starts_at, zone, "short_day"),
+                    service=conflict.service.name,
+                    client=conflict.client.name,
                 )
             }
         )

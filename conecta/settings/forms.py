@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -70,7 +71,11 @@ class ServiceForm(Form):
             NumberRange(
                 MIN_DURATION_MINUTES,
                 MAX_DURATION_MINUTES,
-                f"Duration must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes.",
+                _l(
+                    "Duration must be between %(low)d and %(high)d minutes.",
+                    low=MIN_DURATION_MINUTES,
+                    high=MAX_DURATION_MINUTES,
+                ),
             ),
         ],
         default=60,
@@ -104,7 +109,7 @@ class ServiceForm(Form):
         turning_on = field.data and not field.object_data and self.org is not None
         if turning_on and zoom_connection_for(self.org.id) is None:
             raise ValidationError(
-                "Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings."
+                gettext("Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings.")
             )
 
     def apply_to(self, service: Service) -> Service:

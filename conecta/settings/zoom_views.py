@@ -8,6 +8,7 @@ switch Zoom on while the organization has no live Zoom connection; switching it 
 from __future__ import annotations
 
 from flask import flash, get_template_attribute, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_htmx import make_response
 from flask_login import current_user
 
@@ -60,8 +61,11 @@ def event_zoom(service_id: int):
     if error:
         flash(error, "error")
     else:
-        state = "on" if wanted else "off"
-        message = f"Automatic Zoom meetings are {state} for {service.name}."
+        message = (
+            gettext("Automatic Zoom meetings are on for %(name)s.", name=service.name)
+            if wanted
+            else gettext("Automatic Zoom meetings are off for %(name)s.", name=service.name)
+        )
         if reached:
             message += f" {switched_on_message(len(reached))}"
         flash(message)
@@ -72,10 +76,10 @@ def _confirm_switch_on(service: Service, count: int):
     """The question, asked by the server: in the modal for htmx (the cell's checkbox posted it), or a page."""
     consequence = get_template_attribute("settings/_zoom_switch_on.html", "consequence")
     context = {
-        "title": f"Switch on Zoom meetings for {service.name}?",
+        "title": gettext("Switch on Zoom meetings for %(name)s?", name=service.name),
         "message": consequence(count, service.name),
         "action_url": url_for("settings.event_zoom", service_id=service.id),
-        "confirm_label": "Switch on",
+        "confirm_label": gettext("Switch on"),
         "confirm_class": "primary",
         "cancel_url": url_for("settings.events"),
         "hidden": {"zoom_auto_create": "y", "confirmed": "1"},
