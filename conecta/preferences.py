@@ -37,22 +37,38 @@ def zone_choices() -> list[SelectChoice]:
     return [SelectChoice("", _l("The organization's time zone")), *zones]
 
 
+def _text(value: object) -> str:
+    """A stored NULL is the "" choice (the organization's), not the text "None"."""
+    return "" if value is None else str(value)
+
+
 def chosen(value: str | None) -> str | None:
     """A field's answer as stored: "" (the organization's) is NULL."""
     return value or None
 
 
+class ChoiceOrDefault(SelectField):
+    """A select whose "" choice stands for a stored NULL (the organization's): a form built from a record
+    that never chose shows "" selected, and a post that leaves the field out keeps the record's value."""
+
+    def process_data(self, value: object) -> None:
+        self.data = _text(value)
+
+
 def language_field(with_default: bool = True, label: str | None = None) -> SelectField:
-    return SelectField(
+    return ChoiceOrDefault(
         label or _l("Language"),
         choices=language_choices(with_default),
         default="" if with_default else LANGUAGES[0],
+        coerce=_text,
         validate_choice=True,
     )
 
 
 def zone_field() -> SelectField:
-    return SelectField(_l("Time zone"), choices=zone_choices(), default="", validate_choice=True)
+    return ChoiceOrDefault(
+        _l("Time zone"), choices=zone_choices(), default="", coerce=_text, validate_choice=True
+    )
 
 
 class ReaderForm(Form):
