@@ -31,7 +31,9 @@ def test_upcoming_and_past_bookings(acme, as_user):
     assert f"/portal/bookings/{past.id}" in past_html and f"/portal/bookings/{past.id}" not in upcoming_html
     assert upcoming_html.index(f"/bookings/{ongoing.id}") < upcoming_html.index(f"/bookings/{upcoming.id}")
     assert f"/portal/bookings/{someone_elses.id}" not in html
-    assert "Mon 07 Jan 2030, 09:00–10:00" in html and "Mexico (Tijuana) Time" in html  # the client's zone, named
+    assert (
+        "Mon 07 Jan 2030, 09:00–10:00" in html and "Mexico (Tijuana) Time" in html
+    )  # the client's zone, named
     assert '<tr class="cancelled">' in upcoming_html and "Cancelled" in upcoming_html
 
 
