@@ -177,6 +177,12 @@ def settings_emails(page: Page, acme: OrgBundle) -> str:
     return "settings, emails"
 
 
+def settings_language(page: Page, acme: OrgBundle) -> str:
+    page.goto("/settings/language")
+    expect(page.get_by_role("combobox", name="Your language")).to_be_visible()
+    return "settings, language (the admin's own and the organization's)"
+
+
 def not_found(page: Page, acme: OrgBundle) -> str:
     assert page.goto("/calendar/appointments/999999").status == 404
     return "error page (404)"
@@ -217,6 +223,7 @@ STAFF_WALK: list[Step] = [
     settings_event_form,
     settings_integrations,
     settings_emails,
+    settings_language,
     not_found,
     phone_calendar,
     phone_menu,
@@ -278,6 +285,13 @@ def portal_detail(page: Page, acme: OrgBundle) -> str:
     return "portal, booking detail with Zoom"
 
 
+def portal_preferences(page: Page, acme: OrgBundle) -> str:
+    page.goto("/portal/")
+    page.get_by_role("link", name="Language and time zone").click()
+    expect(page.get_by_label("Time zone", exact=True)).to_be_visible()
+    return "portal, language and time zone"
+
+
 OUTSIDE_WALK: list[Step] = [
     staff_sign_in,
     staff_sign_in_failed,
@@ -285,6 +299,7 @@ OUTSIDE_WALK: list[Step] = [
     portal_sign_in,
     portal_list,
     portal_detail,
+    portal_preferences,
 ]
 
 
