@@ -25,6 +25,13 @@ LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Español"}
 babel = Babel()
 
 
+def N_(message: str) -> str:
+    """Mark a module-level message for `pybabel extract` (keyword `N_`) without translating it yet: the
+    code passes it through `gettext()` where it is shown, in the reader's language. For constants that
+    other code (and tests) compare as plain strings."""
+    return message
+
+
 def language_name(code: str | None) -> str:
     return LANGUAGE_NAMES.get(code or "", code or "")
 

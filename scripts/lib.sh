@@ -81,7 +81,7 @@ ensure_chromium() {
 
 # The message catalogs: extract every user-facing string (babel.cfg says where) into messages.pot.
 extract_translations() {
-  .venv/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l --sort-by-file --no-location \
+  .venv/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --sort-by-file --no-location \
     --project Conecta -w 110 -o conecta/translations/messages.pot . 2>&1 | grep -v "^extracting messages from"
 }
 

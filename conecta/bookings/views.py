@@ -226,7 +226,7 @@ def zoom_add(appointment_id: int):
     appointment = get_appointment_for(current_user, appointment_id)
     refusal = rule.add_refusal(appointment, connected=_zoom_connected(appointment), now=utcnow())
     if refusal:
-        return _render("view", status=422, appointment=appointment, general_errors=[refusal])
+        return _render("view", status=422, appointment=appointment, general_errors=[gettext(refusal)])
     service.add_zoom_meeting(appointment, actor=current_user)
     return _saved(appointment, "updated", str(ZOOM_ADDED))
 
@@ -240,7 +240,7 @@ def zoom_remove(appointment_id: int):
     refusal = rule.remove_refusal(appointment, connected=_zoom_connected(appointment))
     if refusal:
         status = 422 if request.method == "POST" else 200
-        return _render("view", status=status, appointment=appointment, general_errors=[refusal])
+        return _render("view", status=status, appointment=appointment, general_errors=[gettext(refusal)])
     if request.method == "GET":
         return _render("confirm_remove_zoom", appointment=appointment)
     service.remove_zoom_meeting(appointment, actor=current_user)

@@ -11,13 +11,14 @@ import logging
 import requests
 from authlib.common.errors import AuthlibBaseError
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from redis.exceptions import RedisError
 
 from conecta import audit
 from conecta.auth.permissions import admin_required, staff_required
 from conecta.extensions import db, htmx
+from conecta.i18n import N_
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
 from conecta.settings import bp
 from conecta.settings.zoom_cleanup_views import cleanup_context
@@ -32,16 +33,12 @@ from conecta.zoom.transport import fetch_profile
 log = logging.getLogger("conecta.zoom")
 
 # Said when a connection attempt ends without one, in the admin's language.
-DECLINED = lazy_gettext(
-    "Zoom was not connected: access was declined on Zoom's page. Click Connect to try again."
-)
-BAD_STATE = lazy_gettext(
+DECLINED = N_("Zoom was not connected: access was declined on Zoom's page. Click Connect to try again.")
+BAD_STATE = N_(
     "Zoom was not connected: the answer from Zoom did not match this browser's sign-in (it expired, or was "
     "altered). Click Connect to start again."
 )
-NOT_STARTED = lazy_gettext(
-    "Zoom was not connected: Conecta could not start the authorization. Try again shortly."
-)
+NOT_STARTED = N_("Zoom was not connected: Conecta could not start the authorization. Try again shortly.")
 
 
 def exchange_failed(why: str) -> str:
@@ -106,7 +103,7 @@ def zoom_connect():
     try:
         response = zoom_oauth().authorize_redirect(redirect_uri(), **scope)
     except RedisError:
-        return _back(str(NOT_STARTED), "error")
+        return _back(gettext(NOT_STARTED), "error")
     response.status_code = 303
     return response
 
@@ -119,9 +116,9 @@ def zoom_callback():
         token = zoom_oauth().authorize_access_token()
     except AuthlibBaseError as exc:  # Zoom's error answers, and Authlib's own (e.g. a callback without code)
         if exc.error == "access_denied":
-            return _back(str(DECLINED), "error")
+            return _back(gettext(DECLINED), "error")
         if exc.error == "mismatching_state":
-            return _back(str(BAD_STATE), "error")
+            return _back(gettext(BAD_STATE), "error")
         log.warning("zoom_connect exchange refused: %s", exc.error)
         return _back(exchange_failed(f" ({exc.error})"), "error")
     except (requests.RequestException, ValueError, KeyError, RedisError) as exc:

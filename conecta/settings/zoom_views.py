@@ -14,13 +14,14 @@ from flask_login import current_user
 
 from conecta.auth.permissions import admin_required, same_org_or_404
 from conecta.extensions import db, htmx
+from conecta.i18n import N_
 from conecta.models import Service
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
 from conecta.settings.views import switched_on_message
 from conecta.zoom import replan
 
-NOT_CONNECTED = "Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings."
+NOT_CONNECTED = N_("Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings.")
 
 
 def zoom_connected() -> bool:
@@ -43,7 +44,7 @@ def event_zoom(service_id: int):
     error, reached = None, []
     if wanted and not service.zoom_auto_create:
         if not zoom_connected():
-            error = NOT_CONNECTED
+            error = gettext(NOT_CONNECTED)
         else:
             if request.form.get("confirmed") != "1":
                 count = len(replan.to_create(service.org_id, service_id=service.id, auto_create=True))
