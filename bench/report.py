@@ -54,6 +54,15 @@ BENCHMARKS = (
         ),
     ),
     Benchmark(
+        "series.py",
+        (
+            ("52-week series: the booking request", "≤ 3,000 ms"),
+            ("52-week series: Zoom creates", "= 52"),
+            ("52-week series: every meeting made, Zoom at 300 ms", "≤ 15 s"),
+            ("52-week series: emails to the client", "≤ 1"),
+        ),
+    ),
+    Benchmark(
         "sync_throughput.py",
         (("Sync throughput, 4 workers, Zoom at 100 ms", "≥ 30 syncs/s"), ("Worker CPU per sync", "≤ 15 ms")),
     ),

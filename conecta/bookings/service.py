@@ -15,6 +15,7 @@ If Redis is down at step 2 the booking still stands: the marks are in the databa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -24,6 +25,7 @@ from conecta.extensions import db
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models import Appointment, Organization, StaffChoice, User
+from conecta.models.email import OutboxEmail
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails
 from conecta.zoom import dispatch as zoom_dispatch
@@ -48,24 +50,50 @@ def _lock_staff(staff: User | None) -> None:
         )
 
 
-def _save(
+@dataclass
+class Planned:
+    """Step 1 done for one appointment, not yet committed: what step 2 has to dispatch."""
+
+    appointment: Appointment
+    zoom_marked: bool
+    emails: list[OutboxEmail]
+
+
+def plan_save(
     change: Change, staff: User | None, apply: Callable[[], Appointment], **plan_options: Any
-) -> Appointment:
-    """Step 1 in one transaction (or roll back), then step 2."""
+) -> Planned:
+    """Step 1 without the commit: the rules, Zoom's plan, the mail plan. A series saves many of these
+    in one transaction (`conecta.bookings.series`)."""
+    _lock_staff(staff)
+    appointment = apply()
+    db.session.flush()
+    zoom_marked = zoom_plan.plan(appointment, change, **plan_options)
+    emails = mail_plan.plan(appointment)
+    return Planned(appointment, zoom_marked, emails)
+
+
+def commit_and_dispatch(step: Callable[[], list[Planned]]) -> list[Planned]:
+    """Run `step` (plan_save calls) in one transaction and commit it -- or roll it all back -- then
+    step 2 for each appointment it saved."""
     try:
-        _lock_staff(staff)
-        appointment = apply()
-        db.session.flush()
-        zoom_marked = zoom_plan.plan(appointment, change, **plan_options)
-        mail_plan.plan(appointment)
+        planned = step()
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    if zoom_marked:
-        zoom_dispatch.request_reconcile(appointment.id)
-    mail_send.enqueue_queued(appointment.id)
-    return appointment
+    for one in planned:
+        if one.zoom_marked:
+            zoom_dispatch.request_reconcile(one.appointment.id)
+        mail_send.enqueue_queued(one.appointment.id)
+    return planned
+
+
+def _save(
+    change: Change, staff: User | None, apply: Callable[[], Appointment], **plan_options: Any
+) -> Appointment:
+    """Step 1 in one transaction (or roll back), then step 2."""
+    (planned,) = commit_and_dispatch(lambda: [plan_save(change, staff, apply, **plan_options)])
+    return planned.appointment
 
 
 def save_new(org: Organization, details: BookingDetails) -> Appointment:
@@ -75,10 +103,10 @@ def save_new(org: Organization, details: BookingDetails) -> Appointment:
     )
 
 
-def save_edit(appointment: Appointment, details: BookingDetails) -> Appointment:
-    """Apply an edit (time, service, staff, client, notes); raises `BookingError` when refused."""
+def plan_edit(appointment: Appointment, details: BookingDetails) -> Planned:
+    """Step 1 of an edit (time, service, staff, client, notes); raises `BookingError` when refused."""
     previous_service_id = appointment.service_id
-    return _save(
+    return plan_save(
         Change.UPDATED,
         details.staff,
         lambda: scheduling.update_appointment(db.session, appointment, details),
@@ -86,11 +114,23 @@ def save_edit(appointment: Appointment, details: BookingDetails) -> Appointment:
     )
 
 
+def save_edit(appointment: Appointment, details: BookingDetails) -> Appointment:
+    """Apply an edit (time, service, staff, client, notes); raises `BookingError` when refused."""
+    (planned,) = commit_and_dispatch(lambda: [plan_edit(appointment, details)])
+    return planned.appointment
+
+
+def plan_cancel(appointment: Appointment) -> Planned:
+    """Step 1 of a cancellation (of a booked appointment)."""
+    return plan_save(Change.CANCELLED, None, lambda: scheduling.cancel_appointment(appointment))
+
+
 def cancel(appointment: Appointment) -> Appointment:
     """Cancel (the appointment stays, struck through); cancelling an already cancelled one is a no-op."""
     if appointment.is_cancelled:
         return appointment
-    return _save(Change.CANCELLED, None, lambda: scheduling.cancel_appointment(appointment))
+    (planned,) = commit_and_dispatch(lambda: [plan_cancel(appointment)])
+    return planned.appointment
 
 
 def replan_zoom(appointments: Iterable[Appointment], detail: str | None = None) -> list[int]:

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
 from conecta.auth.permissions import staff_required
-from conecta.bookings import bp, service
+from conecta.bookings import bp, series_views, service
 from conecta.bookings.access import get_appointment_for
 from conecta.bookings.forms import BookingForm
 from conecta.extensions import db, htmx
@@ -37,6 +37,7 @@ def _render(mode: str, *, status: int = 200, **context: Any):
     context.setdefault("appointment", None)
     context.setdefault("general_errors", [])
     context.setdefault("notice", None)
+    context.setdefault("series_scopes", series_views.scope_choices())
     return render_page_or_fragment(
         "bookings/page.html",
         "partials/_booking_modal.html",
@@ -150,24 +151,33 @@ def _booking_form(appointment: Appointment | None):
     """New or edit: GET prefills, POST saves (the view mode, `appointment-saved`) or re-renders with
     the form's and the rules' messages (422)."""
     org = appointment.org if appointment else current_user.org
-    form = BookingForm()
+    form = series_views.form_class(appointment)()
     general_errors: list[str] = []
+    status = 422 if request.method == "POST" else 200
     if request.method == "GET" and appointment is None:
         _prefill_new(form, org)
     elif request.method == "GET":
         _prefill_edit(form, appointment)
     elif form.validate_on_submit():
         try:
+            if series_views.wants_series(form):  # Repeat: the series steps (conecta.bookings.series_views)
+                outcome, result = series_views.book(form, org, _booking_input(form, org))
+                if outcome == "saved":
+                    return _saved(result[0], "created", result[1])
+                _fill_choices(form, org, None)
+                if outcome == "conflicts":
+                    return _render("series_conflicts", form=form, plan=result)
+                form.series_step.data = ""
+                return _render("form", form=form)
             if appointment is None:
-                return _saved(
-                    service.save_new(org, _booking_input(form, org)), "created", gettext("Booking saved.")
-                )
-            service.save_edit(appointment, _booking_input(form, org))
-            return _saved(appointment, "updated", gettext("Changes saved."))
+                return _saved(service.save_new(org, _booking_input(form, org)), "created", gettext("Booking saved."))
+            notice = series_views.edit(appointment, form, _booking_input(form, org))
+            if notice is None:
+                service.save_edit(appointment, _booking_input(form, org))
+            return _saved(appointment, "updated", notice or gettext("Changes saved."))
         except BookingError as exc:
             general_errors = add_form_errors(form, exc.errors)
     _fill_choices(form, org, appointment)
-    status = 422 if request.method == "POST" else 200
     return _render("form", status=status, form=form, appointment=appointment, general_errors=general_errors)
 
 
@@ -210,9 +220,14 @@ def cancel(appointment_id: int):
                 "view", appointment=appointment, notice=gettext("This booking is already cancelled.")
             )
         return _render("confirm_cancel", appointment=appointment)
-    service.cancel(appointment)
+    try:
+        notice = series_views.cancel(appointment)  # a scope beyond this date (conecta.bookings.series_views)
+    except BookingError as exc:
+        return _render("view", status=422, appointment=appointment, general_errors=list(exc.errors.values()))
+    if notice is None:
+        service.cancel(appointment)
     return _saved(
-        appointment, "cancelled", gettext("Booking cancelled. It stays on the calendar, struck through.")
+        appointment, "cancelled", notice or gettext("Booking cancelled. It stays on the calendar, struck through.")
     )
 
 

@@ -23,7 +23,7 @@ from conecta.dates import format_instant, zone_name
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.models import Appointment, Client, Organization, User
-from conecta.models.email import EmailKind, OutboxEmail
+from conecta.models.email import SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 
@@ -344,6 +344,10 @@ def compose(row: OutboxEmail) -> Composed:
             return _compose_portal_invite(row, reader)
         if row.kind == EmailKind.ZOOM_RECONNECT:
             return _compose_zoom_reconnect(row, reader)
+        if row.kind in SERIES_KINDS:
+            from conecta.mail.series import compose_series
+
+            return compose_series(row, reader.zone)
         return _compose_appointment(row, reader)
 
 

@@ -53,12 +53,22 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
 
 def build_ics(invite: Invite, now: datetime | None = None) -> bytes:
     """The .ics bytes: METHOD:REQUEST (or CANCEL with STATUS:CANCELLED), DTSTART/DTEND in UTC."""
+    return build_calendar([invite], invite.method, now)
+
+
+def build_calendar(invites: list[Invite], method: str, now: datetime | None = None) -> bytes:
+    """One calendar holding a VEVENT per invite (a series email's occurrences: each its own UID)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", invite.method)
+    calendar.add("method", method)
+    for invite in invites:
+        calendar.add_component(_event(invite, now))
+    return calendar.to_ical()
 
+
+def _event(invite: Invite, now: datetime | None) -> Event:
     event = Event()
     event.add("uid", invite.uid)
     event.add("sequence", invite.sequence)
@@ -84,5 +94,4 @@ def build_ics(invite: Invite, now: datetime | None = None) -> bytes:
     if invite.join_url and not invite.cancelled:
         event.add("location", invite.join_url)
         event.add("url", invite.join_url)
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event

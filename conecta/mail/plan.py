@@ -292,6 +292,10 @@ def release_after_zoom(appointment_id: int) -> list[int]:
         if follow_up is not None:
             session.flush()
             released = [follow_up.id]
+    if appointment.series_id is not None:  # a series email may have waited for this occurrence too
+        from conecta.mail import series as series_mail
+
+        released += series_mail.release_for(session, appointment)
     session.commit()
     return released
 

@@ -5,6 +5,7 @@ from conecta.models.audit import AuditEvent  # noqa: F401
 from conecta.models.client import Client
 from conecta.models.email import OutboxEmail  # noqa: F401
 from conecta.models.org import Organization
+from conecta.models.series import Series
 from conecta.models.service import Service
 from conecta.models.user import User
 from conecta.models.zoom import ZoomConnection, zoom_connection_for  # noqa: F401
@@ -16,6 +17,7 @@ __all__ = [
     "Appointment",
     "Client",
     "Organization",
+    "Series",
     "Service",
     "StaffChoice",
     "User",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from conecta.extensions import db
 from conecta.models.client import Client
 from conecta.models.org import Organization
+from conecta.models.series import Series
 from conecta.models.service import Service
 from conecta.models.types import UTCDateTime, utcnow
 from conecta.models.user import User
@@ -34,11 +35,14 @@ class Appointment(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The start time the client's reminder was queued for (conecta.mail.reminders): a reschedule owes a new one.
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The weekly series this appointment is an occurrence of (conecta.models.series), if any.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
 
     org: Mapped[Organization] = relationship()
     client: Mapped[Client] = relationship()
     service: Mapped[Service] = relationship()
     staff: Mapped[User] = relationship()
+    series: Mapped[Series | None] = relationship()
     # Its Zoom meeting and sync bookkeeping; None until Zoom is first involved.
     zoom: Mapped[ZoomMeeting | None] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", passive_deletes=True

@@ -33,6 +33,10 @@ class EmailKind(StrEnum):
     PORTAL_INVITE = "portal_invite"  # the portal sign-up link
     REMINDER = "reminder"  # before the appointment (conecta.mail.reminders), after its Zoom check
     ZOOM_RECONNECT = "zoom_reconnect"  # to an admin: Zoom needs reconnecting and appointments depend on it
+    # One message about several occurrences of a weekly series (conecta.mail.series), in place of one each.
+    SERIES_CONFIRMATION = "series_confirmation"
+    SERIES_UPDATE = "series_update"
+    SERIES_CANCELLATION = "series_cancellation"
 
 
 class EmailStatus(StrEnum):
@@ -45,14 +49,17 @@ class EmailStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up; an admin may Retry
     SUPERSEDED = "superseded"  # a newer message about the same appointment replaced it before it went out
+    FOLDED = "folded"  # told as one date of a series email (conecta.mail.series), not on its own
 
 
+SERIES_KINDS = (EmailKind.SERIES_CONFIRMATION, EmailKind.SERIES_UPDATE, EmailKind.SERIES_CANCELLATION)
 # Messages to a client about an appointment (they share its calendar UID and SEQUENCE).
 APPOINTMENT_KINDS = tuple(
-    k for k in EmailKind if k not in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT)
+    k for k in EmailKind if k not in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT, *SERIES_KINDS)
 )
 UNSENT = (EmailStatus.WAITING, EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.FAILED)
-DELIVERED = (EmailStatus.SENT, EmailStatus.SENDING)
+# The client was (or is being) told: a folded row's news travels in its series email.
+DELIVERED = (EmailStatus.SENT, EmailStatus.SENDING, EmailStatus.FOLDED)
 
 
 class OutboxEmail(db.Model):

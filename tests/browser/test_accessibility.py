@@ -116,6 +116,23 @@ def modal_saved(page: Page, acme: OrgBundle) -> str:
     return "booking modal, saved (view)"
 
 
+def modal_series_conflicts(page: Page, acme: OrgBundle) -> str:
+    page.goto(WEEK)
+    page.get_by_role("link", name="New booking", exact=True).click()
+    modal = page.get_by_role("dialog", name="New booking")
+    modal.get_by_label("Client", exact=True).select_option(label="Carla Client · carla@acme.test")
+    modal.get_by_label("Service").select_option(label="Consultation (60 min)")
+    modal.get_by_label("Staff").select_option(label="Sam Staff")
+    modal.get_by_label("Date", exact=True).fill("2030-01-07")
+    modal.get_by_label("Time", exact=True).fill("09:00")
+    modal.get_by_text("Repeat", exact=True).click()
+    modal.get_by_label("Repeat weekly").check()
+    modal.get_by_label("Occurrences").fill("2")
+    modal.get_by_role("button", name="Save booking").click()
+    expect(page.get_by_role("dialog", name="Some dates of this series are taken")).to_be_visible()
+    return "booking modal, series conflicts"
+
+
 def clients(page: Page, acme: OrgBundle) -> str:
     page.goto("/clients/")
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
@@ -213,6 +230,7 @@ STAFF_WALK: list[Step] = [
     modal_new,
     modal_conflict,
     modal_saved,
+    modal_series_conflicts,
     clients,
     client_search,
     client_detail,
