@@ -170,7 +170,9 @@ def _booking_form(appointment: Appointment | None):
                 form.series_step.data = ""
                 return _render("form", form=form)
             if appointment is None:
-                return _saved(service.save_new(org, _booking_input(form, org)), "created", gettext("Booking saved."))
+                return _saved(
+                    service.save_new(org, _booking_input(form, org)), "created", gettext("Booking saved.")
+                )
             notice = series_views.edit(appointment, form, _booking_input(form, org))
             if notice is None:
                 service.save_edit(appointment, _booking_input(form, org))
@@ -227,7 +229,9 @@ def cancel(appointment_id: int):
     if notice is None:
         service.cancel(appointment)
     return _saved(
-        appointment, "cancelled", notice or gettext("Booking cancelled. It stays on the calendar, struck through.")
+        appointment,
+        "cancelled",
+        notice or gettext("Booking cancelled. It stays on the calendar, struck through."),
     )
 
 
