@@ -66,6 +66,10 @@ TYPICAL = [
     "admin",
     "staff",
     "owner",
+    "es",
+    "en",
+    "Europe/Madrid",
+    "America/New_York",
     "y",
     "on",
     "auto",
@@ -121,8 +125,13 @@ FORMS = {
     ),
     "client-new": Form("staff", lambda w: "/clients/new", ("name", "email", "phone", "notes")),
     "client-edit": Form(
-        "staff", lambda w: f"/clients/{w.client.id}/edit", ("name", "email", "phone", "notes")
+        "staff",
+        lambda w: f"/clients/{w.client.id}/edit",
+        ("name", "email", "phone", "notes", "language", "timezone"),
     ),
+    "portal-preferences": Form("client", lambda w: "/portal/preferences", ("language", "timezone")),
+    "staff-language": Form("staff", lambda w: "/settings/language", ("mine-language",)),
+    "org-language": Form("admin", lambda w: "/settings/language/organization", ("org-language",)),
     "client-search": Form("staff", lambda w: "/clients/", ("q",), method="GET"),
     "booking-new": Form(
         "staff",
