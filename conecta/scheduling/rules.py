@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from conecta.dates import format_instant
@@ -30,7 +30,15 @@ class BookingError(ValueError):
 def to_utc(local_date: date, local_time: time, tz: str) -> datetime:
     """The UTC instant of a wall-clock time in `tz`; a time skipped by a DST change is refused."""
     if not MIN_BOOKING_YEAR <= local_date.year <= MAX_BOOKING_YEAR:
-        raise BookingError({"date": f"Choose a date between {MIN_BOOKING_YEAR} and {MAX_BOOKING_YEAR}."})
+        raise BookingError(
+            {
+                "date": gettext(
+                    "Choose a date between %(low)s and %(high)s.",
+                    low=str(MIN_BOOKING_YEAR),
+                    high=str(MAX_BOOKING_YEAR),
+                )
+            }
+        )
     zone = ZoneInfo(tz)
     naive = datetime.combine(local_date, local_time)
     aware = naive.replace(tzinfo=zone)
@@ -55,12 +63,24 @@ def find_conflict(
     exclude_id: int | None = None,
 ) -> Appointment | None:
     """The first booked appointment of `staff_id` that overlaps the given slot, if any."""
+    return first_overlap(session, Appointment.staff_id == staff_id, starts_at, duration_minutes, exclude_id)
+
+
+def first_overlap(
+    session: Session,
+    whose: ColumnElement[bool],
+    starts_at: datetime,
+    duration_minutes: int,
+    exclude_id: int | None = None,
+) -> Appointment | None:
+    """The first booked appointment matching `whose` (a staff member's, a client's) that overlaps the
+    given slot, if any."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     # Nothing lasts longer than MAX_DURATION_MINUTES, which bounds the search window in SQL.
     query = (
         select(Appointment)
         .where(
-            Appointment.staff_id == staff_id,
+            whose,
             Appointment.status == "booked",
             Appointment.starts_at < ends_at,
             Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),

@@ -106,9 +106,13 @@ function syncDialogs() {
   opened.forEach(function (dialog) {
     open.push({el: dialog, slot: slotOf(dialog), opener: pendingOpener});
   });
-  // Only the topmost dialog is live: one under it (the drawer under the modal) is inert until it is
-  // on top again, as aria-modal promises assistive technology.
-  open.forEach(function (entry, i) { entry.el.inert = i < open.length - 1; });
+  // Only the topmost dialog is live: one under it (the drawer under the modal) is inert and hidden
+  // from assistive technology until it is on top again, as aria-modal promises.
+  open.forEach(function (entry, i) {
+    entry.el.inert = i < open.length - 1;
+    if (entry.el.inert) entry.el.setAttribute("aria-hidden", "true");
+    else entry.el.removeAttribute("aria-hidden");
+  });
   if (opened.length) focusInside(opened[opened.length - 1]);
   else if (giveBack) restoreFocus(giveBack);
   pendingOpener = null;
