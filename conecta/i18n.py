@@ -53,6 +53,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale)
+    # The compiled catalogs are built, not committed: a checkout that skipped the setup still speaks
+    # every language (a read-only install must have run `scripts/translations compile` in its build).
+    try:
+        compile_catalogs()
+    except OSError as exc:
+        app.logger.warning("could not compile the message catalogs (%s): run scripts/translations compile", exc)
     # Flask-Babel keeps the chosen locale on the app context; a request that shares one (a test, a
     # worker's nested request) must choose again for its own reader.
     app.before_request(refresh)

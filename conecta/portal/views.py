@@ -73,10 +73,12 @@ def accept_invite(token: str):
         client.set_password_hash(hash_password(form.password.data))  # ends the client's older sessions
         db.session.commit()
         sign_in(client)
-        flash(gettext("Your password is set. Welcome!"))
+        with force_locale(client.locale):
+            flash(gettext("Your password is set. Welcome!"))
         return redirect(url_for("portal.index"), code=303)
     status = 422 if request.method == "POST" else 200
-    return render_template("portal/set_password.html", form=form, client=client), status
+    with force_locale(client.locale):  # the invited client's language, before they ever sign in
+        return render_template("portal/set_password.html", form=form, client=client), status
 
 
 @bp.route("/")

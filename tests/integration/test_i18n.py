@@ -241,3 +241,14 @@ def test_a_series_email_and_a_series_drawer_are_in_spanish(spanish, acme, as_use
     _check_pages(as_user(acme.admin), [f"/calendar/appointments/{booked[0].id}?date=2030-03-04"], spanish)
     drawer = as_user(acme.admin).get(f"/calendar/appointments/{booked[0].id}").get_data(as_text=True)
     assert "Cada semana los lunes" in drawer
+
+
+def test_the_invite_page_speaks_the_invited_clients_language(acme, client) -> None:
+    from conecta.portal.views import make_invite_token
+
+    acme.other_client.language = "es"
+    acme.other_client.password_hash = None
+    db.session.commit()
+    markup = client.get(f"/portal/invite/{make_invite_token(acme.other_client)}").get_data(as_text=True)
+    assert '<html lang="es">' in markup and "Elige tu contraseña" in markup
+    assert not english_left(readable_text(markup))
