@@ -58,7 +58,9 @@ def init_app(app: Flask) -> None:
     try:
         compile_catalogs()
     except OSError as exc:
-        app.logger.warning("could not compile the message catalogs (%s): run scripts/translations compile", exc)
+        app.logger.warning(
+            "could not compile the message catalogs (%s): run scripts/translations compile", exc
+        )
     # Flask-Babel keeps the chosen locale on the app context; a request that shares one (a test, a
     # worker's nested request) must choose again for its own reader.
     app.before_request(refresh)

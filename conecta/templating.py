@@ -58,14 +58,15 @@ def page_language() -> str:
 
 def init_app(app: Flask) -> None:
     from conecta.calendar.layout import staff_color
-    from conecta.i18n import language_name
+    from conecta.i18n import LANGUAGES, language_name
     from conecta.mail.reminders import reminder_status
     from conecta.settings.zoom_views import zoom_connected
     from conecta.zoom.panel import zoom_panel
 
     app.jinja_env.globals["has_endpoint"] = has_endpoint
     app.jinja_env.globals["page_language"] = page_language
-    app.jinja_env.globals["language_name"] = language_name
+    app.jinja_env.globals["language_name"] = language_name  # "Español", as a language picker shows it
+    app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["staff_color"] = staff_color  # a team member's calendar colour
     app.jinja_env.globals["zoom_panel"] = zoom_panel  # the Zoom panel of the drawer, modal and portal
     app.jinja_env.globals["zoom_connected"] = zoom_connected  # whether the Zoom switch may be turned on

@@ -46,3 +46,19 @@ def org_language():
     with force_locale(current_user.locale):
         flash(gettext("The organization's default language is saved."))
     return redirect(url_for("settings.language"), code=303)
+
+
+@bp.route("/team/<int:user_id>/language", methods=["POST"])
+@admin_required
+def team_language(user_id: int):
+    """An admin sets a team member's UI language (Settings → Team), e.g. for someone not signed in yet."""
+    from conecta.settings.views import _member_or_404, _team_page
+
+    member = _member_or_404(user_id)
+    form = StaffLanguageForm()
+    if not form.validate_on_submit():
+        return _team_page(error=gettext("Choose a language."), status=422)
+    member.language = chosen(form.language.data)
+    db.session.commit()
+    flash(gettext("%(name)s's language is saved.", name=member.name))
+    return redirect(url_for("settings.team"), code=303)

@@ -26,3 +26,12 @@ ROUTES = [
         data=lambda w: {"language": "", "timezone": ""},
     ),
 ]
+ROUTES.append(
+    Route(
+        "settings.team_language",
+        expect(302, 403, 403, 403, 303, 404),
+        method="POST",
+        params=lambda w: {"user_id": w.acme.staff.id},
+        data=lambda w: {"language": "es"},
+    )
+)

@@ -131,6 +131,7 @@ FORMS = {
     ),
     "portal-preferences": Form("client", lambda w: "/portal/preferences", ("language", "timezone")),
     "staff-language": Form("staff", lambda w: "/settings/language", ("mine-language",)),
+    "team-language": Form("admin", lambda w: f"/settings/team/{w.staff.id}/language", ("language",)),
     "org-language": Form("admin", lambda w: "/settings/language/organization", ("org-language",)),
     "client-search": Form("staff", lambda w: "/clients/", ("q",), method="GET"),
     "booking-new": Form(

@@ -150,6 +150,11 @@ def test_staff_choose_their_language_and_admins_the_organizations(acme, as_user)
     db.session.refresh(acme.org)
     assert acme.org.language == "es"
     assert '<html lang="es">' in admin.get("/calendar/").get_data(as_text=True)  # follows the default
+    # An admin sets a team member's language on Settings → Team.
+    assert admin.post(f"/settings/team/{acme.staff.id}/language", data={"language": "en"}).status_code == 303
+    db.session.refresh(acme.staff)
+    assert acme.staff.language == "en"
+    assert admin.post(f"/settings/team/{acme.staff.id}/language", data={"language": "xx"}).status_code == 422
 
 
 def _composed(appointment, kind):
