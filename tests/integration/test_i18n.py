@@ -257,3 +257,15 @@ def test_the_invite_page_speaks_the_invited_clients_language(acme, client) -> No
     markup = client.get(f"/portal/invite/{make_invite_token(acme.other_client)}").get_data(as_text=True)
     assert '<html lang="es">' in markup and "Elige tu contraseña" in markup
     assert not english_left(readable_text(markup))
+
+
+def test_form_errors_are_in_the_readers_language(spanish, acme, as_user) -> None:
+    http = as_user(acme.admin)
+    client_form = http.post("/clients/new", data={"name": "", "email": "bad", "phone": "", "notes": ""})
+    booking_form = http.post("/bookings/new", data={"client_id": "x", "date": "", "time": "99:99"})
+    for answer in (client_form, booking_form):
+        assert answer.status_code == 422
+        assert not english_left(readable_text(answer.get_data(as_text=True)))
+    # WTForms' own messages come from its Spanish catalog (Flask-WTF's i18n), ours from ours.
+    assert "Este campo es obligatorio." in client_form.get_data(as_text=True)
+    assert "Elige un cliente." in booking_form.get_data(as_text=True)
