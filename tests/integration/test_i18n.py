@@ -8,7 +8,7 @@ does), no SMTP and no browser (tests/browser/test_languages.py shows the same in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -269,3 +269,54 @@ def test_form_errors_are_in_the_readers_language(spanish, acme, as_user) -> None
     # WTForms' own messages come from its Spanish catalog (Flask-WTF's i18n), ours from ours.
     assert "Este campo es obligatorio." in client_form.get_data(as_text=True)
     assert "Elige un cliente." in booking_form.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("state", ["ready", "pending", "failed", "vanished", "drifted", "none"])
+def test_a_connected_organizations_zoom_pages_and_panels_are_in_spanish(
+    spanish, acme, as_user, state
+) -> None:
+    """Settings → Integrations connected for the whole account (the card, the hosts table, the activity)
+    and the drawer's Zoom panel in each state, as a Spanish admin."""
+    from conecta.audit import record
+    from conecta.models.types import utcnow
+    from conecta.models.zoom import ZoomConnection
+    from conecta.models.zoom_host import ZoomAccountUser
+    from conecta.zoom.hosts import ACCOUNT_SCOPES
+
+    db.session.add_all(
+        [
+            ZoomConnection(
+                org_id=acme.org.id, zoom_user_id="u-admin", zoom_email="host@example.com", mode="account",
+                scopes=" ".join(ACCOUNT_SCOPES), access_token="a", refresh_token="r",
+                access_token_expires_at=utcnow() + timedelta(hours=1), connected_by_id=acme.admin.id,
+            ),
+            ZoomAccountUser(org_id=acme.org.id, zoom_user_id="u-staff", email=acme.staff.email),
+        ]
+    )  # fmt: skip
+    record(acme.org.id, "connected", "host@example.com", actor=acme.admin)
+    meeting = {
+        "join_url": "https://zoom.test/j/1",
+        "meeting_id": "123456789",
+        "host_email": "host@example.com",
+    }
+    if state == "none":
+        with_zoom(spanish, state="none", wanted=False)
+    else:
+        with_zoom(spanish, state=state, wanted=True, **meeting)
+    if state == "drifted":
+        spanish.zoom.synced_start_at, spanish.zoom.synced_duration = MONDAY + timedelta(hours=1), 60
+    db.session.commit()
+    pages = ["/settings/integrations", "/calendar/appointments/{id}?date=2030-01-07", "/bookings/{id}"]
+    _check_pages(as_user(acme.admin), pages, spanish)
+    integrations = as_user(acme.admin).get("/settings/integrations").get_data(as_text=True)
+    assert "Anfitriones de Zoom" in integrations and "Zoom conectado" in integrations
+    drawer = as_user(acme.admin).get(f"/calendar/appointments/{spanish.id}").get_data(as_text=True)
+    headline = {
+        "ready": "Reunión de Zoom lista",
+        "pending": "Actualizando la reunión de Zoom…",  # it has a meeting already: an update is under way
+        "failed": "La reunión de Zoom falló",
+        "vanished": "La reunión se eliminó en Zoom",
+        "drifted": "La reunión se modificó en Zoom",
+        "none": "Sin reunión de Zoom",
+    }[state]
+    assert headline in drawer
