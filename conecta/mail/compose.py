@@ -22,58 +22,12 @@ from flask_babel import gettext as _
 from conecta.dates import format_instant, zone_name
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
-from conecta.models import Appointment, Client, Organization, User
+from conecta.mail.readers import Reader, client_reader, reader_for
+from conecta.mail.subjects import portal_invite_subject, subject_for
+from conecta.models import Appointment, Organization
 from conecta.models.email import SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
-
-
-def subject_prefix(kind: str) -> str:
-    """The first word of an appointment email's subject, in the language being rendered."""
-    return {
-        EmailKind.CONFIRMATION: _("Confirmed"),
-        EmailKind.UPDATE: _("Updated"),
-        EmailKind.CANCELLATION: _("Cancelled"),
-        EmailKind.ZOOM_LINK: _("Zoom link"),
-        EmailKind.DETAILS: _("Your booking"),
-        EmailKind.REMINDER: _("Reminder"),
-    }[kind]
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Who reads a message: its language and time zone, chosen explicitly (a job has no request)."""
-
-    locale: str
-    zone: str
-
-
-def client_reader(client: Client | None, org: Organization) -> Reader:
-    """A client reads their own language and zone, else the organization's."""
-    if client is None:
-        return Reader(org.language, org.timezone)
-    return Reader(client.language or org.language, client.timezone or org.timezone)
-
-
-def staff_reader(email: str, org: Organization) -> Reader:
-    """A staff member (an admin's alert) reads their UI language, in the organization's zone."""
-    from sqlalchemy import select
-
-    user = db.session.scalar(select(User).where(User.email == email, User.org_id == org.id))
-    return Reader((user.language if user else None) or org.language, org.timezone)
-
-
-def reader_for(row: OutboxEmail) -> Reader:
-    """The recipient of an outbox row, as they are now (a language changed since booking counts)."""
-    if row.appointment is not None:
-        org = row.appointment.org
-    elif row.client is not None:
-        org = row.client.org
-    else:
-        org = db.session.get(Organization, row.org_id)
-    if row.kind == EmailKind.ZOOM_RECONNECT:
-        return staff_reader(row.to_address, org)
-    return client_reader(row.client, org)
 
 
 @dataclass(frozen=True)
@@ -205,20 +159,6 @@ def sender_address() -> str:
     return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "no-reply@localhost"
 
 
-def subject_for(kind: str, facts: Facts, locale: str | None = None) -> str:
-    """The subject line; with `locale`, in that language (else the one being rendered)."""
-    if locale is not None:
-        with force_locale(locale):
-            return subject_for(kind, facts)
-    return _(
-        "%(prefix)s: %(service)s on %(when)s · %(org)s",
-        prefix=subject_prefix(kind),
-        service=facts.service_name,
-        when=facts.when_short,
-        org=facts.org_name,
-    )
-
-
 def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
     appointment = row.appointment
     # A cancellation to someone who is no longer this appointment's client tells them what they knew.
@@ -300,13 +240,6 @@ def _compose_portal_invite(row: OutboxEmail, reader: Reader) -> Composed:
         text=render_template("mail/portal_invite.txt", **context),
         html=render_template("mail/portal_invite.html", **context),
     )
-
-
-def portal_invite_subject(org_name: str, locale: str | None = None) -> str:
-    if locale is not None:
-        with force_locale(locale):
-            return portal_invite_subject(org_name)
-    return _("%(org)s invited you to the client portal", org=org_name)
 
 
 def _compose_zoom_reconnect(row: OutboxEmail, reader: Reader) -> Composed:

@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from conecta.extensions import db
 from conecta.mail.compose import (
-    client_reader,
     facts_for,
     facts_from_snapshot,
     sender_address,
     subject_for,
     zoom_details_for,
 )
+from conecta.mail.readers import client_reader
 from conecta.models import Appointment, Client, ZoomState
 from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, UNSENT, EmailKind, EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
