@@ -25,6 +25,8 @@ EVENT_LABELS = {
     "zoom_host_changed": lazy_gettext("Zoom host changed"),
     "zoom_hosts_matched": lazy_gettext("Zoom hosts matched by email"),
     "zoom_service_switched_on": lazy_gettext("Auto-create Zoom meeting switched on"),
+    "appointment_cancelled": lazy_gettext("Appointment cancelled"),
+    "attendance_marked": lazy_gettext("Attendance marked"),
 }
 
 
@@ -59,6 +61,18 @@ def recent(org_id: int, limit: int = 20, *, connection_only: bool = False) -> li
     if connection_only:
         query = query.where(AuditEvent.appointment_id.is_(None))
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def for_appointment(appointment_id: int, limit: int = 10) -> list[AuditEvent]:
+    """One appointment's own lines of the log (cancelled and why, attendance, its Zoom meeting), newest
+    first: the drawer's History."""
+    query = (
+        db.select(AuditEvent)
+        .filter_by(appointment_id=appointment_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 

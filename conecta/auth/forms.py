@@ -21,3 +21,21 @@ class SetPasswordForm(Form):
     confirm = PasswordField(
         _l("Confirm password"), validators=[DataRequired(), EqualTo("password", _l("Passwords must match."))]
     )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(test_environment=True), Length(max=254)]
+    )
+
+
+class ChangePasswordForm(Form):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=8, max=200, message=_l("Use at least 8 characters."))],
+    )
+    confirm = PasswordField(
+        _l("Confirm new password"),
+        validators=[DataRequired(), EqualTo("password", _l("Passwords must match."))],
+    )

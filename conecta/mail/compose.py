@@ -23,7 +23,7 @@ from conecta.dates import format_instant, zone_name
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.mail.readers import Reader, client_reader, reader_for
-from conecta.mail.subjects import portal_invite_subject, subject_for
+from conecta.mail.subjects import subject_for
 from conecta.models import Appointment, Organization
 from conecta.models.email import SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
@@ -182,6 +182,12 @@ def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
         "zoom": zoom,
         "link_will_follow": link_will_follow,
         "zoom_removed": zoom_removed,
+        # Staff's reason reaches the client only when they ticked "Include the reason in the email".
+        "cancel_reason": (
+            appointment.cancel_reason
+            if kind == EmailKind.CANCELLATION and not former_client and appointment.cancel_reason_in_email
+            else None
+        ),
     }
     text = render_template("mail/appointment.txt", **context)
     html = render_template("mail/appointment.html", **context)
@@ -216,32 +222,6 @@ def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
     )
 
 
-def _compose_portal_invite(row: OutboxEmail, reader: Reader) -> Composed:
-    from conecta.portal.views import make_invite_token
-
-    client = row.client
-    org = client.org
-    # The token is signed now, not when the row was made: the link's validity starts at delivery.
-    with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
-        invite_url = url_for("portal.accept_invite", token=make_invite_token(client), _external=True)
-    expires = utcnow() + timedelta(seconds=current_app.config["PORTAL_INVITE_MAX_AGE"])
-    context = {
-        "org_name": org.name,
-        "client_name": client.name,
-        "invite_url": invite_url,
-        "expires": _(
-            "%(when)s (%(zone)s)",
-            when=format_instant(expires, reader.zone, "datetime"),
-            zone=zone_name(reader.zone),
-        ),
-    }
-    return Composed(
-        subject=portal_invite_subject(org.name),
-        text=render_template("mail/portal_invite.txt", **context),
-        html=render_template("mail/portal_invite.html", **context),
-    )
-
-
 def _compose_zoom_reconnect(row: OutboxEmail, reader: Reader) -> Composed:
     """To an admin: Zoom needs reconnecting, and these upcoming appointments depend on it."""
     from conecta.models.zoom import zoom_connection_for
@@ -273,14 +253,16 @@ def compose(row: OutboxEmail) -> Composed:
     recipient's language and zone (`reader_for`), whoever enqueued it and whenever it runs."""
     reader = reader_for(row)
     with force_locale(reader.locale):
-        if row.kind == EmailKind.PORTAL_INVITE:
-            return _compose_portal_invite(row, reader)
         if row.kind == EmailKind.ZOOM_RECONNECT:
             return _compose_zoom_reconnect(row, reader)
         if row.kind in SERIES_KINDS:
             from conecta.mail.series import compose_series
 
             return compose_series(row, reader.zone)
+        if row.kind in (EmailKind.PORTAL_INVITE, EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
+            from conecta.mail import password_mail  # every password link, one way (conecta.auth.links)
+
+            return password_mail.compose(row, reader)
         return _compose_appointment(row, reader)
 
 

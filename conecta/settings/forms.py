@@ -11,7 +11,6 @@ from wtforms import (
     ColorField,
     EmailField,
     IntegerField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -40,10 +39,6 @@ class AddMemberForm(Form):
         validators=[DataRequired(), Email(test_environment=True), Length(max=254)],
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="staff")
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[DataRequired(), Length(min=8, max=200, message=_l("Use at least 8 characters."))],
-    )
 
 
 class RoleForm(Form):
