@@ -15,9 +15,9 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from conecta.extensions import db
-from conecta.mail.compose import portal_invite_subject
 from conecta.mail.plan import add_current_details, lock_appointment, new_message_id
 from conecta.mail.send import enqueue_queued, enqueue_send
+from conecta.mail.subjects import portal_invite_subject
 from conecta.models import Appointment, Client
 from conecta.models.email import EmailKind, EmailStatus, OutboxEmail
 from conecta.models.types import utcnow

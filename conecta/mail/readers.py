@@ -43,12 +43,12 @@ def reader_for(row: OutboxEmail) -> Reader:
         org = row.appointment.org
     elif row.client is not None:
         org = row.client.org
-    elif getattr(row, "user_id", None) is not None:
+    elif row.user is not None:
         org = row.user.org
     else:
         org = db.session.get(Organization, row.org_id)
     if row.kind == EmailKind.ZOOM_RECONNECT:
         return staff_reader(row.to_address, org)
-    if getattr(row, "user_id", None) is not None:  # a team member's invite or password reset
+    if row.user is not None:  # a team member's invite or password reset
         return Reader(row.user.language or org.language, org.timezone)
     return client_reader(row.client, org)

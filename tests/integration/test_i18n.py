@@ -14,7 +14,7 @@ import pytest
 
 from conecta.extensions import db
 from conecta.mail.compose import compose
-from conecta.models.email import SERIES_KINDS, EmailKind, OutboxEmail
+from conecta.models.email import APPOINTMENT_KINDS, EmailKind, OutboxEmail
 from conecta.zoom.decide import meeting_topic
 from tests.support.catalog import catalog, english_left, english_sentences, placeholders, readable_text
 from tests.support.factories import with_zoom
@@ -56,6 +56,7 @@ def spanish(acme):
 
 
 STAFF_PAGES = [
+    "/account",
     "/calendar/?date=2030-01-07",
     "/calendar/?date=2030-01-07&view=day",
     "/calendar/appointments/{id}?date=2030-01-07",
@@ -74,7 +75,7 @@ STAFF_PAGES = [
     "/settings/emails",
     "/settings/language",
 ]
-CLIENT_PAGES = ["/portal/", "/portal/bookings/{id}", "/portal/preferences"]
+CLIENT_PAGES = ["/portal/", "/portal/bookings/{id}", "/portal/preferences", "/portal/account"]
 
 
 def _check_pages(http, pages, appointment) -> None:
@@ -107,9 +108,9 @@ def test_a_spanish_client_reads_the_portal_in_spanish_in_their_zone(spanish, acm
 
 
 def test_sign_in_pages_follow_the_browser_language(client) -> None:
-    for url in ("/login", "/portal/login"):
+    for url in ("/login", "/portal/login", "/password/forgot", "/portal/password/forgot"):
         markup = client.get(url, headers={"Accept-Language": "es-ES,es;q=0.9"}).get_data(as_text=True)
-        assert '<html lang="es">' in markup and "Iniciar sesión" in markup
+        assert '<html lang="es">' in markup and ("Iniciar sesión" in markup or "Envíame un enlace" in markup)
         assert not english_left(readable_text(markup)), url
         assert '<html lang="en">' in client.get(url).get_data(as_text=True)
 
@@ -175,9 +176,7 @@ def test_every_appointment_email_is_in_the_clients_language_and_zone(spanish, zo
     else:
         with_zoom(spanish, state="deleted", wanted=False)
     db.session.flush()
-    for kind in EmailKind:
-        if kind in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT) or kind in SERIES_KINDS:
-            continue  # composed below, each from what it is about
+    for kind in APPOINTMENT_KINDS:  # the others are composed below, each from what it is about
         composed = _composed(spanish, kind)
         ics = composed.ics.decode()
         for part in (composed.subject, composed.text, readable_text(composed.html), ics.replace("\r\n ", "")):
@@ -204,6 +203,14 @@ def test_portal_invites_and_admin_alerts_are_in_their_readers_language(spanish, 
     assert "hora de Estados Unidos (Nueva York)" in composed.text
     for part in (composed.text, readable_text(composed.html)):
         assert not english_left(part), english_left(part)
+    for kind in (EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):  # to the Spanish admin
+        row = OutboxEmail(user=acme.admin, user_id=acme.admin.id, kind=kind, org_id=acme.org.id)
+        row.to_address = acme.admin.email
+        composed = compose(row)
+        assert "Restablece" in composed.subject or "te invita" in composed.subject, composed.subject
+        assert "(hora de México (Tijuana))" in composed.text  # an admin reads the organization's zone
+        for part in (composed.text, readable_text(composed.html)):
+            assert not english_left(part), english_left(part)
     alert = OutboxEmail(kind=EmailKind.ZOOM_RECONNECT, org_id=acme.org.id, to_address=acme.admin.email)
     composed = compose(alert)
     assert composed.subject == "Hay que volver a conectar Zoom · Acme Clinic"
@@ -249,13 +256,14 @@ def test_a_series_email_and_a_series_drawer_are_in_spanish(spanish, acme, as_use
 
 
 def test_the_invite_page_speaks_the_invited_clients_language(acme, client) -> None:
-    from conecta.portal.views import make_invite_token
+    from conecta.auth import links
 
     acme.other_client.language = "es"
     acme.other_client.password_hash = None
     db.session.commit()
-    markup = client.get(f"/portal/invite/{make_invite_token(acme.other_client)}").get_data(as_text=True)
-    assert '<html lang="es">' in markup and "Elige tu contraseña" in markup
+    token = links.make_token(acme.other_client, links.INVITE)
+    markup = client.get(f"/portal/invite/{token}").get_data(as_text=True)
+    assert '<html lang="es">' in markup and "contraseña" in markup
     assert not english_left(readable_text(markup))
 
 
