@@ -124,14 +124,16 @@ def zoom_details_for(appointment: Appointment) -> ZoomDetails | None:
     )
 
 
-def facts_for(appointment: Appointment, zone: str | None = None) -> Facts:
-    """The appointment as its client reads it, in `zone` (default: the client's own)."""
+def facts_for(appointment: Appointment, client_name: str | None = None, zone: str | None = None) -> Facts:
+    """The appointment as `client_name` (its only client, by default) reads it, in `zone` (default: that
+    client's own). A group session's participants each get their own facts: nothing in them names
+    another participant."""
     return Facts(
         org_name=appointment.org.name,
         timezone=zone or client_reader(appointment.client, appointment.org).zone,
         service_name=appointment.service.name,
         staff_name=appointment.staff.name,
-        client_name=appointment.client.name,
+        client_name=client_name if client_name is not None else appointment.client.name,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
         cancelled=appointment.is_cancelled,
@@ -161,13 +163,14 @@ def sender_address() -> str:
 
 def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
     appointment = row.appointment
-    # A cancellation to someone who is no longer this appointment's client tells them what they knew.
-    former_client = row.client_id is not None and row.client_id != appointment.client_id
+    # A cancellation to someone who is no longer this appointment's client (reassigned, or removed from
+    # a group) tells them what they knew.
+    former_client = row.client_id is not None and not appointment.has_client(row.client_id)
     if former_client:
         facts = facts_from_snapshot(appointment, row.snapshot, row.client.name, reader.zone)
         cancelled = True
     else:
-        facts = facts_for(appointment, reader.zone)
+        facts = facts_for(appointment, row.client.name if row.client else None, reader.zone)
         cancelled = row.kind == EmailKind.CANCELLATION or appointment.is_cancelled
     zoom = None if cancelled else zoom_details_for(appointment)
     # No link yet: "Meeting link coming soon" while the meeting is due; an update after staff removed it

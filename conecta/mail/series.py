@@ -194,7 +194,9 @@ def compose_series(row: OutboxEmail, zone: str | None = None) -> Composed:
         will_follow = (
             not cancelled and zoom is None and appointment.zoom is not None and appointment.zoom.wanted
         )
-        dates.append((appointment, SeriesDate(facts_for(appointment, zone), zoom, will_follow, cancelled)))
+        # Each recipient's own name (a weekly group's clients each get their own email), in their zone.
+        facts = facts_for(appointment, row.client.name if row.client else None, zone)
+        dates.append((appointment, SeriesDate(facts, zoom, will_follow, cancelled)))
     if not dates:
         raise LookupError(f"series email {row.id} lists no appointment")
     first = dates[0][1].facts

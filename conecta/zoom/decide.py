@@ -84,7 +84,11 @@ def disconnected_outcome(appointment: Appointment) -> tuple[ZoomState, str | Non
 
 def meeting_topic(appointment: Appointment) -> str:
     """Service and client, as staff and client will recognise it in Zoom (Zoom allows 200 characters),
-    in the organization's language whoever saves it (staff may read another language; a job none)."""
+    in the organization's language whoever saves it (staff may read another language; a job none).
+    A group session's topic is the service's name alone: every participant sees the topic, and no
+    participant may learn another's name -- nor does the topic change as clients come and go."""
+    if appointment.is_group:
+        return appointment.service.name[:200]
     with force_locale(appointment.org.language):
         topic = gettext(
             "%(service)s with %(client)s", service=appointment.service.name, client=appointment.client.name

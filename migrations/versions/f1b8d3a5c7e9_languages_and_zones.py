@@ -2,7 +2,7 @@
 each client's language and time zone (null: the organization's)
 
 Revision ID: f1b8d3a5c7e9
-Revises: f3b8d1c6a2e4
+Revises: f1a8b3c5d7e9
 Create Date: 2026-12-07 02:45:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f1b8d3a5c7e9'
-down_revision = 'f3b8d1c6a2e4'
+down_revision = 'f1a8b3c5d7e9'
 branch_labels = None
 depends_on = None
 
