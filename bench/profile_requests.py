@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", help="write cProfile stats (CPU clock) here")
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--sql", action="store_true", help="print every SQL statement (with --repeat 1)")
     args = parser.parse_args()
     rng = random.Random(1)
     cpu: dict[str, list[float]] = defaultdict(list)
@@ -46,6 +47,8 @@ def main() -> None:
         queries = [0]
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute", lambda *a: queries.__setitem__(0, queries[0] + 1))
+            if args.sql:
+                event.listen(db.engine, "before_cursor_execute", lambda c, cur, sql, *a: print("SQL", sql[:160].replace("\n", " ")))
         app.config["RATELIMIT_ENABLED"] = False
         staff_id, email = world.staff[0]
         web = app.test_client()
@@ -71,6 +74,8 @@ def main() -> None:
             started = time.process_time()
             if args.profile:
                 profiler.enable()
+            if args.sql:
+                print("==", kind)
             response = client.open(path, method=method, **kwargs)
             if args.profile:
                 profiler.disable()

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from conecta import scheduling
 from conecta.extensions import db
@@ -77,15 +78,37 @@ def commit_and_dispatch(step: Callable[[], list[Planned]]) -> list[Planned]:
     step 2 for each appointment it saved."""
     try:
         planned = step()
+        ids = [one.appointment.id for one in planned]
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    _reload(ids)
     for one in planned:
         if one.zoom_marked:
             zoom_dispatch.request_reconcile(one.appointment.id)
         mail_send.enqueue_queued(one.appointment.id)
     return planned
+
+
+def _reload(ids: list[int]) -> None:
+    """The saved appointments again after the commit expired them, with what their page shows (client,
+    service, staff, organization, Zoom meeting) in one query, instead of one lazy load each while the
+    answer renders: the CPU of a save is mostly its statements (docs/operating.md, "Capacity")."""
+    if not ids:
+        return
+    db.session.scalars(
+        select(Appointment)
+        .options(
+            joinedload(Appointment.client),
+            joinedload(Appointment.service),
+            joinedload(Appointment.staff),
+            joinedload(Appointment.org),
+            joinedload(Appointment.zoom),
+        )
+        .where(Appointment.id.in_(ids))
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def _save(

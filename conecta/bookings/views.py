@@ -170,9 +170,10 @@ def _booking_form(appointment: Appointment | None):
                 return _render("form", form=form)
             if appointment is None:
                 return _saved(service.save_new(org, _booking_input(form, org)), "created", "Booking saved.")
-            notice = series_views.edit(appointment, form, _booking_input(form, org))
+            details = _booking_input(form, org)
+            notice = series_views.edit(appointment, form, details)
             if notice is None:
-                service.save_edit(appointment, _booking_input(form, org))
+                service.save_edit(appointment, details)
             return _saved(appointment, "updated", notice or "Changes saved.")
         except BookingError as exc:
             general_errors = add_form_errors(form, exc.errors)
