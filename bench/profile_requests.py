@@ -31,7 +31,9 @@ HX = {"HX-Request": "true"}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", help="write cProfile stats (CPU clock) here")
     parser.add_argument("--sqlite", action="store_true")
@@ -46,9 +48,15 @@ def main() -> None:
         app = world.app
         queries = [0]
         with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", lambda *a: queries.__setitem__(0, queries[0] + 1))
+            event.listen(
+                db.engine, "before_cursor_execute", lambda *a: queries.__setitem__(0, queries[0] + 1)
+            )
             if args.sql:
-                event.listen(db.engine, "before_cursor_execute", lambda c, cur, sql, *a: print("SQL", sql[:160].replace("\n", " ")))
+                event.listen(
+                    db.engine,
+                    "before_cursor_execute",
+                    lambda c, cur, sql, *a: print("SQL", sql[:160].replace("\n", " ")),
+                )
         app.config["RATELIMIT_ENABLED"] = False
         staff_id, email = world.staff[0]
         web = app.test_client()

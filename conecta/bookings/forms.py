@@ -32,10 +32,18 @@ class BookingForm(Form):
         invalid_value_message="Choose a client.",
     )
     service_id = SelectField(
-        "Service", coerce=optional_id, widget=QuickSelect(), validate_choice=False, invalid_value_message="Choose a service."
+        "Service",
+        coerce=optional_id,
+        widget=QuickSelect(),
+        validate_choice=False,
+        invalid_value_message="Choose a service.",
     )
     staff_id = SelectField(
-        "Staff", coerce=optional_id, widget=QuickSelect(), validate_choice=False, invalid_value_message="Choose a staff member."
+        "Staff",
+        coerce=optional_id,
+        widget=QuickSelect(),
+        validate_choice=False,
+        invalid_value_message="Choose a staff member.",
     )
     date = DateField("Date", validators=[InputRequired("Choose a date.")])
     time = TimeField("Time", validators=[InputRequired("Choose a time.")])

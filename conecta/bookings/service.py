@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from conecta import scheduling
 from conecta.extensions import db
@@ -68,8 +70,11 @@ def plan_save(
     _lock_staff(staff)
     appointment = apply()
     db.session.flush()
+    new = change is Change.CREATED
+    if new and "zoom" not in sa_inspect(appointment).dict:
+        set_committed_value(appointment, "zoom", None)  # just inserted: no meeting to look up
     zoom_marked = zoom_plan.plan(appointment, change, **plan_options)
-    emails = mail_plan.plan(appointment)
+    emails = mail_plan.plan(appointment, new=new)
     return Planned(appointment, zoom_marked, emails)
 
 
