@@ -278,7 +278,11 @@ class Staff(Session):
         del self.live[appointment_id]
         self.call("cancel confirm", "GET", f"/bookings/{appointment_id}/cancel", headers=HX)
         self.call(
-            "cancel", "POST", f"/bookings/{appointment_id}/cancel", data={"csrf_token": self.csrf}, headers=HX
+            "cancel",
+            "POST",
+            f"/bookings/{appointment_id}/cancel",
+            data={"csrf_token": self.csrf, "email_client": "y"},
+            headers=HX,
         )
 
 

@@ -54,6 +54,13 @@ BENCHMARKS = (
         ),
     ),
     Benchmark(
+        "client_search.py",
+        (
+            ("Client search p50, 10,000 clients", "≤ 25 ms"),
+            ("Client search p95, 10,000 clients", "≤ 60 ms"),
+        ),
+    ),
+    Benchmark(
         "series.py",
         (
             ("52-week series: the booking request", "≤ 3,000 ms"),

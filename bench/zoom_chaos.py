@@ -309,7 +309,8 @@ class ChaosWorld(Harness):
             what = "change staff"  # in Clinic A, mostly another Zoom host: the meeting moves
             form["staff_id"] = str(rng.choice([s for s in org.staff_ids if str(s) != form["staff_id"]]))
         else:
-            response = http.post(f"/bookings/{target}/cancel", headers=HX)
+            # As a browser sends the confirmation: "Email the client" is checked by default.
+            response = http.post(f"/bookings/{target}/cancel", data={"email_client": "y"}, headers=HX)
             if response.status_code == 200:
                 del org.booked[target]
             return "cancel", response.status_code

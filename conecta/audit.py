@@ -24,6 +24,8 @@ EVENT_LABELS = {
     "zoom_host_changed": "Zoom host changed",
     "zoom_hosts_matched": "Zoom hosts matched by email",
     "zoom_service_switched_on": "Auto-create Zoom meeting switched on",
+    "appointment_cancelled": "Appointment cancelled",
+    "attendance_marked": "Attendance marked",
 }
 
 
@@ -58,6 +60,18 @@ def recent(org_id: int, limit: int = 20, *, connection_only: bool = False) -> li
     if connection_only:
         query = query.where(AuditEvent.appointment_id.is_(None))
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def for_appointment(appointment_id: int, limit: int = 10) -> list[AuditEvent]:
+    """One appointment's own lines of the log (cancelled and why, attendance, its Zoom meeting), newest
+    first: the drawer's History."""
+    query = (
+        db.select(AuditEvent)
+        .filter_by(appointment_id=appointment_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
     return list(db.session.scalars(query))
 
 

@@ -132,7 +132,9 @@ class Config:
         # (unset: /metrics does not exist). See conecta.probes and conecta.metrics.
         self.PROBE_TIMEOUT_SECONDS = _float("CONECTA_PROBE_TIMEOUT_SECONDS", 2.0)
         self.CONECTA_METRICS_TOKEN = env("CONECTA_METRICS_TOKEN")
+        # Password links (conecta.auth.links): invites (staff and portal) and Forgot-password resets.
         self.PORTAL_INVITE_MAX_AGE = int(env("PORTAL_INVITE_MAX_AGE", str(7 * 24 * 3600)))
+        self.PASSWORD_RESET_MAX_AGE = int(env("PASSWORD_RESET_MAX_AGE", "3600"))
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -50,7 +50,9 @@ def page_language() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from conecta import audit
     from conecta.calendar.layout import staff_color
+    from conecta.calendar.markup import zoom_label
     from conecta.mail.reminders import reminder_status
     from conecta.settings.zoom_views import zoom_connected
     from conecta.zoom.panel import zoom_panel
@@ -61,6 +63,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["zoom_panel"] = zoom_panel  # the Zoom panel of the drawer, modal and portal
     app.jinja_env.globals["zoom_connected"] = zoom_connected  # whether the Zoom switch may be turned on
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["appointment_history"] = audit.for_appointment  # the drawer's History
+    app.jinja_env.globals["audit_label"] = audit.label
+    app.jinja_env.globals["zoom_label"] = zoom_label  # "Zoom ready" (the client record's next appointment)
     app.jinja_env.globals["reminder_status"] = reminder_status  # "Reminder sent …" for staff
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime

@@ -44,4 +44,4 @@ def unauthorized():
     return redirect(target)
 
 
-from conecta.auth import views  # noqa: E402,F401  (routes register on bp)
+from conecta.auth import account_views, views  # noqa: E402,F401  (routes register on bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -19,4 +20,22 @@ class SetPasswordForm(Form):
     password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
         "Confirm password", validators=[DataRequired(), EqualTo("password", "Passwords must match.")]
+    )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(test_environment=True), Length(max=254)]
+    )
+
+
+class ChangePasswordForm(Form):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=8, max=200, message=_l("Use at least 8 characters."))],
+    )
+    confirm = PasswordField(
+        _l("Confirm new password"),
+        validators=[DataRequired(), EqualTo("password", _l("Passwords must match."))],
     )

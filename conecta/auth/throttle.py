@@ -1,5 +1,5 @@
-"""Throttling of the doors that take a secret or send one: both sign-ins, the portal invite link, and the
-staff actions that create or email invites.
+"""Throttling of the doors that take a secret or send one: both sign-ins, password links, Forgot password,
+Change password, and the staff actions that create or email invites.
 
 Flask-Limiter counts in Redis (REDIS_URL, keys under CONECTA_QUEUE, so deployments and test runs sharing
 one Redis never share counters), per account and per IP, with the limits from the configuration.
@@ -40,6 +40,10 @@ def _invite_token() -> str:
 
 def _invited_client() -> str:
     return f"client:{(request.view_args or {}).get('client_id')}"
+
+
+def _invited_member() -> str:
+    return f"user:{(request.view_args or {}).get('user_id')}"
 
 
 def _combine(*decorators: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -86,3 +90,35 @@ sends_invite = _combine(
     ),
 )
 """Creating or emailing a client's invite: per invited client and per IP, every request counted."""
+
+password_reset = _combine(
+    limiter.limit(_limit("CONECTA_SIGN_IN_LIMIT_PER_ACCOUNT"), key_func=_typed_email, methods=["POST"]),
+    limiter.shared_limit(
+        _limit("CONECTA_SIGN_IN_LIMIT_PER_IP"),
+        scope="sign-in-ip",
+        key_func=get_remote_address,
+        methods=["POST"],
+    ),
+)
+"""Forgot password (staff and portal): every request counts, as it may send an email -- per typed email
+(per form), and per IP together with the sign-ins."""
+
+
+def _signed_in() -> str:
+    from flask_login import current_user
+
+    return f"account:{getattr(current_user, 'kind', 'anonymous')}:{getattr(current_user, 'id', '')}"
+
+
+change_password = limiter.limit(
+    _limit("CONECTA_SIGN_IN_LIMIT_PER_ACCOUNT"), key_func=_signed_in, methods=["POST"], deduct_when=_failed
+)
+"""Your account's Change password: wrong current passwords per signed-in person, like a sign-in."""
+
+sends_staff_invite = _combine(
+    limiter.limit(_limit("CONECTA_INVITE_LIMIT_PER_CLIENT"), key_func=_invited_member),
+    limiter.shared_limit(
+        _limit("CONECTA_INVITE_LIMIT_PER_IP"), scope="invites-ip", key_func=get_remote_address
+    ),
+)
+"""Resending a team member's invite: per member and per IP (with the client invites), every request."""

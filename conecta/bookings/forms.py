@@ -5,7 +5,8 @@ their messages land on the same fields.
 
 from __future__ import annotations
 
-from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeField
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conecta.forms import Form, QuickSelect
@@ -53,3 +54,11 @@ class BookingForm(Form):
         description="Leave empty to use the service's length.",
     )
     notes = TextAreaField("Notes", validators=[Length(max=2000), plain_text])
+
+
+class CancelForm(Form):
+    """The cancel confirmation: why (optional, for the team), and what the client is told."""
+
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Length(max=1000), plain_text])
+    email_client = BooleanField(_l("Email the client"), default=True)
+    reason_in_email = BooleanField(_l("Include the reason in the email"))

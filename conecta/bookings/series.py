@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -209,10 +210,11 @@ def _with_count(rule: str, count: int) -> str:
     return f"{head}COUNT={max(count, 1)}" + (f";{rest}" if rest else "")
 
 
-def cancel(appointment: Appointment, scope: str) -> list[Appointment]:
-    """Cancel `scope`: "this" as any appointment; "following" also ends the rule before this date."""
+def cancel(appointment: Appointment, scope: str, **options: Any) -> list[Appointment]:
+    """Cancel `scope`: "this" as any appointment; "following" also ends the rule before this date.
+    `options`: the reason and who is told (`bookings.plan_cancel`), the same for every date."""
     if scope == "this" or appointment.series_id is None:
-        return [bookings.cancel(appointment)]
+        return [bookings.cancel(appointment, **options)]
     targets = upcoming(appointment, scope)
     if not targets:
         raise BookingError({"scope": gettext("This series has no upcoming dates to cancel.")})
@@ -223,7 +225,7 @@ def cancel(appointment: Appointment, scope: str) -> list[Appointment]:
         if scope == "following" and _earlier_exist(series.id, targets[0].starts_at):
             series.rule = rules.ended_before(series.rule, targets[0].starts_at)
         with db.session.no_autoflush:  # plan_save flushes each appointment itself
-            planned = [bookings.plan_cancel(occurrence) for occurrence in targets]
+            planned = [bookings.plan_cancel(occurrence, **options) for occurrence in targets]
         emails.extend(_fold(series.id, EmailKind.SERIES_CANCELLATION, planned))
         return planned
 

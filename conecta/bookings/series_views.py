@@ -87,12 +87,12 @@ def edit(appointment: Appointment, form: BookingForm, details: BookingDetails) -
     return ngettext("Changes saved to %(num)d date.", "Changes saved to %(num)d dates.", len(changed))
 
 
-def cancel(appointment: Appointment) -> str | None:
+def cancel(appointment: Appointment, **options: Any) -> str | None:
     """A cancellation reaching further than this date; None when it is an ordinary one."""
     scope = scope_of()
     if appointment.series_id is None or scope == "this":
         return None
-    cancelled = series_service.cancel(appointment, scope)
+    cancelled = series_service.cancel(appointment, scope, **options)
     return (
         ngettext("%(num)d date cancelled.", "%(num)d dates cancelled.", len(cancelled))
         + " "

@@ -23,11 +23,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from conecta import scheduling
+from conecta import audit, scheduling
 from conecta.extensions import db
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
 from conecta.models import Appointment, Organization, StaffChoice, User
+from conecta.models.appointment import ATTENDANCE_LABELS
 from conecta.models.email import OutboxEmail
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails
@@ -148,17 +149,49 @@ def save_edit(appointment: Appointment, details: BookingDetails) -> Appointment:
     return planned.appointment
 
 
-def plan_cancel(appointment: Appointment) -> Planned:
-    """Step 1 of a cancellation (of a booked appointment)."""
-    return plan_save(Change.CANCELLED, None, lambda: scheduling.cancel_appointment(appointment))
+def plan_cancel(
+    appointment: Appointment,
+    *,
+    reason: str = "",
+    email_client: bool = True,
+    reason_in_email: bool = False,
+    actor: Any = None,
+) -> Planned:
+    """Step 1 of a cancellation (of a booked appointment).
+
+    `reason` is kept for the team (drawer, audit log); the client reads it only with `reason_in_email`.
+    Without `email_client` the mail plan owes no cancellation email, now or at any later save."""
+    reason = (reason or "").strip()
+
+    def apply() -> Appointment:
+        appointment.cancel_reason = reason or None
+        appointment.cancel_email_client = email_client
+        appointment.cancel_reason_in_email = bool(reason) and email_client and reason_in_email
+        told = "the client is emailed" if email_client else "the client is not emailed"
+        detail = f"{told}; reason: {reason}" if reason else f"{told}; no reason given"
+        audit.record(appointment.org_id, "appointment_cancelled", detail, actor, appointment.id)
+        return scheduling.cancel_appointment(appointment)
+
+    return plan_save(Change.CANCELLED, None, apply)
 
 
-def cancel(appointment: Appointment) -> Appointment:
-    """Cancel (the appointment stays, struck through); cancelling an already cancelled one is a no-op."""
+def cancel(appointment: Appointment, **options: Any) -> Appointment:
+    """Cancel (the appointment stays, struck through); cancelling an already cancelled one is a no-op.
+    `options`: those of `plan_cancel` (the reason, and who is told)."""
     if appointment.is_cancelled:
         return appointment
-    (planned,) = commit_and_dispatch(lambda: [plan_cancel(appointment)])
+    (planned,) = commit_and_dispatch(lambda: [plan_cancel(appointment, **options)])
     return planned.appointment
+
+
+def mark_attendance(appointment: Appointment, attendance: str | None, actor: Any = None) -> Appointment:
+    """Attended, No-show, or unmarked (None), after the start (the view checks). Nothing is sent and
+    Zoom is not involved: a plain commit, with its line in the audit log."""
+    appointment.attendance = attendance
+    label = ATTENDANCE_LABELS.get(attendance or "", "not marked")
+    audit.record(appointment.org_id, "attendance_marked", f"Marked {label}.", actor, appointment.id)
+    db.session.commit()
+    return appointment
 
 
 def replan_zoom(appointments: Iterable[Appointment], detail: str | None = None) -> list[int]:

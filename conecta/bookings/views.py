@@ -10,17 +10,20 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_htmx import make_response
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from conecta.auth.permissions import staff_required
 from conecta.bookings import bp, series_views, service
 from conecta.bookings.access import get_appointment_for
-from conecta.bookings.forms import BookingForm
+from conecta.bookings.forms import BookingForm, CancelForm
+from conecta.clients.directory import SEARCH_ORDER, search_condition
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
+from conecta.models.appointment import ATTENDANCE_LABELS
 from conecta.models.types import database_id, utcnow
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails, BookingError, to_utc
@@ -49,12 +52,12 @@ def _render(mode: str, *, status: int = 200, **context: Any):
 
 
 def _client_choices(org: Organization, query: str = "", selected_id: int | None = None) -> list[SelectChoice]:
-    """Clients matching `query` (name or email), capped; the selected one is always among them."""
-    statement = select(Client.id, Client.name, Client.email).where(Client.org_id == org.id)
-    if query:
-        pattern = f"%{query.strip()}%"
-        statement = statement.where(or_(Client.name.ilike(pattern), Client.email.ilike(pattern)))
-    rows = list(db.session.execute(statement.order_by(Client.name, Client.id).limit(CLIENT_OPTIONS_LIMIT)))
+    """Clients matching `query` (the Clients page's search: accents and case ignored), capped; the
+    selected one is always among them."""
+    statement = select(Client.id, Client.name, Client.email).where(
+        Client.org_id == org.id, *search_condition(query)
+    )
+    rows = list(db.session.execute(statement.order_by(*SEARCH_ORDER).limit(CLIENT_OPTIONS_LIMIT)))
     if selected_id is not None and all(row.id != selected_id for row in rows):
         selected = db.session.execute(
             select(Client.id, Client.name, Client.email).where(
@@ -217,19 +220,56 @@ def edit(appointment_id: int):
 def cancel(appointment_id: int):
     """GET asks first (a server-rendered confirmation); POST cancels."""
     appointment = get_appointment_for(current_user, appointment_id)
+    form = CancelForm()
     if request.method == "GET":
         if appointment.is_cancelled:
             return _render("view", appointment=appointment, notice="This booking is already cancelled.")
-        return _render("confirm_cancel", appointment=appointment)
+        return _render("confirm_cancel", appointment=appointment, cancel_form=form)
+    if not form.validate_on_submit():
+        return _render("confirm_cancel", status=422, appointment=appointment, cancel_form=form)
+    options = {
+        "reason": form.reason.data or "",
+        "email_client": bool(form.email_client.data),
+        "reason_in_email": bool(form.reason_in_email.data),
+        "actor": current_user,
+    }
+    already = appointment.is_cancelled
     try:
-        notice = series_views.cancel(appointment)  # a scope beyond this date (conecta.bookings.series_views)
+        notice = series_views.cancel(appointment, **options)  # a scope beyond this date (series_views)
     except BookingError as exc:
         return _render("view", status=422, appointment=appointment, general_errors=list(exc.errors.values()))
+    if notice is None and already:  # twice is harmless: the first cancellation stands as it was
+        return _saved(appointment, "cancelled", "This booking is already cancelled.")
     if notice is None:
-        service.cancel(appointment)
-    return _saved(
-        appointment, "cancelled", notice or "Booking cancelled. It stays on the calendar, struck through."
+        service.cancel(appointment, **options)
+    told = (
+        gettext("The client is emailed.")
+        if options["email_client"]
+        else gettext("No email goes to the client.")
     )
+    notice = notice or "Booking cancelled. It stays on the calendar, struck through."
+    return _saved(appointment, "cancelled", f"{notice} {told}")
+
+
+@bp.route("/<int:appointment_id>/attendance", methods=["POST"])
+@staff_required
+def attendance(appointment_id: int):
+    """Attended or No-show (or "" to unmark), once the appointment has started; not on a cancelled one."""
+    appointment = get_appointment_for(current_user, appointment_id)
+    value = request.form.get("attendance", "")
+    refusal = None
+    if appointment.is_cancelled:
+        refusal = gettext("A cancelled appointment cannot be marked.")
+    elif appointment.starts_at > utcnow():
+        refusal = gettext("Attendance can be marked once the appointment has started.")
+    elif value not in ("", *ATTENDANCE_LABELS):
+        refusal = gettext("Choose Attended or No-show.")
+    if refusal:
+        return _render("view", status=422, appointment=appointment, general_errors=[refusal])
+    service.mark_attendance(appointment, value or None, actor=current_user)
+    label = ATTENDANCE_LABELS.get(value)
+    notice = gettext("Marked %(label)s.", label=label) if label else gettext("Attendance cleared.")
+    return _saved(appointment, "updated", notice)
 
 
 # ---- Add / Remove Zoom meeting on one appointment (conecta.zoom.rule): answered in the modal ----------

@@ -98,6 +98,7 @@ class CalendarEntry:
     Day ordinals and wall-clock minutes in the organization's zone come from the render's WallClock."""
 
     __slots__ = (
+        "attendance",
         "cancelled",
         "client_name",
         "color",
@@ -127,8 +128,10 @@ class CalendarEntry:
         clock: WallClock,
         zoom_state: str | None = None,
         meeting_id: str | None = None,
+        attendance: str | None = None,
     ) -> None:
         self.id, self.starts_at, self.color = id, starts_at, color
+        self.attendance = attendance  # "attended", "no_show" or None
         self.zoom_state, self.meeting_id = zoom_state, meeting_id
         self.cancelled = status == "cancelled"
         self.client_name = client_name

@@ -19,6 +19,11 @@ from conecta.calendar.layout import Placed
 from conecta.models.zoom_meeting import format_meeting_id
 
 _CANCELLED_NOTE = '<span class="visually-hidden"> (cancelled)</span>'
+# Attendance once marked: (class, visible badge, title suffix).
+_ATTENDANCE = {
+    "no_show": (" no-show", ' <span class="event-attendance">No-show</span>', " (no-show)"),
+    "attended": (" attended", ' <span class="event-attendance">Attended</span>', " (attended)"),
+}
 # What an event says of its meeting, by ZoomMeeting.state (nothing for none or deleted). The grid hides
 # it; the list that phones and printers get (app.css) shows it, with the meeting ID.
 _ZOOM_LABELS = {
@@ -29,6 +34,11 @@ _ZOOM_LABELS = {
     "drifted": "Zoom: changed in Zoom",
     "left": "Zoom: left in Zoom",
 }
+
+
+def zoom_label(state: str | None) -> str | None:
+    """What staff read of a meeting's state ("Zoom ready"), or None when there is nothing to say."""
+    return _ZOOM_LABELS.get(state or "")
 
 
 def _zoom_line(state: str | None, meeting_id: str | None) -> str:
@@ -65,12 +75,16 @@ def events_html(columns: Sequence[Sequence[Placed]], drawer_href: str) -> list[M
             if meta is None:
                 meta = escaped[entry.meta_label] = str(escape(entry.meta_label))
             time_label, cancelled = entry.time_label, entry.cancelled
+            marked = _ATTENDANCE.get(entry.attendance) if entry.attendance else None
             parts.append(
-                f'<a class="event{" cancelled" if cancelled else ""}" href="{href_before}{entry.id}{href_after}"'
+                f'<a class="event{" cancelled" if cancelled else ""}{marked[0] if marked else ""}"'
+                f' href="{href_before}{entry.id}{href_after}"'
                 f' data-appointment-id="{entry.id}" style="{item.style}"'
-                f' title="{time_label} {client} · {meta}{" (cancelled)" if cancelled else ""}">'
+                f' title="{time_label} {client} · {meta}{" (cancelled)" if cancelled else ""}'
+                f'{marked[2] if marked else ""}">'
                 f'<span class="event-time">{time_label}</span> <span class="event-client">{client}</span>'
                 f' <span class="event-meta">{meta}</span>{_CANCELLED_NOTE if cancelled else ""}'
+                f"{marked[1] if marked else ''}"
                 f"{_zoom_line(entry.zoom_state, entry.meeting_id) if entry.zoom_state else ''}</a>"
             )
         html.append(Markup("\n".join(parts)))

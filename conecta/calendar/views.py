@@ -110,6 +110,7 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             User.color,
             ZoomMeeting.state,
             ZoomMeeting.meeting_id,
+            Appointment.attendance,
         )
         .join(Client, Client.id == Appointment.client_id)
         .join(Service, Service.id == Appointment.service_id)
@@ -143,8 +144,23 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             clock,
             zoom_state,
             meeting_id,
+            attendance,
         )
-        for id_, starts_at, duration, status, client, service, staff, color, staff_pk, chosen, zoom_state, meeting_id in rows
+        for (
+            id_,
+            starts_at,
+            duration,
+            status,
+            client,
+            service,
+            staff,
+            color,
+            staff_pk,
+            chosen,
+            zoom_state,
+            meeting_id,
+            attendance,
+        ) in rows
     ]
 
 

@@ -12,6 +12,7 @@ from conecta.auth.permissions import same_org_or_404, staff_required
 from conecta.clients import bp
 from conecta.clients.directory import ClientError, save_client, search_clients
 from conecta.clients.forms import ClientForm
+from conecta.clients.record import client_appointments
 from conecta.extensions import db, htmx
 from conecta.models import Client
 from conecta.models.types import utcnow
@@ -80,7 +81,19 @@ def detail(client_id: int):
     client = _client_or_404(client_id)
     # A link created by a plain (non-HTMX) POST is shown once, after its 303 redirect.
     invite = session.pop(_invite_session_key(client), None)
-    return render_template("clients/detail.html", client=client, invite=invite)
+    return render_template(
+        "clients/detail.html", client=client, invite=invite, bookings=client_appointments(db.session, client)
+    )
+
+
+@bp.route("/<int:client_id>/appointments")
+@staff_required
+def appointments(client_id: int):
+    """The record's appointments alone: the section asks for it again when a booking is saved."""
+    client = _client_or_404(client_id)
+    return render_template(
+        "clients/_appointments.html", client=client, bookings=client_appointments(db.session, client)
+    )
 
 
 @bp.route("/<int:client_id>/invite", methods=["POST"])

@@ -174,6 +174,12 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         "zoom": zoom,
         "link_will_follow": link_will_follow,
         "zoom_removed": zoom_removed,
+        # Staff's reason reaches the client only when they ticked "Include the reason in the email".
+        "cancel_reason": (
+            appointment.cancel_reason
+            if kind == EmailKind.CANCELLATION and not former_client and appointment.cancel_reason_in_email
+            else None
+        ),
     }
     text = render_template("mail/appointment.txt", **context)
     html = render_template("mail/appointment.html", **context)
@@ -200,29 +206,6 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         ics=build_ics(invite),
         ics_method=invite.method,
         zoom_details_hash=zoom.digest() if zoom else None,
-    )
-
-
-def _compose_portal_invite(row: OutboxEmail) -> Composed:
-    from conecta.portal.views import make_invite_token
-    from conecta.templating import fmt_datetime
-
-    client = row.client
-    org = client.org
-    # The token is signed now, not when the row was made: the link's validity starts at delivery.
-    with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
-        invite_url = url_for("portal.accept_invite", token=make_invite_token(client), _external=True)
-    expires = utcnow() + timedelta(seconds=current_app.config["PORTAL_INVITE_MAX_AGE"])
-    context = {
-        "org_name": org.name,
-        "client_name": client.name,
-        "invite_url": invite_url,
-        "expires": f"{fmt_datetime(expires, org.timezone)} ({org.timezone})",
-    }
-    return Composed(
-        subject=portal_invite_subject(org.name),
-        text=render_template("mail/portal_invite.txt", **context),
-        html=render_template("mail/portal_invite.html", **context),
     )
 
 
@@ -258,14 +241,16 @@ def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
 
 def compose(row: OutboxEmail) -> Composed:
     """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
-    if row.kind == EmailKind.PORTAL_INVITE:
-        return _compose_portal_invite(row)
     if row.kind == EmailKind.ZOOM_RECONNECT:
         return _compose_zoom_reconnect(row)
     if row.kind in SERIES_KINDS:
         from conecta.mail.series import compose_series
 
         return compose_series(row)
+    if row.kind in (EmailKind.PORTAL_INVITE, EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
+        from conecta.mail import password_mail  # every password link, one way (conecta.auth.links)
+
+        return password_mail.compose(row)
     return _compose_appointment(row)
 
 

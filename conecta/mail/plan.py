@@ -141,6 +141,8 @@ def _owed(rows: list[OutboxEmail], appointment: Appointment) -> list[tuple[Email
     current = snapshot_of(appointment)
     informed = {r.client_id for r in rows if r.client_id and _knows_of_booking(rows, r.client_id)}
     if appointment.is_cancelled:
+        if not appointment.cancel_email_client:
+            return []  # staff unticked "Email the client": nobody hears of it from us
         # Only people who heard of the booking hear of its cancellation.
         return [
             (

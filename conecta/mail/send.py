@@ -35,6 +35,7 @@ MAX_ERROR_LENGTH = 1000
 # What composing a message reads, in one statement rather than one per relationship.
 _EVERYTHING_COMPOSED = (
     joinedload(OutboxEmail.client),
+    joinedload(OutboxEmail.user),
     joinedload(OutboxEmail.appointment).options(
         joinedload(Appointment.org),
         joinedload(Appointment.client),
@@ -125,6 +126,8 @@ def send_outbox_email(outbox_id: int) -> str:
     try:
         if row.client is not None:
             row.to_address = row.client.email  # the address as it is now
+        elif row.user is not None:
+            row.to_address = row.user.email
         composed = compose(row)
         org_name = db.session.get(Organization, row.org_id).name
         deliver(build_message(row, composed, org_name))

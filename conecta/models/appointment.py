@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.extensions import db
@@ -15,6 +15,10 @@ from conecta.models.service import Service
 from conecta.models.types import UTCDateTime, utcnow
 from conecta.models.user import User
 from conecta.models.zoom_meeting import ZoomMeeting, ZoomState
+
+ATTENDED = "attended"
+NO_SHOW = "no_show"
+ATTENDANCE_LABELS = {ATTENDED: "Attended", NO_SHOW: "No-show"}
 
 
 class Appointment(db.Model):
@@ -37,6 +41,13 @@ class Appointment(db.Model):
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The weekly series this appointment is an occurrence of (conecta.models.series), if any.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
+    # Why staff cancelled (optional; never emailed unless `cancel_reason_in_email`), and whether the client
+    # was to be told at all: unchecking "Email the client" means no cancellation email, now or later.
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_email_client: Mapped[bool] = mapped_column(default=True, server_default=true())
+    cancel_reason_in_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # After its start, staff mark it: ATTENDED or NO_SHOW (None: not marked).
+    attendance: Mapped[str | None] = mapped_column(String(10))
 
     org: Mapped[Organization] = relationship()
     client: Mapped[Client] = relationship()
@@ -59,3 +70,12 @@ class Appointment(db.Model):
     @property
     def zoom_state(self) -> ZoomState:
         return self.zoom.state if self.zoom is not None else ZoomState.NONE
+
+    @property
+    def has_started(self) -> bool:
+        """Attendance can be marked from the start on."""
+        return self.starts_at <= utcnow()
+
+    @property
+    def attendance_label(self) -> str | None:
+        return ATTENDANCE_LABELS.get(self.attendance or "")

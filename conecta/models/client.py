@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conecta.extensions import db
 from conecta.models.org import Organization
 from conecta.models.sessions import SessionHolder
 from conecta.models.types import UTCDateTime, utcnow
+from conecta.text import fold
 
 
 class Client(SessionHolder, db.Model):
     __tablename__ = "clients"
-    __table_args__ = (UniqueConstraint("org_id", "email", name="uq_clients_org_email"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "email", name="uq_clients_org_email"),
+        # The directory's search (conecta.clients.directory): one organization's folded names and emails.
+        Index("ix_clients_org_search", "org_id", "search_text"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -26,6 +31,9 @@ class Client(SessionHolder, db.Model):
     # Null until the client accepts a portal invite and sets a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Name, email and phone folded (conecta.text.fold): kept by the model on every save, searched as typed
+    # with accents and case ignored, the same on SQLite and PostgreSQL.
+    search_text: Mapped[str] = mapped_column(String(600), default="", server_default="")
 
     org: Mapped[Organization] = relationship()
 
@@ -35,3 +43,14 @@ class Client(SessionHolder, db.Model):
     @property
     def has_portal_access(self) -> bool:
         return self.password_hash is not None
+
+
+def client_search_text(name: str | None, email: str | None, phone: str | None) -> str:
+    return " ".join(fold(part) for part in (name, email, phone) if part)[:600]
+
+
+@event.listens_for(Client, "before_insert")
+@event.listens_for(Client, "before_update")
+def _keep_search_text(_mapper, _connection, client: Client) -> None:
+    """Whatever path saves a client (the form, the demo, the CLI, a test factory), the column follows."""
+    client.search_text = client_search_text(client.name, client.email, client.phone)

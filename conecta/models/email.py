@@ -20,6 +20,7 @@ from conecta.extensions import db
 from conecta.models.appointment import Appointment
 from conecta.models.client import Client
 from conecta.models.types import UTCDateTime, string_enum, utcnow
+from conecta.models.user import User
 
 
 class EmailKind(StrEnum):
@@ -33,6 +34,8 @@ class EmailKind(StrEnum):
     PORTAL_INVITE = "portal_invite"  # the portal sign-up link
     REMINDER = "reminder"  # before the appointment (conecta.mail.reminders), after its Zoom check
     ZOOM_RECONNECT = "zoom_reconnect"  # to an admin: Zoom needs reconnecting and appointments depend on it
+    STAFF_INVITE = "staff_invite"  # a new team member's link to set their password (conecta.auth.links)
+    PASSWORD_RESET = "password_reset"  # Forgot password: a staff member's or a portal client's link
     # One message about several occurrences of a weekly series (conecta.mail.series), in place of one each.
     SERIES_CONFIRMATION = "series_confirmation"
     SERIES_UPDATE = "series_update"
@@ -55,7 +58,16 @@ class EmailStatus(StrEnum):
 SERIES_KINDS = (EmailKind.SERIES_CONFIRMATION, EmailKind.SERIES_UPDATE, EmailKind.SERIES_CANCELLATION)
 # Messages to a client about an appointment (they share its calendar UID and SEQUENCE).
 APPOINTMENT_KINDS = tuple(
-    k for k in EmailKind if k not in (EmailKind.PORTAL_INVITE, EmailKind.ZOOM_RECONNECT, *SERIES_KINDS)
+    k
+    for k in EmailKind
+    if k
+    not in (
+        EmailKind.PORTAL_INVITE,
+        EmailKind.ZOOM_RECONNECT,
+        EmailKind.STAFF_INVITE,
+        EmailKind.PASSWORD_RESET,
+        *SERIES_KINDS,
+    )
 )
 UNSENT = (EmailStatus.WAITING, EmailStatus.QUEUED, EmailStatus.RETRYING, EmailStatus.FAILED)
 # The client was (or is being) told: a folded row's news travels in its series email.
@@ -76,6 +88,8 @@ class OutboxEmail(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
     # The recipient; the address is refreshed from the client when the message is sent.
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    # Or a staff member (their invite or password reset); None for everything else.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[EmailKind] = mapped_column(string_enum(EmailKind, 20))
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300), default="")
@@ -101,6 +115,7 @@ class OutboxEmail(db.Model):
 
     appointment: Mapped[Appointment | None] = relationship()
     client: Mapped[Client | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
     @property
     def snapshot(self) -> dict[str, Any]:

@@ -1,16 +1,15 @@
-"""Portal views: sign-in, invite acceptance, the client's bookings."""
+"""Portal views: sign-in, invite (and password reset) links, the client's bookings."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from conecta.auth import throttle
-from conecta.auth.forms import LoginForm, SetPasswordForm
-from conecta.auth.passwords import hash_password, verify_password
+from conecta.auth import links, password_flows, throttle
+from conecta.auth.forms import LoginForm
+from conecta.auth.passwords import verify_password
 from conecta.auth.permissions import client_required
 from conecta.auth.views import safe_next, sign_in, wrong_credentials
 from conecta.bookings.access import get_appointment_for
@@ -19,27 +18,18 @@ from conecta.models import Appointment, Client
 from conecta.models.types import utcnow
 from conecta.portal import bp
 
-INVITE_SALT = "portal-invite"
-
-
-def _invite_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITE_SALT)
+INVITE_SALT = links.SALT  # one mechanism for every password link (conecta.auth.links)
 
 
 def make_invite_token(client: Client) -> str:
-    """A signed, expiring token naming the client; it dies once the password is set (hash changes)."""
-    return _invite_serializer().dumps({"client_id": client.id, "h": (client.password_hash or "")[-12:]})
+    """A signed, expiring, single-use invite for `client` (conecta.auth.links)."""
+    return links.make_token(client, links.INVITE)
 
 
 def load_invite(token: str) -> Client | None:
-    try:
-        data = _invite_serializer().loads(token, max_age=current_app.config["PORTAL_INVITE_MAX_AGE"])
-    except (SignatureExpired, BadSignature):
-        return None
-    client = db.session.get(Client, data.get("client_id"))
-    if client is None or (client.password_hash or "")[-12:] != data.get("h"):
-        return None
-    return client
+    """The client an invite or reset link names, while it is valid."""
+    found = links.load_token(token, "client")
+    return found[0] if found else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -63,18 +53,8 @@ def login():
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @throttle.invite_link
 def accept_invite(token: str):
-    client = load_invite(token)
-    if client is None:
-        return render_template("portal/invite_invalid.html"), 404
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        client.set_password_hash(hash_password(form.password.data))  # ends the client's older sessions
-        db.session.commit()
-        sign_in(client)
-        flash("Your password is set. Welcome!")
-        return redirect(url_for("portal.index"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("portal/set_password.html", form=form, client=client), status
+    """A client's password link: an invite from staff, or a reset they asked for (conecta.auth.links)."""
+    return password_flows.set_from_link(token, "client", portal=True, home=url_for("portal.index"))
 
 
 @bp.route("/")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from conecta.models import Appointment, Client, Organization, Service, User
@@ -53,12 +53,24 @@ def find_conflict(
     exclude_id: int | None = None,
 ) -> Appointment | None:
     """The first booked appointment of `staff_id` that overlaps the given slot, if any."""
+    return first_overlap(session, Appointment.staff_id == staff_id, starts_at, duration_minutes, exclude_id)
+
+
+def first_overlap(
+    session: Session,
+    whose: ColumnElement[bool],
+    starts_at: datetime,
+    duration_minutes: int,
+    exclude_id: int | None = None,
+) -> Appointment | None:
+    """The first booked appointment matching `whose` (a staff member's, a client's) that overlaps the
+    given slot, if any."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     # Nothing lasts longer than MAX_DURATION_MINUTES, which bounds the search window in SQL.
     query = (
         select(Appointment)
         .where(
-            Appointment.staff_id == staff_id,
+            whose,
             Appointment.status == "booked",
             Appointment.starts_at < ends_at,
             Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),

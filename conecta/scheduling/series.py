@@ -17,16 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conecta.models import Appointment, Client, User
 from conecta.scheduling.rules import (
     MAX_BOOKING_YEAR,
-    MAX_DURATION_MINUTES,
     BookingError,
     find_conflict,
-    overlaps,
+    first_overlap,
 )
 
 MAX_OCCURRENCES = 52
@@ -104,23 +102,7 @@ def find_client_conflict(
     session: Session, client_id: int, starts_at: datetime, duration: int, exclude_id: int | None = None
 ) -> Appointment | None:
     """The client's first booked appointment overlapping the slot, if any (with anyone)."""
-    ends_at = starts_at + timedelta(minutes=duration)
-    query = (
-        select(Appointment)
-        .where(
-            Appointment.client_id == client_id,
-            Appointment.status == "booked",
-            Appointment.starts_at < ends_at,
-            Appointment.starts_at > starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
-        )
-        .order_by(Appointment.starts_at)
-    )
-    if exclude_id is not None:
-        query = query.where(Appointment.id != exclude_id)
-    for other in session.scalars(query):
-        if overlaps(starts_at, ends_at, other.starts_at, other.ends_at):
-            return other
-    return None
+    return first_overlap(session, Appointment.client_id == client_id, starts_at, duration, exclude_id)
 
 
 def check_repeat(repeat: Repeat, first_day: date) -> dict[str, str]:

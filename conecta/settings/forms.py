@@ -9,7 +9,6 @@ from wtforms import (
     ColorField,
     EmailField,
     IntegerField,
-    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -36,10 +35,6 @@ class AddMemberForm(Form):
         "Email", filters=[strip], validators=[DataRequired(), Email(test_environment=True), Length(max=254)]
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default="staff")
-    password = PasswordField(
-        "Initial password",
-        validators=[DataRequired(), Length(min=8, max=200, message="Use at least 8 characters.")],
-    )
 
 
 class RoleForm(Form):

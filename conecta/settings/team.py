@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from conecta.auth.passwords import hash_password
+from conecta.auth.passwords import invited_password_hash
 from conecta.models import Organization, User
 from conecta.models.user import ROLES
 
@@ -48,10 +48,9 @@ def _refuse_if_last_admin(session: Session, member: User, action: str) -> None:
         )
 
 
-def add_member(
-    session: Session, org: Organization, *, name: str, email: str, role: str, password: str
-) -> User:
-    """A new active staff member or admin who signs in with `password` (the caller commits)."""
+def add_member(session: Session, org: Organization, *, name: str, email: str, role: str) -> User:
+    """A new active staff member or admin, without a password yet: the invite email's link lets them
+    choose one (conecta.auth.links). Nobody else ever types or sees it. The caller commits."""
     email = email.strip().lower()
     errors: dict[str, str] = {}
     if role not in ROLES:
@@ -62,7 +61,7 @@ def add_member(
     if errors:
         raise TeamError(errors)
     member = User(org_id=org.id, name=name.strip(), email=email, role=role)
-    member.set_password_hash(hash_password(password))
+    member.set_password_hash(invited_password_hash())
     session.add(member)
     return member
 

@@ -8,12 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from conecta.auth import throttle
+from conecta.auth.passwords import is_invited
 from conecta.auth.permissions import admin_required, same_org_or_404, staff_required
 from conecta.extensions import db
+from conecta.mail import password_mail
 from conecta.models import Service, User
+from conecta.models.email import EmailKind
 from conecta.settings import bp
 from conecta.settings.forms import AddMemberForm, RoleForm, ServiceForm, StaffColorForm
 from conecta.settings.team import TeamError, add_member, change_role, set_active
@@ -68,7 +73,14 @@ def _team_page(form: AddMemberForm | None = None, error: str | None = None, stat
         .order_by(User.active.desc(), User.name, User.id)
     ).all()
     form = form or AddMemberForm(formdata=None)
-    html = render_template("settings/team.html", members=members, form=form, error=error, active_tab="team")
+    html = render_template(
+        "settings/team.html",
+        members=members,
+        form=form,
+        error=error,
+        active_tab="team",
+        is_invited=is_invited,
+    )
     return html, status
 
 
@@ -85,22 +97,40 @@ def _team_change(change: Callable[[], User], done: Callable[[User], str]):
 @bp.route("/team", methods=["GET", "POST"])
 @admin_required
 def team():
-    """The team list; POST adds a staff member or admin with an initial password."""
+    """The team list; POST adds a staff member or admin and emails them an invite to set their password."""
     if request.method == "GET":
         return _team_page()
     form = AddMemberForm()
     if form.validate_on_submit():
         try:
-            member = add_member(
-                db.session, current_user.org, **form_values(form, "name", "email", "role", "password")
-            )
+            member = add_member(db.session, current_user.org, **form_values(form, "name", "email", "role"))
         except TeamError as exc:
             add_form_errors(form, exc.errors)
         else:
+            db.session.commit()
+            password_mail.queue(member, EmailKind.STAFF_INVITE)
             return _done(
-                f"{member.name} can now sign in as {member.role} with {member.email}.", "settings.team"
+                gettext(
+                    "%(name)s is added as %(role)s: an invite to set their password is on its way to %(email)s.",
+                    name=member.name,
+                    role=member.role,
+                    email=member.email,
+                ),
+                "settings.team",
             )
     return _team_page(form=form, status=422)
+
+
+@bp.route("/team/<int:user_id>/invite", methods=["POST"])
+@admin_required
+@throttle.sends_staff_invite
+def team_invite(user_id: int):
+    """Send the invite again (a new link; the older ones keep working until one of them is used)."""
+    member = _member_or_404(user_id)
+    if not member.active or not is_invited(member.password_hash):
+        return _team_page(error=gettext("%(name)s already has a password.", name=member.name), status=422)
+    password_mail.queue(member, EmailKind.STAFF_INVITE)
+    return _done(gettext("A new invite is on its way to %(email)s.", email=member.email), "settings.team")
 
 
 @bp.route("/team/<int:user_id>/role", methods=["POST"])

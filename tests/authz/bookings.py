@@ -41,6 +41,14 @@ ROUTES = [
         data=booking_form,
     ),
     Route("bookings.cancel", OWN_ORG_ONLY, params=appointment_id),
+    # Attendance is marked once the appointment has started: the matrix's one is upcoming (422).
+    Route(
+        "bookings.attendance",
+        expect(302, 403, 403, 422, 422, 404),
+        method="POST",
+        params=appointment_id,
+        data=lambda w: {"attendance": "attended"},
+    ),
     Route("bookings.cancel", expect(302, 403, 403, 303, 303, 404), method="POST", params=appointment_id),
     Route(
         "bookings.cancel",

@@ -17,6 +17,7 @@ ROUTES = [
     Route("clients.new", expect(302, 403, 403, 422, 422, 422), method="POST"),
     Route("clients.detail", STAFF_ON_ACME_CLIENT, params=_client),
     Route("clients.edit", STAFF_ON_ACME_CLIENT, params=_client),
+    Route("clients.appointments", STAFF_ON_ACME_CLIENT, params=_client),
     # A blank name is invalid (an empty POST would keep the stored values, as WTForms does with `obj`).
     Route(
         "clients.edit",

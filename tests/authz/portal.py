@@ -11,4 +11,8 @@ ROUTES = [
         params=lambda w: {"token": "bogus"},
     ),
     Route("portal.index", CLIENT_PAGE),
+    Route("portal.forgot_password", PUBLIC_PAGE),
+    Route("portal.forgot_password", expect(422, 422, 422, 422, 422, 422), method="POST"),
+    Route("portal.account", CLIENT_PAGE),
+    Route("portal.account", expect(302, 422, 422, 403, 403, 403), method="POST"),
 ]

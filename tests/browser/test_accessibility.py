@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 
+from conecta.auth import links
 from conecta.extensions import db
 from conecta.models import ZoomState
+from conecta.models.types import utcnow
 from tests.browser.axe import assert_accessible
 from tests.support.factories import PASSWORD, OrgBundle, with_zoom
 
@@ -116,6 +118,16 @@ def modal_saved(page: Page, acme: OrgBundle) -> str:
     return "booking modal, saved (view)"
 
 
+def drawer_attendance(page: Page, acme: OrgBundle) -> str:
+    started = acme.book(MONDAY_NINE + timedelta(days=30))  # (the rules refuse the past: moved there)
+    started.starts_at = utcnow() - timedelta(hours=1)
+    started.attendance = "no_show"
+    db.session.commit()
+    page.goto(f"/calendar/appointments/{started.id}")
+    expect(page.get_by_role("group", name="Attendance")).to_be_visible()
+    return "calendar, event drawer of a started appointment (attendance)"
+
+
 def modal_series_conflicts(page: Page, acme: OrgBundle) -> str:
     page.goto(WEEK)
     page.get_by_role("link", name="New booking", exact=True).click()
@@ -156,6 +168,13 @@ def client_form_errors(page: Page, acme: OrgBundle) -> str:
     page.get_by_role("button", name="Add client").click()
     expect(page.locator(".error-text").first).to_be_visible()
     return "client form, with errors"
+
+
+def your_account(page: Page, acme: OrgBundle) -> str:
+    page.goto("/account")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".error-text").first).to_be_visible()
+    return "your account, change password refused"
 
 
 def settings_team(page: Page, acme: OrgBundle) -> str:
@@ -229,6 +248,8 @@ STAFF_WALK: list[Step] = [
     client_search,
     client_detail,
     client_form_errors,
+    drawer_attendance,
+    your_account,
     settings_team,
     settings_deactivate,
     settings_events,
@@ -276,6 +297,25 @@ def forbidden(page: Page, acme: OrgBundle) -> str:
     return "error page (403)"
 
 
+def forgot_password(page: Page, acme: OrgBundle) -> str:
+    page.goto("/login")
+    page.get_by_role("link", name="Forgot password?").click()
+    expect(page.get_by_role("heading", name="Forgot password")).to_be_visible()
+    return "forgot password"
+
+
+def password_link(page: Page, acme: OrgBundle) -> str:
+    page.goto(f"/password/{links.make_token(acme.staff, links.RESET)}")
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    return "password link, choose a new password"
+
+
+def password_link_invalid(page: Page, acme: OrgBundle) -> str:
+    page.goto("/portal/invite/not-a-real-link")
+    expect(page.get_by_role("heading", name="This link is not valid")).to_be_visible()
+    return "password link, not valid"
+
+
 def portal_sign_in(page: Page, acme: OrgBundle) -> str:
     page.goto("/portal/login")
     expect(page.get_by_role("heading", name="Client portal")).to_be_visible()
@@ -296,13 +336,23 @@ def portal_detail(page: Page, acme: OrgBundle) -> str:
     return "portal, booking detail with Zoom"
 
 
+def portal_account(page: Page, acme: OrgBundle) -> str:
+    page.get_by_role("link", name="Your account").click()
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    return "portal, your account"
+
+
 OUTSIDE_WALK: list[Step] = [
     staff_sign_in,
     staff_sign_in_failed,
     forbidden,
+    forgot_password,
+    password_link,
+    password_link_invalid,
     portal_sign_in,
     portal_list,
     portal_detail,
+    portal_account,
 ]
 
 

@@ -119,6 +119,14 @@ FORMS = {
     "set-password": Form(
         None, lambda w: f"/portal/invite/{make_invite_token(w.client)}", ("password", "confirm")
     ),
+    "forgot-password": Form(None, lambda w: "/password/forgot", ("email",)),
+    "account": Form("staff", lambda w: "/account", ("current", "password", "confirm")),
+    "booking-cancel": Form(
+        "staff",
+        lambda w: f"/bookings/{w.appointment.id}/cancel",
+        ("reason", "email_client", "reason_in_email"),
+    ),
+    "attendance": Form("staff", lambda w: f"/bookings/{w.appointment.id}/attendance", ("attendance",)),
     "client-new": Form("staff", lambda w: "/clients/new", ("name", "email", "phone", "notes")),
     "client-edit": Form(
         "staff", lambda w: f"/clients/{w.client.id}/edit", ("name", "email", "phone", "notes")
@@ -162,7 +170,7 @@ FORMS = {
         "staff", lambda w: "/bookings/client-options", ("client_search", "client_id"), method="GET"
     ),
     "calendar": Form("staff", lambda w: "/calendar/", ("view", "date", "staff"), method="GET"),
-    "team-add": Form("admin", lambda w: "/settings/team", ("name", "email", "role", "password")),
+    "team-add": Form("admin", lambda w: "/settings/team", ("name", "email", "role")),
     "team-role": Form("admin", lambda w: f"/settings/team/{w.staff.id}/role", ("role",)),
     "team-color": Form("admin", lambda w: f"/settings/team/{w.staff.id}/color", ("color",)),
     "event-new": Form(

@@ -14,7 +14,7 @@ from conecta.extensions import db
 from conecta.models import Client
 from conecta.portal.views import INVITE_SALT, make_invite_token
 
-INVALID = "This invite link is not valid"
+INVALID = "This link is not valid"
 
 
 @pytest.fixture

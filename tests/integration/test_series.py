@@ -203,9 +203,13 @@ def test_scoped_edits_and_cancellations_leave_past_dates_and_split_the_rule(acme
 
     # Cancel the whole series from the third date: only upcoming ones go, with one email.
     assert 'name="scope" value="all"' in staff.get(f"/bookings/{third.id}/cancel", headers=HX).text
-    answer = staff.post(f"/bookings/{third.id}/cancel", data={"scope": "all"}, headers=HX)
+    answer = staff.post(
+        f"/bookings/{third.id}/cancel", data={"scope": "all", "email_client": "y"}, headers=HX
+    )
     assert "1 date cancelled." in answer.text  # the third's series now ends with it
-    answer = staff.post(f"/bookings/{fourth.id}/cancel", data={"scope": "all"}, headers=HX)
+    answer = staff.post(
+        f"/bookings/{fourth.id}/cancel", data={"scope": "all", "email_client": "y"}, headers=HX
+    )
     assert "3 dates cancelled." in answer.text
     statuses = {a.id: a.status for a in occurrences()}
     assert [statuses[i] for i, _ in past] == ["booked", "booked"]
@@ -257,3 +261,16 @@ def test_each_occurrence_is_reminded_with_its_own_join_link(acme, smtp_server):
     assert reminder["Subject"].startswith("Reminder: Consultation on Mon 11 Mar 2030, 10:00 PDT")
     assert JOIN_URL in text_parts(reminder)["text/plain"]
     assert len(smtp_server.messages) == 2  # the series confirmation, then this reminder: no link email
+
+
+def test_a_whole_series_cancelled_without_email_the_client_sends_nothing(acme, as_user, smtp_server):
+    booked = _series_of(acme, datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=2), 3)
+    run_mail_worker()
+    sent = len(smtp_server.messages)
+    answer = as_user(acme.staff).post(
+        f"/bookings/{booked[0].id}/cancel", data={"scope": "all", "reason": "Moving away"}, headers=HX
+    )
+    assert "3 dates cancelled." in answer.text and "No email goes to the client." in answer.text
+    run_mail_worker()
+    assert len(smtp_server.messages) == sent
+    assert all(a.status == "cancelled" and a.cancel_reason == "Moving away" for a in occurrences())

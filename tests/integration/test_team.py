@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conecta.auth.passwords import verify_password
+from conecta.auth.passwords import is_invited
 from conecta.extensions import db
 from conecta.models import User
+from conecta.models.email import OutboxEmail
 
 
 def _sign_in(client, email: str, password: str):
@@ -33,30 +34,33 @@ def test_tab_bar_shows_team_only_to_admins(acme, as_user) -> None:
     assert 'href="/settings/team"' not in staff_html
 
 
-def test_admin_adds_a_staff_member_who_can_then_sign_in(app, acme, as_user, client) -> None:
+def test_admin_adds_a_staff_member_who_gets_an_invite_not_a_password(app, acme, as_user, client) -> None:
+    page = as_user(acme.admin).get("/settings/team").get_data(as_text=True)
+    assert 'type="password"' not in page  # the admin never types a password for someone else
     response = as_user(acme.admin).post(
-        "/settings/team",
-        data={"name": "Nora New", "email": " Nora@Acme.test ", "role": "staff", "password": "first-pass-123"},
+        "/settings/team", data={"name": "Nora New", "email": " Nora@Acme.test ", "role": "staff"}
     )
     assert response.status_code == 303
     assert response.location.endswith("/settings/team")
     nora = db.session.scalar(db.select(User).filter_by(email="nora@acme.test"))
     assert (nora.org_id, nora.role, nora.active) == (acme.org.id, "staff", True)
-    assert verify_password(nora.password_hash, "first-pass-123")
-    assert _sign_in(client, "nora@acme.test", "first-pass-123").status_code == 303
+    assert is_invited(nora.password_hash)
+    [row] = db.session.scalars(db.select(OutboxEmail).filter_by(user_id=nora.id)).all()
+    assert (row.kind, row.to_address, row.client_id) == ("staff_invite", "nora@acme.test", None)
+    # Until the invite is used nothing signs in, not even an empty password.
+    assert _sign_in(client, "nora@acme.test", nora.password_hash).status_code == 422
+    team = as_user(acme.admin).get("/settings/team").get_data(as_text=True)
+    assert "Invited" in team and f'action="/settings/team/{nora.id}/invite"' in team
 
 
 def test_invalid_new_member_is_rerendered_with_messages(acme, rival, as_user) -> None:
     http = as_user(acme.admin)
-    short = http.post(
-        "/settings/team", data={"name": "X", "email": "x@acme.test", "role": "staff", "password": "short"}
-    )
-    assert short.status_code == 422
-    assert "Use at least 8 characters." in short.get_data(as_text=True)
+    no_email = http.post("/settings/team", data={"name": "X", "email": "", "role": "staff"})
+    assert no_email.status_code == 422
     # Emails are unique across organizations (sign-in finds a person by email alone).
     taken = http.post(
         "/settings/team",
-        data={"name": "Dup", "email": rival.staff.email, "role": "staff", "password": "long-enough-1"},
+        data={"name": "Dup", "email": rival.staff.email, "role": "staff"},
     )
     assert taken.status_code == 422
     html = taken.get_data(as_text=True)
@@ -64,7 +68,7 @@ def test_invalid_new_member_is_rerendered_with_messages(acme, rival, as_user) ->
     assert 'value="Dup"' in html  # what was typed is kept
     bad_role = http.post(
         "/settings/team",
-        data={"name": "R", "email": "r@acme.test", "role": "owner", "password": "long-enough-1"},
+        data={"name": "R", "email": "r@acme.test", "role": "owner"},
     )
     assert bad_role.status_code == 422
     assert db.session.scalar(db.select(User).filter_by(email="r@acme.test")) is None
@@ -153,7 +157,7 @@ def test_staff_cannot_change_the_team(acme, as_user) -> None:
     assert (
         http.post(
             "/settings/team",
-            data={"name": "X", "email": "x@acme.test", "role": "admin", "password": "long-enough-1"},
+            data={"name": "X", "email": "x@acme.test", "role": "admin"},
         ).status_code
         == 403
     )

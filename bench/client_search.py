@@ -1,0 +1,180 @@
+"""Benchmark: the client search (Clients page and booking modal) over 10,000 clients of one organization.
+
+A temporary SQLite database (PostgreSQL with --pg), built by the migrations, holds one organization with
+`--clients` (10,000) clients whose names carry accents ("Lucía Gómez", "José Núñez", ...) and another
+organization with 2,000 more. Signed in as staff (Flask test client), it asks the Clients page's search
+(the rows fragment, as the search box does) for a mix of typed queries -- with and without accents, one
+or two words, a common surname, a rare one, an email -- `--repeat` times each, and prints the p50 and p95
+server time, plus the database's plan for one search (the index `ix_clients_org_search`).
+
+Targets: p50 ≤ 25 ms and p95 ≤ 60 ms per search request.
+
+    .venv/bin/python bench/client_search.py [--pg] [--clients 10000] [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from flask import Flask
+from flask_login import FlaskLoginClient
+from flask_migrate import upgrade
+
+from bench.figures import Figure, emit
+from conecta import create_app
+from conecta.clients.directory import SEARCH_ORDER, search_condition
+from conecta.extensions import db
+from conecta.models import Client, Organization, User
+from conecta.models.client import client_search_text
+
+PG_ADMIN_URL = os.environ.get("CONECTA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+FIRST = [
+    "Lucía",
+    "José",
+    "María",
+    "Andrés",
+    "Inés",
+    "Raúl",
+    "Sofía",
+    "Iñigo",
+    "Ana",
+    "Jesús",
+    "Mónica",
+    "Óscar",
+]
+LAST = ["Gómez", "Núñez", "Pérez", "Martín", "Ibáñez", "López", "Sánchez", "Díaz", "Muñoz", "Álvarez"]
+QUERIES = ["gomez", "Gómez", "lucia gomez", "NUÑEZ", "ines", "ibanez muñoz", "zzz", "client42@", "oscar d"]
+P50_TARGET_MS, P95_TARGET_MS = 25.0, 60.0
+
+
+def make_app(url: str) -> Flask:
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "CONECTA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "WTF_CSRF_ENABLED": False,
+            "CONECTA_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
+        }
+    )
+    app.test_client_class = FlaskLoginClient
+    import logging
+
+    logging.getLogger().setLevel(logging.WARNING)
+    return app
+
+
+def seed(org: Organization, count: int, rng: random.Random, prefix: str) -> None:
+    rows = []
+    for n in range(count):
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
+        email = f"{prefix}{n}@example.test"
+        phone = f"+34 6{rng.randrange(10**7, 10**8)}"
+        rows.append(
+            {
+                "org_id": org.id,
+                "name": name,
+                "email": email,
+                "phone": phone,
+                "notes": "",
+                "search_text": client_search_text(name, email, phone),
+                "session_version": uuid.uuid4().hex[:16],
+            }
+        )
+    for start in range(0, len(rows), 2000):
+        db.session.execute(sa.insert(Client), rows[start : start + 2000])
+    db.session.commit()
+
+
+def plan(dialect: str, org_id: int) -> str:
+    statement = (
+        sa.select(Client.id)
+        .where(Client.org_id == org_id, *search_condition("gomez"))
+        .order_by(*SEARCH_ORDER)
+        .limit(200)
+    )
+    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    explain = "EXPLAIN QUERY PLAN " if dialect == "SQLite" else "EXPLAIN "
+    rows = db.session.execute(sa.text(explain + str(compiled))).all()
+    return "\n".join("    " + str(row[-1]) for row in rows)
+
+
+def measure(database: str, url: str, clients: int, repeat: int) -> list[Figure]:
+    app = make_app(url)
+    rng = random.Random(17)
+    with app.app_context():
+        upgrade()
+        org, other = Organization(name="Big Clinic", timezone="Europe/Madrid"), Organization(name="Other")
+        staff = User(org=org, email="staff@big.test", name="Sam", password_hash="x")
+        db.session.add_all([org, other, staff])
+        db.session.commit()
+        seed(org, clients, rng, "client")
+        seed(other, 2000, rng, "other")
+        if database == "PostgreSQL":
+            db.session.execute(sa.text("ANALYZE clients"))
+            db.session.commit()
+        http = app.test_client(user=staff)
+        for query in QUERIES:  # warm up
+            http.get("/clients/", query_string={"q": query}, headers={"HX-Request": "true"})
+        times = []
+        for _ in range(repeat):
+            for query in QUERIES:
+                started = time.perf_counter()
+                response = http.get("/clients/", query_string={"q": query}, headers={"HX-Request": "true"})
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+        found = http.get("/clients/", query_string={"q": "gomez"}, headers={"HX-Request": "true"}).text
+        assert "Gómez" in found
+        print(f"{database}: {clients:,} clients, {len(times)} searches")
+        print(f"  the plan of one search:\n{plan(database, org.id)}")
+        db.session.remove()
+        db.engine.dispose()
+    p50 = statistics.median(times)
+    p95 = statistics.quantiles(times, n=20)[-1]
+    print(f"  p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    label = f"{clients:,} clients ({database})"
+    return [
+        Figure(f"Client search p50, {label}", round(p50, 1), "ms", target=P50_TARGET_MS),
+        Figure(f"Client search p95, {label}", round(p95, 1), "ms", target=P95_TARGET_MS),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--clients", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    if not args.pg:
+        with tempfile.TemporaryDirectory(prefix="conecta-bench-") as tmp:
+            figures = measure("SQLite", f"sqlite:///{tmp}/bench.db", args.clients, args.repeat)
+    else:
+        name = f"conecta_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
+            figures = measure("PostgreSQL", url, args.clients, args.repeat)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    emit(*figures)
+
+
+if __name__ == "__main__":
+    main()
