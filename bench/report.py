@@ -37,6 +37,10 @@ class Benchmark:
 
 BENCHMARKS = (
     Benchmark("calendar.py", (("Week view at N=1,000", "≤ 35 ms"),)),
+    Benchmark(
+        "calendar_groups.py",
+        (("Week view CPU time, N=5,000 ÷ N=1,000 (SQLite, with group sessions)", "≤ 5 (linear)"),),
+    ),
     Benchmark("booking_latency.py", (("Booking latency ratio, Zoom at 1,000 ms vs 0 ms", "≤ 1.1"),)),
     Benchmark("time_to_link.py", (("Join served after booking, p95 (Zoom at 300 ms)", "≤ Zoom + 500 ms"),)),
     Benchmark(

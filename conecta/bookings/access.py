@@ -32,6 +32,8 @@ def get_appointment_for(user: Any, appointment_id: int) -> Appointment:
     )
     if appointment is None:
         abort(404)
-    if user.kind == "client" and appointment.client_id != user.id:
+    # A group session's participants each see it (and nothing of the others: the portal shows no
+    # client line); a client removed from it, or never in it, gets a 404.
+    if user.kind == "client" and not appointment.has_client(user.id):
         abort(404)
     return appointment

@@ -6,7 +6,15 @@ their messages land on the same fields.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conecta.forms import Form, QuickSelect
@@ -31,6 +39,14 @@ class BookingForm(Form):
         widget=QuickSelect(),
         validate_choice=False,  # the options shown are a search result; the rules check the client
         invalid_value_message="Choose a client.",
+    )
+    # A group service's other clients (`conecta.groups`): up to its capacity, with the client above.
+    more_client_ids = SelectMultipleField(
+        _l("Other clients (group sessions)"),
+        coerce=optional_id,
+        validate_choice=False,
+        invalid_value_message=_l("Choose clients."),
+        description=_l("For a group service: hold Ctrl (or ⌘) to choose several."),
     )
     service_id = SelectField(
         "Service",

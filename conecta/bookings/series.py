@@ -14,6 +14,7 @@ starts a new series) and "all" (every upcoming one). Past occurrences are never 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +26,10 @@ from conecta import scheduling
 from conecta.bookings import service as bookings
 from conecta.bookings.service import Planned
 from conecta.extensions import db
+from conecta.groups import participants
 from conecta.mail import send as mail_send
 from conecta.mail import series as series_mail
-from conecta.models import Appointment, Organization, Series
+from conecta.models import Appointment, Client, Organization, Series
 from conecta.models.email import EmailKind, EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.scheduling import BookingDetails, BookingError
@@ -70,9 +72,14 @@ def plan_series(org: Organization, details: BookingDetails, repeat: rules.Repeat
     return SeriesPlan(rule, dtstart_local, occurrences)
 
 
-def book_series(org: Organization, details: BookingDetails, plan: SeriesPlan) -> list[Appointment]:
+def book_series(
+    org: Organization, details: BookingDetails, plan: SeriesPlan, more_clients: Sequence[Client] = ()
+) -> list[Appointment]:
     """Book every free date of `plan` (those in conflict are skipped: the rule records them as EXDATE),
-    with one series email; raises BookingError (nothing saved) when a date was taken meanwhile."""
+    with one series email (per client: a weekly group's `more_clients` too, `conecta.groups`); raises
+    BookingError (nothing saved) when a date was taken meanwhile."""
+    if details.service is not None:
+        participants.check_clients(details.service, [details.client, *more_clients])
     free = [o for o in plan.occurrences if o.free]
     if not free:
         raise BookingError({"repeat_count": gettext("Every date of this series is taken: nothing to book.")})
@@ -92,7 +99,7 @@ def book_series(org: Organization, details: BookingDetails, plan: SeriesPlan) ->
             bookings.plan_save(
                 Change.CREATED,
                 details.staff,
-                _creator(org, replace(details, starts_at=o.starts_at), series.id),
+                _creator(org, replace(details, starts_at=o.starts_at), series.id, more_clients),
             )
             for o in free
         ]
@@ -104,10 +111,11 @@ def book_series(org: Organization, details: BookingDetails, plan: SeriesPlan) ->
     return [one.appointment for one in planned]
 
 
-def _creator(org: Organization, details: BookingDetails, series_id: int):
+def _creator(org: Organization, details: BookingDetails, series_id: int, more_clients: Sequence[Client] = ()):
     def apply() -> Appointment:
         appointment = scheduling.create_appointment(db.session, org, details)
         appointment.series_id = series_id
+        participants.enrol(appointment, [details.client, *more_clients])  # a weekly group's clients
         return appointment
 
     return apply

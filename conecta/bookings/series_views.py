@@ -4,6 +4,7 @@ edit or a cancellation of an occurrence."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import request
@@ -14,7 +15,7 @@ from conecta.bookings import bp
 from conecta.bookings import series as series_service
 from conecta.bookings.forms import BookingForm
 from conecta.bookings.series_forms import NewBookingForm, SeriesEditForm, scope_choices
-from conecta.models import Appointment, Organization
+from conecta.models import Appointment, Client, Organization
 from conecta.scheduling import BookingDetails
 from conecta.scheduling import series as rules
 
@@ -52,7 +53,9 @@ def wants_series(form: BookingForm) -> bool:
     return isinstance(form, NewBookingForm) and bool(form.repeat.data)
 
 
-def book(form: NewBookingForm, org: Organization, details: BookingDetails) -> tuple[str, Any]:
+def book(
+    form: NewBookingForm, org: Organization, details: BookingDetails, more_clients: Sequence[Client] = ()
+) -> tuple[str, Any]:
     """("form", None) back to the form; ("conflicts", plan) to ask about the dates in conflict; or
     ("saved", (first appointment, notice)). Raises BookingError for the form to show."""
     step = form.series_step.data
@@ -61,7 +64,7 @@ def book(form: NewBookingForm, org: Organization, details: BookingDetails) -> tu
     plan = series_service.plan_series(org, details, form.repeat_rule())
     if plan.conflicts and step != "skip":
         return "conflicts", plan
-    booked = series_service.book_series(org, details, plan)
+    booked = series_service.book_series(org, details, plan, more_clients)
     notice = ngettext("Series booked: %(num)d date.", "Series booked: %(num)d dates.", len(booked))
     if plan.conflicts:
         skipped = len(plan.conflicts)

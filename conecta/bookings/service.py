@@ -14,8 +14,8 @@ If Redis is down at step 2 the booking still stands: the marks are in the databa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
@@ -25,9 +25,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from conecta import audit, scheduling
 from conecta.extensions import db
+from conecta.groups import participants
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
-from conecta.models import Appointment, Organization, StaffChoice, User
+from conecta.models import Appointment, Client, Organization, StaffChoice, User
 from conecta.models.appointment import ATTENDANCE_LABELS
 from conecta.models.email import OutboxEmail
 from conecta.models.zoom import zoom_connection_for
@@ -125,20 +126,36 @@ def _save(
     return planned.appointment
 
 
-def save_new(org: Organization, details: BookingDetails) -> Appointment:
-    """Book a new appointment; raises `scheduling.BookingError` (nothing saved) when the rules refuse."""
-    return _save(
-        Change.CREATED, details.staff, lambda: scheduling.create_appointment(db.session, org, details)
-    )
+def save_new(org: Organization, details: BookingDetails, more_clients: Sequence[Client] = ()) -> Appointment:
+    """Book a new appointment -- of a group service, for `details.client` and `more_clients` (its
+    participants, `conecta.groups`); raises `scheduling.BookingError` (nothing saved) when refused."""
+    if details.service is not None:
+        participants.check_clients(details.service, [details.client, *more_clients])
+
+    def apply() -> Appointment:
+        appointment = scheduling.create_appointment(db.session, org, details)
+        participants.enrol(appointment, [details.client, *more_clients])
+        return appointment
+
+    return _save(Change.CREATED, details.staff, apply)
 
 
 def plan_edit(appointment: Appointment, details: BookingDetails) -> Planned:
-    """Step 1 of an edit (time, service, staff, client, notes); raises `BookingError` when refused."""
+    """Step 1 of an edit (time, service, staff, client, notes); raises `BookingError` when refused. A group
+    session keeps its clients (they change through `conecta.groups.participants`)."""
     previous_service_id = appointment.service_id
+    if appointment.participants:  # a group keeps the client it was booked with (its meeting's too)
+        details = replace(details, client=appointment.client)
+
+    def apply() -> Appointment:
+        scheduling.update_appointment(db.session, appointment, details)
+        participants.follow_service(appointment)
+        return appointment
+
     return plan_save(
         Change.UPDATED,
         details.staff,
-        lambda: scheduling.update_appointment(db.session, appointment, details),
+        apply,
         service_changed=details.service is not None and details.service.id != previous_service_id,
     )
 

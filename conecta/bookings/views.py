@@ -74,6 +74,7 @@ def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment
         SelectChoice("", "Choose a client…"),
         *_client_choices(org, selected_id=form.client_id.data),
     ]
+    form.more_client_ids.choices = _client_choices(org)
     services = db.session.scalars(
         select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
     ).all()
@@ -126,14 +127,29 @@ def _prefill_edit(form: BookingForm, appointment: Appointment) -> None:
     form.notes.data = appointment.notes
 
 
-def _booking_input(form: BookingForm, org: Organization) -> BookingDetails:
-    """The form's values as the rules take them (objects, a UTC instant); may raise BookingError."""
+def _more_clients(form: BookingForm, org: Organization) -> list[Client]:
+    """A group booking's other clients (the rules check how many the service takes)."""
+    ids = [i for i in form.more_client_ids.data or [] if i is not None]
+    if not ids:
+        return []
+    found = db.session.scalars(select(Client).where(Client.id.in_(ids), Client.org_id == org.id)).all()
+    if len(found) != len(set(ids)):
+        raise BookingError({"more_client_ids": gettext("Choose clients.")})
+    return list(found)
+
+
+def _booking_input(
+    form: BookingForm, org: Organization, appointment: Appointment | None = None
+) -> BookingDetails:
+    """The form's values as the rules take them (objects, a UTC instant); may raise BookingError. A
+    group session keeps its client: who is in it changes in the drawer (Add client / Remove)."""
 
     def get(model: type, key: int | None) -> Any:
         return db.session.get(model, key) if key is not None else None
 
+    group = appointment is not None and appointment.is_group
     return BookingDetails(
-        client=get(Client, form.client_id.data),
+        client=appointment.client if group else get(Client, form.client_id.data),
         service=get(Service, form.service_id.data),
         staff=get(User, form.staff_id.data),
         starts_at=to_utc(form.date.data, form.time.data, org.timezone),
@@ -166,7 +182,8 @@ def _booking_form(appointment: Appointment | None):
     elif form.validate_on_submit():
         try:
             if series_views.wants_series(form):  # Repeat: the series steps (conecta.bookings.series_views)
-                outcome, result = series_views.book(form, org, _booking_input(form, org))
+                more = _more_clients(form, org)  # a weekly group's other clients
+                outcome, result = series_views.book(form, org, _booking_input(form, org), more)
                 if outcome == "saved":
                     return _saved(result[0], "created", result[1])
                 _fill_choices(form, org, None)
@@ -175,8 +192,9 @@ def _booking_form(appointment: Appointment | None):
                 form.series_step.data = ""
                 return _render("form", form=form)
             if appointment is None:
-                return _saved(service.save_new(org, _booking_input(form, org)), "created", "Booking saved.")
-            details = _booking_input(form, org)
+                details, more = _booking_input(form, org), _more_clients(form, org)
+                return _saved(service.save_new(org, details, more), "created", "Booking saved.")
+            details = _booking_input(form, org, appointment)
             notice = series_views.edit(appointment, form, details)
             if notice is None:
                 service.save_edit(appointment, details)

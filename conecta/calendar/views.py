@@ -34,6 +34,7 @@ from conecta.calendar.layout import (
 )
 from conecta.calendar.markup import events_html
 from conecta.extensions import db
+from conecta.groups.calendar import group_label, group_size
 from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
 from conecta.models.types import database_id, utcnow
 from conecta.scheduling import MAX_BOOKING_YEAR, MAX_DURATION_MINUTES, MIN_BOOKING_YEAR
@@ -111,6 +112,8 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             ZoomMeeting.state,
             ZoomMeeting.meeting_id,
             Appointment.attendance,
+            Service.capacity,
+            group_size(),
         )
         .join(Client, Client.id == Appointment.client_id)
         .join(Service, Service.id == Appointment.service_id)
@@ -137,7 +140,7 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             starts_at,
             duration,
             status,
-            client,
+            client if size is None else group_label(service, size, capacity),
             service,
             staff,
             staff_color(staff_pk, chosen) if by_staff else color,
@@ -160,6 +163,8 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
             zoom_state,
             meeting_id,
             attendance,
+            capacity,
+            size,
         ) in rows
     ]
 

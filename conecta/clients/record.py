@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from conecta.groups.portal import booked_for
 from conecta.models import Appointment, Client
 from conecta.models.types import utcnow
 
@@ -27,7 +28,7 @@ def client_appointments(session: Session, client: Client) -> ClientAppointments:
     query = (
         select(Appointment)
         .options(joinedload(Appointment.service), joinedload(Appointment.staff), joinedload(Appointment.zoom))
-        .where(Appointment.client_id == client.id, Appointment.org_id == client.org_id)
+        .where(booked_for(client.id), Appointment.org_id == client.org_id)  # group sessions too
         .order_by(Appointment.starts_at, Appointment.id)
     )
     rows = list(session.scalars(query).unique())

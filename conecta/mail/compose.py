@@ -115,13 +115,15 @@ def zoom_details_for(appointment: Appointment) -> ZoomDetails | None:
     )
 
 
-def facts_for(appointment: Appointment) -> Facts:
+def facts_for(appointment: Appointment, client_name: str | None = None) -> Facts:
+    """The appointment as `client_name` (its only client, by default) reads it. A group session's
+    participants each get their own facts: nothing in them names another participant."""
     return Facts(
         org_name=appointment.org.name,
         timezone=appointment.org.timezone,
         service_name=appointment.service.name,
         staff_name=appointment.staff.name,
-        client_name=appointment.client.name,
+        client_name=client_name if client_name is not None else appointment.client.name,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
         cancelled=appointment.is_cancelled,
@@ -153,13 +155,14 @@ def subject_for(kind: str, facts: Facts) -> str:
 
 def _compose_appointment(row: OutboxEmail) -> Composed:
     appointment = row.appointment
-    # A cancellation to someone who is no longer this appointment's client tells them what they knew.
-    former_client = row.client_id is not None and row.client_id != appointment.client_id
+    # A cancellation to someone who is no longer this appointment's client (reassigned, or removed from
+    # a group) tells them what they knew.
+    former_client = row.client_id is not None and not appointment.has_client(row.client_id)
     if former_client:
         facts = facts_from_snapshot(appointment, row.snapshot, row.client.name)
         cancelled = True
     else:
-        facts = facts_for(appointment)
+        facts = facts_for(appointment, row.client.name if row.client else None)
         cancelled = row.kind == EmailKind.CANCELLATION or appointment.is_cancelled
     zoom = None if cancelled else zoom_details_for(appointment)
     # No link yet: "Meeting link coming soon" while the meeting is due; an update after staff removed it

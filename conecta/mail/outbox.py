@@ -26,13 +26,18 @@ ABANDONED_AFTER = timedelta(minutes=15)  # a "sending" claim older than this los
 STALE_RETRY_AFTER = timedelta(minutes=5)  # a retry this far past its time lost its scheduled job
 
 
-def resend_details(appointment: Appointment) -> OutboxEmail:
-    """The current details (and invite) to the appointment's client, now."""
+def resend_details(appointment: Appointment) -> list[OutboxEmail]:
+    """The current details (and invite) to the appointment's client -- each of a group's participants,
+    each their own message -- now."""
     locked = lock_appointment(db.session, appointment.id)
-    row = add_current_details(db.session, locked, EmailKind.DETAILS)
+    rows = []
+    for client in locked.clients:
+        rows.append(add_current_details(db.session, locked, EmailKind.DETAILS, client=client))
+        db.session.flush()  # the next one's sequence follows this one's
     db.session.commit()
-    enqueue_send(row.id)
-    return row
+    for row in rows:
+        enqueue_send(row.id)
+    return rows
 
 
 def send_portal_invite(client: Client, link_base: str) -> OutboxEmail:

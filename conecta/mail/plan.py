@@ -97,8 +97,8 @@ def _add_row(
     sequence: int,
     snapshot: dict[str, Any],
 ) -> OutboxEmail:
-    if client.id == appointment.client_id:
-        facts = facts_for(appointment)
+    if appointment.has_client(client.id):
+        facts = facts_for(appointment, client.name)
     else:
         facts = facts_from_snapshot(appointment, snapshot, client.name)
     row = OutboxEmail(
@@ -121,15 +121,19 @@ def _add_row(
 
 
 def add_current_details(
-    session: Session, appointment: Appointment, kind: EmailKind, status: EmailStatus = EmailStatus.QUEUED
+    session: Session,
+    appointment: Appointment,
+    kind: EmailKind,
+    status: EmailStatus = EmailStatus.QUEUED,
+    client: Client | None = None,
 ) -> OutboxEmail:
-    """A message (queued, or waiting for Zoom) with the appointment's details as they are now, to its
-    current client."""
+    """A message (queued, or waiting for Zoom) with the appointment's details as they are now, to one of
+    its current clients (its only one, by default). Each participant of a group gets their own message."""
     return _add_row(
         session,
         appointment,
         kind=kind,
-        client=appointment.client,
+        client=client or appointment.clients[0],
         status=status,
         sequence=_next_sequence(_appointment_rows(session, appointment.id)),
         snapshot=snapshot_of(appointment),
@@ -137,8 +141,10 @@ def add_current_details(
 
 
 def _owed(rows: list[OutboxEmail], appointment: Appointment) -> list[tuple[EmailKind, int, dict[str, Any]]]:
-    """(kind, client id, snapshot) of each message the appointment's latest save owes."""
+    """(kind, client id, snapshot) of each message the appointment's latest save owes. Its clients are
+    `appointment.clients` (one, or a group's active participants): each is owed their own message."""
     current = snapshot_of(appointment)
+    clients = [c.id for c in appointment.clients]
     informed = {r.client_id for r in rows if r.client_id and _knows_of_booking(rows, r.client_id)}
     if appointment.is_cancelled:
         if not appointment.cancel_email_client:
@@ -148,35 +154,36 @@ def _owed(rows: list[OutboxEmail], appointment: Appointment) -> list[tuple[Email
             (
                 EmailKind.CANCELLATION,
                 client_id,
-                current if client_id == appointment.client_id else _latest_for(rows, client_id).snapshot,
+                current if client_id in clients else _latest_for(rows, client_id).snapshot,
             )
             for client_id in sorted(informed)
         ]
-    # Reassigned to another client: whoever had it is told it is off for them.
+    # Reassigned to another client, or removed from a group: whoever had it is told it is off for them.
     owed = [
         (EmailKind.CANCELLATION, client_id, _latest_for(rows, client_id).snapshot)
-        for client_id in sorted(informed - {appointment.client_id})
+        for client_id in sorted(informed - set(clients))
     ]
-    latest = _latest_for(rows, appointment.client_id)
-    if (
-        latest is None
-        or latest.kind == EmailKind.CANCELLATION
-        or _differs(latest.snapshot, current)
-        or _link_withdrawn(rows, appointment)
-    ):
-        kind = EmailKind.UPDATE if appointment.client_id in informed else EmailKind.CONFIRMATION
-        owed.append((kind, appointment.client_id, current))
+    for client_id in clients:
+        latest = _latest_for(rows, client_id)
+        if (
+            latest is None
+            or latest.kind == EmailKind.CANCELLATION
+            or _differs(latest.snapshot, current)
+            or _link_withdrawn(rows, appointment, client_id)
+        ):
+            kind = EmailKind.UPDATE if client_id in informed else EmailKind.CONFIRMATION
+            owed.append((kind, client_id, current))
     return owed
 
 
-def _link_withdrawn(rows: list[OutboxEmail], appointment: Appointment) -> bool:
+def _link_withdrawn(rows: list[OutboxEmail], appointment: Appointment, client_id: int) -> bool:
     """The client's last message carried a Join link the appointment no longer has: its meeting was
     deleted in Zoom and is being made anew (the update waits for the new link), or staff removed it
     (the update says so at once)."""
     zoom = appointment.zoom
     if zoom is None:
         return False
-    delivered = [r for r in rows if r.client_id == appointment.client_id and r.status in DELIVERED]
+    delivered = [r for r in rows if r.client_id == client_id and r.status in DELIVERED]
     if not delivered or delivered[-1].zoom_details_hash is None:
         return False
     details = zoom_details_for(appointment)
@@ -193,8 +200,11 @@ def plan(appointment: Appointment, *, new: bool = False) -> list[OutboxEmail]:
     if not owed and not appointment.is_cancelled:
         return []
     if not new:
-        # Whatever had not gone out yet is replaced (a cancellation also stops an unsent confirmation).
-        _supersede_unsent(session, appointment.id)
+        # Whatever had not gone out yet to those clients is replaced (a cancellation also stops an unsent
+        # confirmation); a group's other participants keep theirs.
+        _supersede_unsent(
+            session, appointment.id, None if appointment.is_cancelled else {c for _, c, _ in owed}
+        )
     sequence = _next_sequence(rows)
     hold = waits_for_zoom(appointment)
     made = []
@@ -218,17 +228,20 @@ def plan(appointment: Appointment, *, new: bool = False) -> list[OutboxEmail]:
     return made
 
 
-def _supersede_unsent(session: Session, appointment_id: int) -> None:
+def _supersede_unsent(session: Session, appointment_id: int, client_ids: set[int] | None = None) -> None:
+    """Unsent rows about the appointment (to `client_ids` only, if given) are superseded."""
     # A conditional UPDATE: a row a job has already claimed ("sending") is left to finish.
+    statement = update(OutboxEmail).where(
+        OutboxEmail.appointment_id == appointment_id,
+        OutboxEmail.kind.in_(APPOINTMENT_KINDS),
+        OutboxEmail.status.in_(UNSENT),
+    )
+    if client_ids is not None:
+        statement = statement.where(OutboxEmail.client_id.in_(client_ids))
     session.execute(
-        update(OutboxEmail)
-        .where(
-            OutboxEmail.appointment_id == appointment_id,
-            OutboxEmail.kind.in_(APPOINTMENT_KINDS),
-            OutboxEmail.status.in_(UNSENT),
+        statement.values(status=EmailStatus.SUPERSEDED, updated_at=utcnow()).execution_options(
+            synchronize_session="fetch"
         )
-        .values(status=EmailStatus.SUPERSEDED, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
     )
 
 
@@ -244,22 +257,27 @@ def _release_waiting(session: Session, appointment_id: int) -> list[int]:
     )
 
 
-def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> OutboxEmail | None:
-    """The client was told about the booking without the current Join link: send it now."""
+def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> list[OutboxEmail]:
+    """Clients told about the booking without the current Join link: send it to each of them now."""
     if appointment.is_cancelled or appointment.zoom_state not in (ZoomState.READY, ZoomState.DRIFTED):
-        return None  # (drifted: moved in Zoom, yet its link works; a passcode changed there changes it)
+        return []  # (drifted: moved in Zoom, yet its link works; a passcode changed there changes it)
     zoom = zoom_details_for(appointment)
     if zoom is None:
-        return None
-    mine = [r for r in _appointment_rows(session, appointment.id) if r.client_id == appointment.client_id]
-    if any(r.status in IN_FLIGHT for r in mine):
-        return None  # composed at send time, it will carry the link (a sending one re-checks after)
-    delivered = [r for r in mine if r.status == EmailStatus.SENT]
-    if not delivered or delivered[-1].kind == EmailKind.CANCELLATION:
-        return None
-    if delivered[-1].zoom_details_hash == zoom.digest():
-        return None
-    return add_current_details(session, appointment, EmailKind.ZOOM_LINK)
+        return []
+    rows = _appointment_rows(session, appointment.id)
+    made = []
+    for client in appointment.clients:
+        mine = [r for r in rows if r.client_id == client.id]
+        if any(r.status in IN_FLIGHT for r in mine):
+            continue  # composed at send time, it will carry the link (a sending one re-checks after)
+        delivered = [r for r in mine if r.status == EmailStatus.SENT]
+        if not delivered or delivered[-1].kind == EmailKind.CANCELLATION:
+            continue
+        if delivered[-1].zoom_details_hash == zoom.digest():
+            continue
+        made.append(add_current_details(session, appointment, EmailKind.ZOOM_LINK, client=client))
+        session.flush()  # the next one's sequence follows this one's
+    return made
 
 
 def lock_appointment(session: Session, appointment_id: int) -> Appointment | None:
@@ -285,10 +303,10 @@ def release_after_zoom(appointment_id: int) -> list[int]:
         return []  # gone, or a newer change is on its way to Zoom: its own settle releases the message
     released = _release_waiting(session, appointment_id)
     if not released:
-        follow_up = _follow_up_if_link_missing(session, appointment)
-        if follow_up is not None:
+        follow_ups = _follow_up_if_link_missing(session, appointment)
+        if follow_ups:
             session.flush()
-            released = [follow_up.id]
+            released = [row.id for row in follow_ups]
     if appointment.series_id is not None:  # a series email may have waited for this occurrence too
         from conecta.mail import series as series_mail
 
@@ -305,7 +323,7 @@ def after_sent(outbox_id: int) -> bool:
     if row is None or row.appointment_id is None or row.kind == EmailKind.CANCELLATION:
         return False
     appointment = lock_appointment(session, row.appointment_id)
-    if appointment is not None and _follow_up_if_link_missing(session, appointment) is not None:
+    if appointment is not None and _follow_up_if_link_missing(session, appointment):
         session.commit()
         return True
     session.rollback()

@@ -60,12 +60,18 @@ def send_if_due(appointment_id: int, now: datetime) -> bool:
         return False
     waiting = waits_for_zoom(appointment)
     status = EmailStatus.WAITING if waiting else EmailStatus.QUEUED
-    row = add_current_details(session, appointment, EmailKind.REMINDER, status)
+    rows = []
+    for client in appointment.clients:  # each participant of a group gets their own reminder
+        rows.append(add_current_details(session, appointment, EmailKind.REMINDER, status, client=client))
+        session.flush()  # the next one's sequence follows this one's
     appointment.reminded_for = appointment.starts_at
     session.commit()
     if not waiting:
-        enqueue_send(row.id)
-    log.info("reminder appointment_id=%s outbox_id=%s waiting=%s", appointment_id, row.id, waiting)
+        for row in rows:
+            enqueue_send(row.id)
+    log.info(
+        "reminder appointment_id=%s outbox_ids=%s waiting=%s", appointment_id, [r.id for r in rows], waiting
+    )
     return True
 
 

@@ -193,7 +193,9 @@ def compose_series(row: OutboxEmail) -> Composed:
         will_follow = (
             not cancelled and zoom is None and appointment.zoom is not None and appointment.zoom.wanted
         )
-        dates.append((appointment, SeriesDate(facts_for(appointment), zoom, will_follow, cancelled)))
+        # Each recipient's own name (a weekly group's clients each get their own email).
+        facts = facts_for(appointment, row.client.name if row.client else None)
+        dates.append((appointment, SeriesDate(facts, zoom, will_follow, cancelled)))
     if not dates:
         raise LookupError(f"series email {row.id} lists no appointment")
     first = dates[0][1].facts

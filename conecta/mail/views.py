@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, url_for
+from flask_babel import gettext
 
 from conecta.auth import throttle
 from conecta.auth.permissions import same_org_or_404, staff_required
@@ -24,9 +25,11 @@ def _done(message: str, fallback: str):
 @staff_required
 def resend_details(appointment_id: int):
     appointment = same_org_or_404(db.session.get(Appointment, appointment_id))
-    row = outbox.resend_details(appointment)
+    rows = outbox.resend_details(appointment)
     back = url_for("bookings.show", appointment_id=appointment.id)
-    return _done(f"Details are on their way to {row.to_address}.", back)
+    if len(rows) == 1:
+        return _done(f"Details are on their way to {rows[0].to_address}.", back)
+    return _done(gettext("Details are on their way to %(count)d clients.", count=len(rows)), back)
 
 
 @bp.route("/clients/<int:client_id>/invite-email", methods=["POST"])

@@ -5,6 +5,7 @@ from conecta.models.audit import AuditEvent  # noqa: F401
 from conecta.models.client import Client
 from conecta.models.email import OutboxEmail  # noqa: F401
 from conecta.models.org import Organization
+from conecta.models.participant import AppointmentParticipant
 from conecta.models.series import Series
 from conecta.models.service import Service
 from conecta.models.user import User
@@ -15,6 +16,7 @@ from conecta.models.zoom_meeting import StaffChoice, ZoomMeeting, ZoomState
 
 __all__ = [
     "Appointment",
+    "AppointmentParticipant",
     "Client",
     "Organization",
     "Series",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from conecta.extensions import db
 from conecta.models.client import Client
 from conecta.models.org import Organization
+from conecta.models.participant import AppointmentParticipant
 from conecta.models.series import Series
 from conecta.models.service import Service
 from conecta.models.types import UTCDateTime, utcnow
@@ -58,6 +59,10 @@ class Appointment(db.Model):
     zoom: Mapped[ZoomMeeting | None] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", passive_deletes=True
     )
+    # A group session's clients, active and removed (`conecta.models.participant`); none otherwise.
+    participants: Mapped[list[AppointmentParticipant]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by=AppointmentParticipant.id
+    )
 
     @property
     def ends_at(self) -> datetime:
@@ -66,6 +71,30 @@ class Appointment(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == "cancelled"
+
+    @property
+    def is_group(self) -> bool:
+        """A session of a group service: its clients are its active participants, not `client`. (Read
+        from the service, already loaded, so an ordinary appointment costs no query for its participants;
+        Settings keeps a service with participants a group service.)"""
+        return self.service.is_group
+
+    @property
+    def clients(self) -> list[Client]:
+        """Everyone the appointment is for now: the one place that answers "who is emailed"."""
+        if self.service.is_group and self.participants:
+            return [p.client for p in self.participants if p.active]
+        return [self.client]
+
+    @property
+    def client_label(self) -> str:
+        """Who it is for, as staff read it next to the service: the client, or a group's "5/8"."""
+        if self.is_group:
+            return f"{len(self.clients)}/{self.service.capacity}"
+        return self.client.name
+
+    def has_client(self, client_id: int | None) -> bool:
+        return client_id is not None and any(c.id == client_id for c in self.clients)
 
     @property
     def zoom_state(self) -> ZoomState:

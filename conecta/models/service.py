@@ -30,4 +30,11 @@ class Service(db.Model):
     zoom_auto_recording: Mapped[str] = mapped_column(String(5), default="none", server_default="none")
     zoom_require_passcode: Mapped[bool] = mapped_column(default=True, server_default=false())
 
+    # How many clients one session holds: more than one makes it a group service (`conecta.groups`).
+    capacity: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    @property
+    def is_group(self) -> bool:
+        return self.capacity > 1
+
     org: Mapped[Organization] = relationship()

@@ -14,6 +14,7 @@ from conecta.auth.permissions import client_required
 from conecta.auth.views import safe_next, sign_in, wrong_credentials
 from conecta.bookings.access import get_appointment_for
 from conecta.extensions import db
+from conecta.groups.portal import booked_for
 from conecta.models import Appointment, Client
 from conecta.models.types import utcnow
 from conecta.portal import bp
@@ -64,7 +65,7 @@ def index():
     bookings = db.session.scalars(
         select(Appointment)
         .options(joinedload(Appointment.service), joinedload(Appointment.staff))
-        .where(Appointment.client_id == current_user.id, Appointment.org_id == current_user.org_id)
+        .where(booked_for(current_user.id), Appointment.org_id == current_user.org_id)
         .order_by(Appointment.starts_at, Appointment.id)
     ).all()
     now = utcnow()

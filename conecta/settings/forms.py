@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     ColorField,
@@ -15,9 +16,10 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from conecta.forms import Form
+from conecta.groups.settings import MAX_CAPACITY, capacity_refusal
 from conecta.models import Organization, Service
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import MAX_DURATION_MINUTES
@@ -86,10 +88,29 @@ class ServiceForm(Form):
         default="none",
     )
     zoom_require_passcode = BooleanField("Require a passcode", default=True)
+    # More than one makes it a group service (`conecta.groups`): one session, several clients, one meeting.
+    capacity = IntegerField(
+        _l("Clients per session"),
+        validators=[
+            Optional(),  # empty: as it was (one client, for a new service)
+            NumberRange(
+                1, MAX_CAPACITY, _l("Clients per session must be between 1 and %(max)d.", max=MAX_CAPACITY)
+            ),
+        ],
+        default=1,
+    )
 
     def __init__(self, *args: Any, org: Organization | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.org = org
+        self.service = kwargs.get("obj")
+
+    def validate_capacity(self, field: IntegerField) -> None:
+        """A service's sessions must still hold their clients (`conecta.groups.settings`)."""
+        if self.service is not None:
+            refusal = capacity_refusal(self.service, field.data)
+            if refusal:
+                raise ValidationError(refusal)
 
     def validate_zoom_auto_create(self, field: BooleanField) -> None:
         """The server refuses to switch Zoom on without a live connection (switching it off is fine)."""
@@ -112,4 +133,5 @@ class ServiceForm(Form):
         service.zoom_mute_upon_entry = bool(self.zoom_mute_upon_entry.data)
         service.zoom_auto_recording = self.zoom_auto_recording.data
         service.zoom_require_passcode = bool(self.zoom_require_passcode.data)
+        service.capacity = self.capacity.data or service.capacity or 1
         return service

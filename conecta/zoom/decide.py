@@ -81,7 +81,11 @@ def disconnected_outcome(appointment: Appointment) -> tuple[ZoomState, str | Non
 
 
 def meeting_topic(appointment: Appointment) -> str:
-    """Service and client, as staff and client will recognise it in Zoom (Zoom allows 200 characters)."""
+    """Service and client, as staff and client will recognise it in Zoom (Zoom allows 200 characters).
+    A group session's topic is the service's name alone: every participant sees the topic, and no
+    participant may learn another's name -- nor does the topic change as clients come and go."""
+    if appointment.is_group:
+        return appointment.service.name[:200]
     return f"{appointment.service.name} with {appointment.client.name}"[:200]
 
 

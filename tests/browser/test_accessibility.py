@@ -16,10 +16,12 @@ from playwright.sync_api import Page, expect
 
 from conecta.auth import links
 from conecta.extensions import db
+from conecta.groups.participants import enrol
 from conecta.models import ZoomState
 from conecta.models.types import utcnow
 from tests.browser.axe import assert_accessible
 from tests.support.factories import PASSWORD, OrgBundle, with_zoom
+from tests.support.groups import add_group_clinic
 
 WEEK = "/calendar/?date=2030-01-07"
 MONDAY_NINE = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)  # 09:00 in America/Tijuana
@@ -213,6 +215,18 @@ def settings_emails(page: Page, acme: OrgBundle) -> str:
     return "settings, emails"
 
 
+def group_session(page: Page, acme: OrgBundle) -> str:
+    """A group session's drawer: its clients, each with Remove, and Add client (another week's)."""
+    clinic = add_group_clinic(acme, capacity=4, zoom=False)
+    session = acme.book(MONDAY_NINE + timedelta(days=70), service=clinic.group)
+    enrol(session, clinic.clients[:3])
+    db.session.commit()
+    page.goto(f"/calendar/appointments/{session.id}")
+    expect(page.get_by_role("dialog", name="Group therapy · 3/4")).to_be_visible()
+    expect(page.get_by_role("button", name="Add client")).to_be_visible()
+    return "calendar, a group session's drawer (clients, Remove, Add client)"
+
+
 def not_found(page: Page, acme: OrgBundle) -> str:
     assert page.goto("/calendar/appointments/999999").status == 404
     return "error page (404)"
@@ -256,6 +270,7 @@ STAFF_WALK: list[Step] = [
     settings_event_form,
     settings_integrations,
     settings_emails,
+    group_session,
     not_found,
     phone_calendar,
     phone_menu,
