@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from conecta.forms import Form
+from conecta.forms import Form, QuickSelect
 from conecta.models.types import database_id
 from conecta.validators import plain_text
 
@@ -36,6 +36,7 @@ class BookingForm(Form):
     client_id = SelectField(
         "Client",
         coerce=optional_id,
+        widget=QuickSelect(),
         validate_choice=False,  # the options shown are a search result; the rules check the client
         invalid_value_message="Choose a client.",
     )
@@ -48,10 +49,18 @@ class BookingForm(Form):
         description=_l("For a group service: hold Ctrl (or ⌘) to choose several."),
     )
     service_id = SelectField(
-        "Service", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a service."
+        "Service",
+        coerce=optional_id,
+        widget=QuickSelect(),
+        validate_choice=False,
+        invalid_value_message="Choose a service.",
     )
     staff_id = SelectField(
-        "Staff", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a staff member."
+        "Staff",
+        coerce=optional_id,
+        widget=QuickSelect(),
+        validate_choice=False,
+        invalid_value_message="Choose a staff member.",
     )
     date = DateField("Date", validators=[InputRequired("Choose a date.")])
     time = TimeField("Time", validators=[InputRequired("Choose a time.")])
