@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from conecta.forms import Form
+from conecta.forms import Form, QuickSelect
 from conecta.models.types import database_id
 from conecta.validators import plain_text
 
@@ -36,6 +36,7 @@ class BookingForm(Form):
     client_id = SelectField(
         _l("Client"),
         coerce=optional_id,
+        widget=QuickSelect(),
         validate_choice=False,  # the options shown are a search result; the rules check the client
         invalid_value_message=_l("Choose a client."),
     )
@@ -50,12 +51,14 @@ class BookingForm(Form):
     service_id = SelectField(
         _l("Service"),
         coerce=optional_id,
+        widget=QuickSelect(),
         validate_choice=False,
         invalid_value_message=_l("Choose a service."),
     )
     staff_id = SelectField(
         _l("Staff"),
         coerce=optional_id,
+        widget=QuickSelect(),
         validate_choice=False,
         invalid_value_message=_l("Choose a staff member."),
     )

@@ -84,7 +84,10 @@ def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment
         for s in services
         if s.active or s.id == current_service_id
     ]
-    staff = db.session.scalars(select(User).where(User.org_id == org.id).order_by(User.name, User.id)).all()
+    # Only the columns the options show, not every member as a full entity (CPU per form, not I/O).
+    staff = db.session.execute(
+        select(User.id, User.name, User.active).where(User.org_id == org.id).order_by(User.name, User.id)
+    ).all()
     current_staff_id = appointment.staff_id if appointment else None
     form.staff_id.choices = [SelectChoice("", gettext("Choose a staff member…"))] + [
         SelectChoice(str(u.id), u.name) for u in staff if u.active or u.id == current_staff_id

@@ -118,8 +118,8 @@ class ReminderStatus:
 
 def reminder_status(appointment: Appointment) -> ReminderStatus | None:
     """The appointment's latest reminder as staff read it: sent (when), on its way, or failed."""
-    if appointment is None or appointment.id is None:
-        return None
+    if appointment is None or appointment.id is None or appointment.reminded_for is None:
+        return None  # never reminded: `send_if_due` sets reminded_for with the row (a query per view saved)
     row = db.session.scalar(
         select(OutboxEmail)
         .where(
