@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
@@ -154,34 +155,40 @@ def _register_error_pages(app: Flask) -> None:
         if isinstance(e, SecurityError):
             # A Host this app does not serve: no URL can be built for it, so no page either.
             return "Bad request: this host is not served here.", 400, {"Content-Type": "text/plain"}
-        return render_error(400, "Bad request", "The request could not be understood.")
+        return render_error(400, gettext("Bad request"), gettext("The request could not be understood."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return render_error(
             400,
-            "Form expired",
-            "The form expired or was not sent from Conecta. Reload the page and try again.",
+            gettext("Form expired"),
+            gettext("The form expired or was not sent from Conecta. Reload the page and try again."),
         )
 
     @app.errorhandler(403)
     def forbidden(e):
         return render_error(
-            403, "Not allowed", "Your role does not allow this. Ask an admin of your organization."
+            403,
+            gettext("Not allowed"),
+            gettext("Your role does not allow this. Ask an admin of your organization."),
         )
 
     @app.errorhandler(404)
     def not_found(e):
-        return render_error(404, "Not found", "There is nothing here, or it belongs to someone else.")
+        return render_error(
+            404, gettext("Not found"), gettext("There is nothing here, or it belongs to someone else.")
+        )
 
     @app.errorhandler(405)
     def method_not_allowed(e):
-        return render_error(405, "Not allowed", "That action is not available here.")
+        return render_error(405, gettext("Not allowed"), gettext("That action is not available here."))
 
     @app.errorhandler(413)
     def too_large(e):
         return render_error(
-            413, "Too large", "What was sent is larger than Conecta accepts. Shorten it, then try again."
+            413,
+            gettext("Too large"),
+            gettext("What was sent is larger than Conecta accepts. Shorten it, then try again."),
         )
 
     @app.errorhandler(429)
@@ -189,8 +196,8 @@ def _register_error_pages(app: Flask) -> None:
         # Flask-Limiter adds Retry-After (seconds until the window that was exceeded resets).
         return render_error(
             429,
-            "Too many attempts",
-            "There were too many attempts in a short time. Wait a few minutes, then try again.",
+            gettext("Too many attempts"),
+            gettext("There were too many attempts in a short time. Wait a few minutes, then try again."),
         )
 
     @app.errorhandler(500)
@@ -198,5 +205,7 @@ def _register_error_pages(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(
-            500, "Something went wrong", "We could not finish that. Nothing was lost; please try again."
+            500,
+            gettext("Something went wrong"),
+            gettext("We could not finish that. Nothing was lost; please try again."),
         )

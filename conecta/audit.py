@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
 from conecta.extensions import db
@@ -15,17 +16,17 @@ from conecta.models.audit import AuditEvent
 
 # What each event means, for people reading the log on the Integrations card.
 EVENT_LABELS = {
-    "connected": "Zoom connected",
-    "reconnected": "Zoom reconnected",
-    "disconnected": "Zoom disconnected",
-    "revoke_failed": "Zoom could not be reached to revoke access",
-    "deauthorized": "Conecta was removed on Zoom's side",
-    "refresh_failed": "Zoom stopped accepting the connection",
-    "zoom_host_changed": "Zoom host changed",
-    "zoom_hosts_matched": "Zoom hosts matched by email",
-    "zoom_service_switched_on": "Auto-create Zoom meeting switched on",
-    "appointment_cancelled": "Appointment cancelled",
-    "attendance_marked": "Attendance marked",
+    "connected": lazy_gettext("Zoom connected"),
+    "reconnected": lazy_gettext("Zoom reconnected"),
+    "disconnected": lazy_gettext("Zoom disconnected"),
+    "revoke_failed": lazy_gettext("Zoom could not be reached to revoke access"),
+    "deauthorized": lazy_gettext("Conecta was removed on Zoom's side"),
+    "refresh_failed": lazy_gettext("Zoom stopped accepting the connection"),
+    "zoom_host_changed": lazy_gettext("Zoom host changed"),
+    "zoom_hosts_matched": lazy_gettext("Zoom hosts matched by email"),
+    "zoom_service_switched_on": lazy_gettext("Auto-create Zoom meeting switched on"),
+    "appointment_cancelled": lazy_gettext("Appointment cancelled"),
+    "attendance_marked": lazy_gettext("Attendance marked"),
 }
 
 
@@ -76,4 +77,6 @@ def for_appointment(appointment_id: int, limit: int = 10) -> list[AuditEvent]:
 
 
 def label(event: str) -> str:
-    return EVENT_LABELS.get(event, event.replace("_", " ").capitalize())
+    """The event's name in the reader's language (the stored detail stays as it was written)."""
+    known = EVENT_LABELS.get(event)
+    return str(known) if known is not None else event.replace("_", " ").capitalize()

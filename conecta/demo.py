@@ -29,6 +29,15 @@ CLIENT_NAMES = [
     "Emma Stone",
     "Kenji Sato",
 ]
+# Spanish-speaking clients elsewhere (the rest read the organization's English, in its zone): their emails
+# and portal are in Spanish, with times in their own zone; staff see both zones in the drawer.
+CLIENT_READERS = {
+    "Mateo Ruiz": ("es", "Europe/Madrid"),
+    "Lucía Gómez": ("es", "America/Mexico_City"),
+    "Priya Shah": (None, "America/New_York"),  # English, in New York
+}
+# Sofía works in Spanish (her own UI language); Ana and Diego read the organization's English.
+STAFF_LANGUAGES = {"sofia@demo.conecta.test": "es"}
 SERVICES = [
     ("Video consultation", 45, "#2563eb", "A remote session over Zoom."),
     ("Initial assessment", 60, "#059669", "First visit: goals and plan."),
@@ -61,11 +70,28 @@ def seed() -> list[tuple[str, str, str]]:
     org.contact_address = "1250 Avenida Revolución, Tijuana"
     db.session.add(org)
     people = [
-        User(org=org, email=email, name=name, password_hash=hash_password(pw), role=role)
+        User(
+            org=org,
+            email=email,
+            name=name,
+            password_hash=hash_password(pw),
+            role=role,
+            language=STAFF_LANGUAGES.get(email),
+        )
         for role, email, pw, name in [ADMIN, *STAFF]
     ]
     client_hash = hash_password(CLIENT_PASSWORD)
-    clients = [Client(org=org, name=n, email=_email(n), password_hash=client_hash) for n in CLIENT_NAMES]
+    clients = [
+        Client(
+            org=org,
+            name=n,
+            email=_email(n),
+            password_hash=client_hash,
+            language=CLIENT_READERS.get(n, (None, None))[0],
+            timezone=CLIENT_READERS.get(n, (None, None))[1],
+        )
+        for n in CLIENT_NAMES
+    ]
     services = [
         Service(org=org, name=n, duration_minutes=d, color=c, description=desc) for n, d, c, desc in SERVICES
     ]

@@ -78,3 +78,14 @@ ensure_chromium() {
   fi
   die "chromium is not installed: run 'sudo apt-get install chromium' (the browser tests need it)."
 }
+
+# The message catalogs: extract every user-facing string (babel.cfg says where) into messages.pot.
+extract_translations() {
+  .venv/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --sort-by-file --no-location \
+    --project Conecta -w 110 -o conecta/translations/messages.pot . 2>&1 | grep -v "^extracting messages from"
+}
+
+# Compile the .po catalogs to the .mo files the app reads (not committed: built here, by every setup).
+compile_translations() {
+  .venv/bin/python -c "from conecta.i18n import compile_catalogs; compile_catalogs()"
+}

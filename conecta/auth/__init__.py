@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, redirect, request, url_for
+from sqlalchemy.orm import joinedload
 
 from conecta.extensions import db, login_manager
 
@@ -24,7 +25,8 @@ def load_user(session_id: str):
     number = database_id(raw_id)
     if model is None or number is None or not version:
         return None
-    who = db.session.get(model, number)
+    # The organization comes in the same query: nearly every page reads it (its time zone, its name).
+    who = db.session.get(model, number, options=[joinedload(model.org)])
     if who is None or not hmac.compare_digest(who.session_version.encode(), version.encode()):
         return None
     if kind == "user" and not who.active:

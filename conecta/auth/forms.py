@@ -12,14 +12,14 @@ from conecta.forms import Form
 class LoginForm(Form):
     # test_environment: email_validator refuses the reserved `.test` domain by default, which the demo
     # logins and the test data use; such addresses are harmless (they simply never receive mail).
-    email = EmailField("Email", validators=[DataRequired(), Email(test_environment=True)])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(test_environment=True)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 class SetPasswordForm(Form):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
-        "Confirm password", validators=[DataRequired(), EqualTo("password", "Passwords must match.")]
+        _l("Confirm password"), validators=[DataRequired(), EqualTo("password", _l("Passwords must match."))]
     )
 
 

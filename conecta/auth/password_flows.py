@@ -9,6 +9,7 @@ session signed in so far; the browser that changed it is signed in again on the 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -46,22 +47,26 @@ def set_from_link(token: str, kind: str, portal: bool, home: str):
         who.set_password_hash(hash_password(form.password.data))  # the link dies with the old hash
         db.session.commit()
         sign_in(who)
-        flash(
-            _("Your password is set. Welcome!") if purpose == links.INVITE else _("Your password is changed.")
-        )
+        with force_locale(who.locale):
+            flash(
+                _("Your password is set. Welcome!")
+                if purpose == links.INVITE
+                else _("Your password is changed.")
+            )
         return redirect(home, code=303)
     status = 422 if request.method == "POST" else 200
-    return (
-        render_template(
-            "auth/set_password.html",
-            form=form,
-            who=who,
-            purpose=purpose,
-            portal=portal,
-            org_name=who.org.name,
-        ),
-        status,
-    )
+    with force_locale(who.locale):  # the link's owner's language, before they are signed in
+        return (
+            render_template(
+                "auth/set_password.html",
+                form=form,
+                who=who,
+                purpose=purpose,
+                portal=portal,
+                org_name=who.org.name,
+            ),
+            status,
+        )
 
 
 def change(portal: bool, here: str):

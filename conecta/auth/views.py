@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from conecta.auth import bp, throttle
@@ -34,7 +35,7 @@ def sign_in(who: SessionHolder) -> None:
 
 
 def wrong_credentials(form: LoginForm) -> None:
-    form.email.errors = [*form.email.errors, "Email or password is incorrect."]
+    form.email.errors = [*form.email.errors, gettext("Email or password is incorrect.")]
 
 
 @bp.route("/")
@@ -69,5 +70,5 @@ def logout():
         current_user.end_sessions()
         db.session.commit()
     logout_user()
-    flash("You are signed out.")
+    flash(gettext("You are signed out."))
     return redirect(url_for("portal.login" if portal else "auth.login"), code=303)

@@ -23,7 +23,10 @@ def get_appointment_for(user: Any, appointment_id: int) -> Appointment:
     appointment = db.session.scalar(
         select(Appointment)
         .options(
-            joinedload(Appointment.client), joinedload(Appointment.service), joinedload(Appointment.staff)
+            joinedload(Appointment.client),
+            joinedload(Appointment.service),
+            joinedload(Appointment.staff),
+            joinedload(Appointment.zoom),
         )
         .where(Appointment.id == appointment_id, Appointment.org_id == user.org_id)
     )

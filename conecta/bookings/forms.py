@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from conecta.forms import Form
+from conecta.forms import Form, QuickSelect
 from conecta.models.types import database_id
 from conecta.validators import plain_text
 
@@ -34,10 +34,11 @@ def optional_id(value: object) -> int | None:
 
 class BookingForm(Form):
     client_id = SelectField(
-        "Client",
+        _l("Client"),
         coerce=optional_id,
+        widget=QuickSelect(),
         validate_choice=False,  # the options shown are a search result; the rules check the client
-        invalid_value_message="Choose a client.",
+        invalid_value_message=_l("Choose a client."),
     )
     # A group service's other clients (`conecta.groups`): up to its capacity, with the client above.
     more_client_ids = SelectMultipleField(
@@ -48,19 +49,27 @@ class BookingForm(Form):
         description=_l("For a group service: hold Ctrl (or ⌘) to choose several."),
     )
     service_id = SelectField(
-        "Service", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a service."
+        _l("Service"),
+        coerce=optional_id,
+        widget=QuickSelect(),
+        validate_choice=False,
+        invalid_value_message=_l("Choose a service."),
     )
     staff_id = SelectField(
-        "Staff", coerce=optional_id, validate_choice=False, invalid_value_message="Choose a staff member."
+        _l("Staff"),
+        coerce=optional_id,
+        widget=QuickSelect(),
+        validate_choice=False,
+        invalid_value_message=_l("Choose a staff member."),
     )
-    date = DateField("Date", validators=[InputRequired("Choose a date.")])
-    time = TimeField("Time", validators=[InputRequired("Choose a time.")])
+    date = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+    time = TimeField(_l("Time"), validators=[InputRequired(_l("Choose a time."))])
     duration_minutes = IntegerField(
-        "Duration (minutes)",
-        validators=[Optional(), NumberRange(min=1, message="Duration must be a number of minutes.")],
-        description="Leave empty to use the service's length.",
+        _l("Duration (minutes)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("Duration must be a number of minutes."))],
+        description=_l("Leave empty to use the service's length."),
     )
-    notes = TextAreaField("Notes", validators=[Length(max=2000), plain_text])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000), plain_text])
 
 
 class CancelForm(Form):

@@ -18,7 +18,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from conecta import audit, scheduling
 from conecta.extensions import db
@@ -69,8 +72,11 @@ def plan_save(
     _lock_staff(staff)
     appointment = apply()
     db.session.flush()
+    new = change is Change.CREATED
+    if new and "zoom" not in sa_inspect(appointment).dict:
+        set_committed_value(appointment, "zoom", None)  # just inserted: no meeting to look up
     zoom_marked = zoom_plan.plan(appointment, change, **plan_options)
-    emails = mail_plan.plan(appointment)
+    emails = mail_plan.plan(appointment, new=new)
     return Planned(appointment, zoom_marked, emails)
 
 
@@ -79,15 +85,37 @@ def commit_and_dispatch(step: Callable[[], list[Planned]]) -> list[Planned]:
     step 2 for each appointment it saved."""
     try:
         planned = step()
+        ids = [one.appointment.id for one in planned]
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    _reload(ids)
     for one in planned:
         if one.zoom_marked:
             zoom_dispatch.request_reconcile(one.appointment.id)
         mail_send.enqueue_queued(one.appointment.id)
     return planned
+
+
+def _reload(ids: list[int]) -> None:
+    """The saved appointments again after the commit expired them, with what their page shows (client,
+    service, staff, organization, Zoom meeting) in one query, instead of one lazy load each while the
+    answer renders: the CPU of a save is mostly its statements (docs/operating.md, "Capacity")."""
+    if not ids:
+        return
+    db.session.scalars(
+        select(Appointment)
+        .options(
+            joinedload(Appointment.client),
+            joinedload(Appointment.service),
+            joinedload(Appointment.staff),
+            joinedload(Appointment.org),
+            joinedload(Appointment.zoom),
+        )
+        .where(Appointment.id.in_(ids))
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def _save(

@@ -10,7 +10,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import select
@@ -71,7 +71,7 @@ def _client_choices(org: Organization, query: str = "", selected_id: int | None 
 
 def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment | None) -> None:
     form.client_id.choices = [
-        SelectChoice("", "Choose a client…"),
+        SelectChoice("", gettext("Choose a client…")),
         *_client_choices(org, selected_id=form.client_id.data),
     ]
     form.more_client_ids.choices = _client_choices(org)
@@ -79,14 +79,17 @@ def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment
         select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
     ).all()
     current_service_id = appointment.service_id if appointment else None
-    form.service_id.choices = [SelectChoice("", "Choose a service…")] + [
-        SelectChoice(str(s.id), f"{s.name} ({s.duration_minutes} min)")
+    form.service_id.choices = [SelectChoice("", gettext("Choose a service…"))] + [
+        SelectChoice(str(s.id), gettext("%(name)s (%(num)d min)", name=s.name, num=s.duration_minutes))
         for s in services
         if s.active or s.id == current_service_id
     ]
-    staff = db.session.scalars(select(User).where(User.org_id == org.id).order_by(User.name, User.id)).all()
+    # Only the columns the options show, not every member as a full entity (CPU per form, not I/O).
+    staff = db.session.execute(
+        select(User.id, User.name, User.active).where(User.org_id == org.id).order_by(User.name, User.id)
+    ).all()
     current_staff_id = appointment.staff_id if appointment else None
-    form.staff_id.choices = [SelectChoice("", "Choose a staff member…")] + [
+    form.staff_id.choices = [SelectChoice("", gettext("Choose a staff member…"))] + [
         SelectChoice(str(u.id), u.name) for u in staff if u.active or u.id == current_staff_id
     ]
 
@@ -190,12 +193,12 @@ def _booking_form(appointment: Appointment | None):
                 return _render("form", form=form)
             if appointment is None:
                 details, more = _booking_input(form, org), _more_clients(form, org)
-                return _saved(service.save_new(org, details, more), "created", "Booking saved.")
+                return _saved(service.save_new(org, details, more), "created", gettext("Booking saved."))
             details = _booking_input(form, org, appointment)
             notice = series_views.edit(appointment, form, details)
             if notice is None:
                 service.save_edit(appointment, details)
-            return _saved(appointment, "updated", notice or "Changes saved.")
+            return _saved(appointment, "updated", notice or gettext("Changes saved."))
         except BookingError as exc:
             general_errors = add_form_errors(form, exc.errors)
     _fill_choices(form, org, appointment)
@@ -238,7 +241,9 @@ def cancel(appointment_id: int):
     form = CancelForm()
     if request.method == "GET":
         if appointment.is_cancelled:
-            return _render("view", appointment=appointment, notice="This booking is already cancelled.")
+            return _render(
+                "view", appointment=appointment, notice=gettext("This booking is already cancelled.")
+            )
         return _render("confirm_cancel", appointment=appointment, cancel_form=form)
     if not form.validate_on_submit():
         return _render("confirm_cancel", status=422, appointment=appointment, cancel_form=form)
@@ -254,7 +259,7 @@ def cancel(appointment_id: int):
     except BookingError as exc:
         return _render("view", status=422, appointment=appointment, general_errors=list(exc.errors.values()))
     if notice is None and already:  # twice is harmless: the first cancellation stands as it was
-        return _saved(appointment, "cancelled", "This booking is already cancelled.")
+        return _saved(appointment, "cancelled", gettext("This booking is already cancelled."))
     if notice is None:
         service.cancel(appointment, **options)
     told = (
@@ -262,7 +267,7 @@ def cancel(appointment_id: int):
         if options["email_client"]
         else gettext("No email goes to the client.")
     )
-    notice = notice or "Booking cancelled. It stays on the calendar, struck through."
+    notice = notice or gettext("Booking cancelled. It stays on the calendar, struck through.")
     return _saved(appointment, "cancelled", f"{notice} {told}")
 
 
@@ -297,9 +302,9 @@ def zoom_add(appointment_id: int):
     appointment = get_appointment_for(current_user, appointment_id)
     refusal = rule.add_refusal(appointment, connected=_zoom_connected(appointment), now=utcnow())
     if refusal:
-        return _render("view", status=422, appointment=appointment, general_errors=[refusal])
+        return _render("view", status=422, appointment=appointment, general_errors=[gettext(refusal)])
     service.add_zoom_meeting(appointment, actor=current_user)
-    return _saved(appointment, "updated", ZOOM_ADDED)
+    return _saved(appointment, "updated", str(ZOOM_ADDED))
 
 
 @bp.route("/<int:appointment_id>/zoom/remove", methods=["GET", "POST"])
@@ -311,15 +316,17 @@ def zoom_remove(appointment_id: int):
     refusal = rule.remove_refusal(appointment, connected=_zoom_connected(appointment))
     if refusal:
         status = 422 if request.method == "POST" else 200
-        return _render("view", status=status, appointment=appointment, general_errors=[refusal])
+        return _render("view", status=status, appointment=appointment, general_errors=[gettext(refusal)])
     if request.method == "GET":
         return _render("confirm_remove_zoom", appointment=appointment)
     service.remove_zoom_meeting(appointment, actor=current_user)
-    return _saved(appointment, "updated", ZOOM_REMOVED)
+    return _saved(appointment, "updated", str(ZOOM_REMOVED))
 
 
-ZOOM_ADDED = "Zoom meeting added: it is being created, and the client gets the link by email."
-ZOOM_REMOVED = "Zoom meeting removed: it is being deleted in Zoom, and the client is told by email."
+ZOOM_ADDED = lazy_gettext("Zoom meeting added: it is being created, and the client gets the link by email.")
+ZOOM_REMOVED = lazy_gettext(
+    "Zoom meeting removed: it is being deleted in Zoom, and the client is told by email."
+)
 
 
 def _zoom_connected(appointment: Appointment) -> bool:

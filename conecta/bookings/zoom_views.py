@@ -9,6 +9,7 @@ ZOOM_PANEL_WAIT_SECONDS.
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from conecta.auth.permissions import staff_required
@@ -72,18 +73,22 @@ def zoom_start(appointment_id: int):
     appointment = get_appointment_for(current_user, appointment_id)
     if appointment.zoom is None or appointment.zoom.meeting_id is None or appointment.is_cancelled:
         return _start_problem(
-            appointment, 404, "No Zoom meeting", "This appointment has no Zoom meeting to start.", retry=False
+            appointment,
+            404,
+            gettext("No Zoom meeting"),
+            gettext("This appointment has no Zoom meeting to start."),
+            retry=False,
         )
     try:
         start_url = fresh_start_url(appointment)
     except ZoomNotConnected as exc:
-        return _start_problem(appointment, 409, "Zoom is not connected", exc.message, retry=False)
+        return _start_problem(appointment, 409, gettext("Zoom is not connected"), exc.message, retry=False)
     except ZoomError as exc:
         return _start_problem(
             appointment,
             502,
-            "Zoom did not answer",
-            f"We could not get a fresh start link from Zoom. {exc.message}",
+            gettext("Zoom did not answer"),
+            gettext("We could not get a fresh start link from Zoom. %(why)s", why=exc.message),
             retry=True,
         )
     response = redirect(start_url, code=302)

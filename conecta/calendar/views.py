@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import load_only
@@ -33,6 +34,7 @@ from conecta.calendar.layout import (
     utc_bounds,
 )
 from conecta.calendar.markup import events_html
+from conecta.dates import format_day
 from conecta.extensions import db
 from conecta.groups.calendar import group_label, group_size
 from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
@@ -175,11 +177,16 @@ def _slot_links(grid: Grid, new_booking: str, staff_id: int | None) -> list[list
     staff_query = f"&staff_id={staff_id}" if staff_id else ""
     times = [slot.strftime("%H:%M") for slot in grid.slots]
     links = []
+    # "New booking %(when)s", translated once; each label is then a plain string substitution.
+    label = gettext("New booking %(when)s", when="\x00")
     for column in grid.columns:
-        day_iso, day_label = column.day.isoformat(), column.day.strftime("%a %d %b")
+        day_iso, day_label = column.day.isoformat(), format_day(column.day)
         links.append(
             [
-                (f"{new_booking}?date={day_iso}&time={hhmm}{staff_query}", f"New booking {day_label} {hhmm}")
+                (
+                    f"{new_booking}?date={day_iso}&time={hhmm}{staff_query}",
+                    label.replace("\x00", f"{day_label} {hhmm}"),
+                )
                 for hhmm in times
             ]
         )

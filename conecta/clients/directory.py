@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -52,7 +53,7 @@ def save_client(session: Session, client: Client, *, name: str, email: str, phon
         )
     )
     if taken is not None:
-        raise ClientError({"email": "Another client of this organization already has this email."})
+        raise ClientError({"email": gettext("Another client of this organization already has this email.")})
     client.name = name.strip()
     client.email = email
     client.phone = (phone or "").strip()
@@ -62,5 +63,7 @@ def save_client(session: Session, client: Client, *, name: str, email: str, phon
         session.flush()  # the unique constraint still guards against a concurrent save
     except IntegrityError as exc:
         session.rollback()
-        raise ClientError({"email": "Another client of this organization already has this email."}) from exc
+        raise ClientError(
+            {"email": gettext("Another client of this organization already has this email.")}
+        ) from exc
     return client

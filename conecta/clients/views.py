@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from conecta.auth import throttle
@@ -17,6 +18,7 @@ from conecta.extensions import db, htmx
 from conecta.models import Client
 from conecta.models.types import utcnow
 from conecta.portal.views import make_invite_token
+from conecta.preferences import chosen
 from conecta.templating import fmt_datetime
 from conecta.web import absolute_url, add_form_errors, form_values, render_page_or_fragment
 
@@ -40,6 +42,8 @@ def _save(form: ClientForm, client: Client) -> bool:
         return False
     try:
         save_client(db.session, client, **form_values(form, "name", "email", "phone", "notes"))
+        client.language = chosen(form.language.data)
+        client.timezone = chosen(form.timezone.data)
     except ClientError as exc:
         add_form_errors(form, exc.errors)
         return False
@@ -53,7 +57,7 @@ def new():
     form = ClientForm()
     client = Client(org_id=current_user.org_id)
     if _save(form, client):
-        flash(f"{client.name} is added.")
+        flash(gettext("%(name)s is added.", name=client.name))
         return redirect(url_for("clients.detail", client_id=client.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("clients/form.html", form=form, client=None), status
@@ -65,7 +69,7 @@ def edit(client_id: int):
     client = _client_or_404(client_id)
     form = ClientForm(obj=client)
     if _save(form, client):
-        flash(f"{client.name} is saved.")
+        flash(gettext("%(name)s is saved.", name=client.name))
         return redirect(url_for("clients.detail", client_id=client.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("clients/form.html", form=form, client=_client_or_404(client_id)), status
@@ -120,5 +124,5 @@ def sign_out(client_id: int):
     client = _client_or_404(client_id)
     client.end_sessions()
     db.session.commit()
-    flash(f"{client.name} is signed out of the portal everywhere.")
+    flash(gettext("%(name)s is signed out of the portal everywhere.", name=client.name))
     return redirect(url_for("clients.detail", client_id=client.id), code=303)

@@ -16,24 +16,20 @@ from email.utils import format_datetime, parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from conecta.clinic import clinic_of
+from conecta.dates import format_instant, zone_name
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
+from conecta.mail.readers import Reader, client_reader, reader_for
+from conecta.mail.subjects import subject_for
 from conecta.models import Appointment, Organization
 from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
-
-SUBJECT_PREFIX = {
-    EmailKind.CONFIRMATION: "Confirmed",
-    EmailKind.UPDATE: "Updated",
-    EmailKind.CANCELLATION: "Cancelled",
-    EmailKind.ZOOM_LINK: "Zoom link",
-    EmailKind.DETAILS: "Your booking",
-    EmailKind.REMINDER: "Reminder",
-}
 
 
 @dataclass(frozen=True)
@@ -76,19 +72,32 @@ class Facts:
         return self.ends_at.astimezone(ZoneInfo(self.timezone))
 
     @property
+    def zone_name(self) -> str:
+        """The reader's zone, named in their language ("hora de Estados Unidos (Nueva York)")."""
+        return zone_name(self.timezone)
+
+    @property
     def when(self) -> str:
-        """e.g. "Monday 7 January 2030, 09:00–10:00 PST (America/Tijuana)"."""
+        """e.g. "Monday 7 January 2030, 09:00–10:00 (Mexico (Tijuana) Time)", "martes, 16 de marzo de
+        2027, 10:00–11:00 (hora de España (Madrid))": Babel, in the language being rendered."""
         start, end = self.local_start, self.local_end
-        day = f"{start:%A} {start.day} {start:%B %Y}"
-        end_text = (
-            f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a} {end.day} {end:%b}, {end:%H:%M}"
+        same_day = end.date() == start.date()
+        return _(
+            "%(day)s, %(start)s–%(end)s (%(zone)s)",
+            day=format_instant(start, self.timezone, "long_day"),
+            start=format_instant(start, self.timezone, "time"),
+            end=format_instant(end, self.timezone, "time" if same_day else "weekday_day")
+            + ("" if same_day else ", " + format_instant(end, self.timezone, "time")),
+            zone=self.zone_name,
         )
-        return f"{day}, {start:%H:%M}–{end_text} {start.tzname()} ({self.timezone})"
 
     @property
     def when_short(self) -> str:
-        start = self.local_start
-        return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M} {start.tzname()}"
+        return _(
+            "%(when)s (%(zone)s)",
+            when=format_instant(self.starts_at, self.timezone, "subject"),
+            zone=self.zone_name,
+        )
 
 
 @dataclass(frozen=True)
@@ -117,12 +126,13 @@ def zoom_details_for(appointment: Appointment) -> ZoomDetails | None:
     )
 
 
-def facts_for(appointment: Appointment, client_name: str | None = None) -> Facts:
-    """The appointment as `client_name` (its only client, by default) reads it. A group session's
-    participants each get their own facts: nothing in them names another participant."""
+def facts_for(appointment: Appointment, client_name: str | None = None, zone: str | None = None) -> Facts:
+    """The appointment as `client_name` (its only client, by default) reads it, in `zone` (default: that
+    client's own). A group session's participants each get their own facts: nothing in them names
+    another participant."""
     return Facts(
         org_name=appointment.org.name,
-        timezone=appointment.org.timezone,
+        timezone=zone or client_reader(appointment.client, appointment.org).zone,
         service_name=appointment.service.name,
         staff_name=appointment.staff.name,
         client_name=client_name if client_name is not None else appointment.client.name,
@@ -132,12 +142,14 @@ def facts_for(appointment: Appointment, client_name: str | None = None) -> Facts
     )
 
 
-def facts_from_snapshot(appointment: Appointment, snapshot: dict, client_name: str) -> Facts:
+def facts_from_snapshot(
+    appointment: Appointment, snapshot: dict, client_name: str, zone: str | None = None
+) -> Facts:
     """For a former client of a reassigned appointment: what they were last told."""
     starts_at = datetime.fromisoformat(snapshot["starts_at"])
     return Facts(
         org_name=appointment.org.name,
-        timezone=appointment.org.timezone,
+        timezone=zone or appointment.org.timezone,
         service_name=snapshot["service_name"],
         staff_name=snapshot["staff_name"],
         client_name=client_name,
@@ -149,10 +161,6 @@ def facts_from_snapshot(appointment: Appointment, snapshot: dict, client_name: s
 
 def sender_address() -> str:
     return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "no-reply@localhost"
-
-
-def subject_for(kind: str, facts: Facts) -> str:
-    return f"{SUBJECT_PREFIX[kind]}: {facts.service_name} on {facts.when_short} · {facts.org_name}"
 
 
 def previous_facts(row: OutboxEmail, facts: Facts) -> Facts | None:
@@ -185,16 +193,16 @@ def previous_facts(row: OutboxEmail, facts: Facts) -> Facts | None:
     return previous if changed != (facts.when, facts.service_name, facts.staff_name) else None
 
 
-def _compose_appointment(row: OutboxEmail) -> Composed:
+def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
     appointment = row.appointment
     # A cancellation to someone who is no longer this appointment's client (reassigned, or removed from
     # a group) tells them what they knew.
     former_client = row.client_id is not None and not appointment.has_client(row.client_id)
     if former_client:
-        facts = facts_from_snapshot(appointment, row.snapshot, row.client.name)
+        facts = facts_from_snapshot(appointment, row.snapshot, row.client.name, reader.zone)
         cancelled = True
     else:
-        facts = facts_for(appointment, row.client.name if row.client else None)
+        facts = facts_for(appointment, row.client.name if row.client else None, reader.zone)
         cancelled = row.kind == EmailKind.CANCELLATION or appointment.is_cancelled
     zoom = None if cancelled else zoom_details_for(appointment)
     # No link yet: "Meeting link coming soon" while the meeting is due; an update after staff removed it
@@ -227,7 +235,12 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
         uid=appointment_uid(appointment.id, appointment.created_at, sender.rpartition("@")[2] or "conecta"),
         sequence=row.ics_sequence or 0,
         cancelled=cancelled,
-        summary=f"{facts.service_name} with {facts.staff_name} · {facts.org_name}",
+        summary=_(
+            "%(service)s with %(staff)s · %(org)s",
+            service=facts.service_name,
+            staff=facts.staff_name,
+            org=facts.org_name,
+        ),
         description=description,
         starts_at=facts.starts_at,
         ends_at=facts.ends_at,
@@ -247,11 +260,7 @@ def _compose_appointment(row: OutboxEmail) -> Composed:
     )
 
 
-def portal_invite_subject(org_name: str) -> str:
-    return f"{org_name} invited you to the client portal"
-
-
-def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
+def _compose_zoom_reconnect(row: OutboxEmail, reader: Reader) -> Composed:
     """To an admin: Zoom needs reconnecting, and these upcoming appointments depend on it."""
     from conecta.models.zoom import zoom_connection_for
     from conecta.zoom.alerts import count_upcoming, current_incident, subject, upcoming_zoom_appointments
@@ -263,7 +272,7 @@ def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
     incident = current_incident(org.id)
     context = {
         "org_name": org.name,
-        "timezone": org.timezone,
+        "timezone": reader.zone,
         "reconnected": zoom_connection_for(org.id) is not None,
         "why": incident.detail if incident is not None else "",
         "appointments": upcoming_zoom_appointments(org.id, now),
@@ -278,22 +287,25 @@ def _compose_zoom_reconnect(row: OutboxEmail) -> Composed:
 
 
 def compose(row: OutboxEmail) -> Composed:
-    """The subject and bodies (and invite) of an outbox row, from the current state of the data."""
-    if row.kind == EmailKind.ZOOM_RECONNECT:
-        return _compose_zoom_reconnect(row)
-    if row.kind == EmailKind.CLIENT_CANCELLED:
-        from conecta.mail.staff_notice import compose_client_cancelled
+    """The subject and bodies (and invite) of an outbox row, from the current state of the data, in its
+    recipient's language and zone (`reader_for`), whoever enqueued it and whenever it runs."""
+    reader = reader_for(row)
+    with force_locale(reader.locale):
+        if row.kind == EmailKind.ZOOM_RECONNECT:
+            return _compose_zoom_reconnect(row, reader)
+        if row.kind == EmailKind.CLIENT_CANCELLED:
+            from conecta.mail.staff_notice import compose_client_cancelled
 
-        return compose_client_cancelled(row)
-    if row.kind in SERIES_KINDS:
-        from conecta.mail.series import compose_series
+            return compose_client_cancelled(row)
+        if row.kind in SERIES_KINDS:
+            from conecta.mail.series import compose_series
 
-        return compose_series(row)
-    if row.kind in (EmailKind.PORTAL_INVITE, EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
-        from conecta.mail import password_mail  # every password link, one way (conecta.auth.links)
+            return compose_series(row, reader.zone)
+        if row.kind in (EmailKind.PORTAL_INVITE, EmailKind.STAFF_INVITE, EmailKind.PASSWORD_RESET):
+            from conecta.mail import password_mail  # every password link, one way (conecta.auth.links)
 
-        return password_mail.compose(row)
-    return _compose_appointment(row)
+            return password_mail.compose(row, reader)
+        return _compose_appointment(row, reader)
 
 
 ORG_HEADER = "X-Conecta-Organization"

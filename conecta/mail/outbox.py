@@ -15,9 +15,9 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from conecta.extensions import db
-from conecta.mail.compose import portal_invite_subject
 from conecta.mail.plan import add_current_details, lock_appointment, new_message_id
 from conecta.mail.send import enqueue_queued, enqueue_send
+from conecta.mail.subjects import portal_invite_subject
 from conecta.models import Appointment, Client
 from conecta.models.email import EmailKind, EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
@@ -47,7 +47,7 @@ def send_portal_invite(client: Client, link_base: str) -> OutboxEmail:
         client_id=client.id,
         kind=EmailKind.PORTAL_INVITE,
         to_address=client.email,
-        subject=portal_invite_subject(client.org.name),
+        subject=portal_invite_subject(client.org.name, client.locale),
         status=EmailStatus.QUEUED,
         attempts=0,
         dedupe_key=f"client:{client.id}:invite:{make_msgid().strip('<>')}"[:120],

@@ -12,12 +12,14 @@ from datetime import timedelta
 from email.utils import make_msgid
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from conecta.auth import links
 from conecta.extensions import db
 from conecta.jobs import app_job, enqueue
+from conecta.mail.readers import Reader
 from conecta.mail.send import enqueue_send
 from conecta.models import Client, User
 from conecta.models.email import EmailKind, EmailStatus, OutboxEmail
@@ -38,8 +40,14 @@ def subject(kind: EmailKind, org_name: str) -> str:
     if kind == EmailKind.STAFF_INVITE:
         return _("%(org)s invited you to Conecta", org=org_name)
     if kind == EmailKind.PORTAL_INVITE:
-        return f"{org_name} invited you to the client portal"
+        return _("%(org)s invited you to the client portal", org=org_name)
     return _("Reset your password · %(org)s", org=org_name)
+
+
+def _provisional_subject(kind: EmailKind, who: User | Client) -> str:
+    """Shown under Settings → Emails until the message is composed, in its recipient's language."""
+    with force_locale(who.locale):
+        return subject(kind, who.org.name)
 
 
 def queue(who: User | Client, kind: EmailKind) -> OutboxEmail:
@@ -50,7 +58,7 @@ def queue(who: User | Client, kind: EmailKind) -> OutboxEmail:
         user_id=who.id if who.kind == "user" else None,
         kind=kind,
         to_address=who.email,
-        subject=subject(kind, who.org.name),
+        subject=_provisional_subject(kind, who),
         status=EmailStatus.QUEUED,
         attempts=0,
         dedupe_key=f"{who.kind}:{who.id}:{kind.value}:{make_msgid().strip('<>')}"[:120],
@@ -63,23 +71,29 @@ def queue(who: User | Client, kind: EmailKind) -> OutboxEmail:
     return row
 
 
-def compose(row: OutboxEmail):
-    """The invite or reset message of `row`, with a link signed now."""
+def compose(row: OutboxEmail, reader: Reader | None = None):
+    """The invite or reset message of `row`, with a link signed now, for `reader` (its recipient's
+    language, forced by `conecta.mail.compose`, and zone)."""
     from conecta.clinic import clinic_of
+    from conecta.dates import format_instant, zone_name
     from conecta.mail.compose import Composed
-    from conecta.templating import fmt_datetime
 
     who: User | Client = row.user if row.user_id is not None else row.client
     org = who.org
     purpose = links.RESET if row.kind == EmailKind.PASSWORD_RESET else links.INVITE
     expires = utcnow() + timedelta(seconds=links.max_age(purpose))
+    zone = reader.zone if reader is not None else org.timezone
     context = {
         "kind": row.kind.value,
         "org_name": org.name,
         "name": who.name,
         "email": who.email,
         "url": link_url(who, purpose),
-        "expires": f"{fmt_datetime(expires, org.timezone)} ({org.timezone})",
+        "expires": _(
+            "%(when)s (%(zone)s)",
+            when=format_instant(expires, zone, "datetime"),
+            zone=zone_name(zone),
+        ),
         "staff": who.kind == "user",
         # A client's email ends with the clinic's contact block and the portal link (conecta.clinic).
         "clinic": clinic_of(org) if who.kind == "client" else None,

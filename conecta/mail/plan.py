@@ -24,7 +24,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from conecta.extensions import db
-from conecta.mail.compose import facts_for, facts_from_snapshot, sender_address, subject_for, zoom_details_for
+from conecta.mail.compose import (
+    facts_for,
+    facts_from_snapshot,
+    sender_address,
+    subject_for,
+    zoom_details_for,
+)
+from conecta.mail.readers import client_reader
 from conecta.models import Appointment, Client, ZoomState
 from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, UNSENT, EmailKind, EmailStatus, OutboxEmail
 from conecta.models.types import utcnow
@@ -97,10 +104,11 @@ def _add_row(
     sequence: int,
     snapshot: dict[str, Any],
 ) -> OutboxEmail:
+    reader = client_reader(client, appointment.org)
     if appointment.has_client(client.id):
-        facts = facts_for(appointment, client.name)
+        facts = facts_for(appointment, client.name, reader.zone)
     else:
-        facts = facts_from_snapshot(appointment, snapshot, client.name)
+        facts = facts_from_snapshot(appointment, snapshot, client.name, reader.zone)
     row = OutboxEmail(
         org_id=appointment.org_id,
         appointment_id=appointment.id,
@@ -108,7 +116,7 @@ def _add_row(
         kind=kind,
         to_address=client.email,
         # Provisional (the Settings page shows it until the message is composed at send time).
-        subject=subject_for(kind, facts),
+        subject=subject_for(kind, facts, reader.locale),
         status=status,
         attempts=0,
         dedupe_key=f"appointment:{appointment.id}:{sequence}",
@@ -190,16 +198,21 @@ def _link_withdrawn(rows: list[OutboxEmail], appointment: Appointment, client_id
     return details is None or details.digest() != delivered[-1].zoom_details_hash
 
 
-def plan(appointment: Appointment) -> list[OutboxEmail]:
-    """In the booking's transaction (after Zoom's plan): add the rows this save owes its client(s)."""
+def plan(appointment: Appointment, *, new: bool = False) -> list[OutboxEmail]:
+    """In the booking's transaction (after Zoom's plan): add the rows this save owes its client(s).
+    `new`: the appointment was inserted in this transaction, so it has no rows yet (two statements
+    fewer per booking)."""
     session = db.session
-    rows = _appointment_rows(session, appointment.id)
+    rows = [] if new else _appointment_rows(session, appointment.id)
     owed = _owed(rows, appointment)
     if not owed and not appointment.is_cancelled:
         return []
-    # Whatever had not gone out yet to those clients is replaced (a cancellation also stops an unsent
-    # confirmation); a group's other participants keep theirs.
-    _supersede_unsent(session, appointment.id, None if appointment.is_cancelled else {c for _, c, _ in owed})
+    if not new:
+        # Whatever had not gone out yet to those clients is replaced (a cancellation also stops an unsent
+        # confirmation); a group's other participants keep theirs.
+        _supersede_unsent(
+            session, appointment.id, None if appointment.is_cancelled else {c for _, c, _ in owed}
+        )
     sequence = _next_sequence(rows)
     hold = waits_for_zoom(appointment)
     made = []

@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -117,8 +118,8 @@ class ReminderStatus:
 
 def reminder_status(appointment: Appointment) -> ReminderStatus | None:
     """The appointment's latest reminder as staff read it: sent (when), on its way, or failed."""
-    if appointment is None or appointment.id is None:
-        return None
+    if appointment is None or appointment.id is None or appointment.reminded_for is None:
+        return None  # never reminded: `send_if_due` sets reminded_for with the row (a query per view saved)
     row = db.session.scalar(
         select(OutboxEmail)
         .where(
@@ -132,7 +133,9 @@ def reminder_status(appointment: Appointment) -> ReminderStatus | None:
     if row is None:
         return None
     if row.status == EmailStatus.SENT:
-        return ReminderStatus(f"Reminder sent {fmt_datetime(row.sent_at, appointment.org.timezone)}")
+        return ReminderStatus(
+            gettext("Reminder sent %(when)s", when=fmt_datetime(row.sent_at, appointment.org.timezone))
+        )
     if row.status in IN_FLIGHT:
-        return ReminderStatus("Reminder on its way")
-    return ReminderStatus("The reminder could not be sent (Settings → Emails)", problem=True)
+        return ReminderStatus(gettext("Reminder on its way"))
+    return ReminderStatus(gettext("The reminder could not be sent (Settings → Emails)"), problem=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
-from flask_babel import ngettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -170,9 +170,10 @@ class SeriesDate:
     cancelled: bool
 
 
-def compose_series(row: OutboxEmail) -> Composed:
+def compose_series(row: OutboxEmail, zone: str | None = None) -> Composed:
     """The series email: every listed date with its Join link (or "coming soon"), and one calendar with
-    a VEVENT per occurrence (METHOD:CANCEL with the cancelled ones, for a cancellation)."""
+    a VEVENT per occurrence (METHOD:CANCEL with the cancelled ones, for a cancellation). `zone`: the
+    recipient's (`conecta.mail.compose` renders it in their language too)."""
     sequences = dict(row.snapshot.get("occurrences", []))
     occurrences = db.session.scalars(
         select(Appointment)
@@ -194,8 +195,8 @@ def compose_series(row: OutboxEmail) -> Composed:
         will_follow = (
             not cancelled and zoom is None and appointment.zoom is not None and appointment.zoom.wanted
         )
-        # Each recipient's own name (a weekly group's clients each get their own email).
-        facts = facts_for(appointment, row.client.name if row.client else None)
+        # Each recipient's own name (a weekly group's clients each get their own email), in their zone.
+        facts = facts_for(appointment, row.client.name if row.client else None, zone)
         dates.append((appointment, SeriesDate(facts, zoom, will_follow, cancelled)))
     if not dates:
         raise LookupError(f"series email {row.id} lists no appointment")
@@ -215,7 +216,12 @@ def compose_series(row: OutboxEmail) -> Composed:
             uid=appointment_uid(appointment.id, appointment.created_at, domain),
             sequence=sequences.get(appointment.id, 0),
             cancelled=date.cancelled,
-            summary=f"{date.facts.service_name} with {date.facts.staff_name} · {date.facts.org_name}",
+            summary=gettext(
+                "%(service)s with %(staff)s · %(org)s",
+                service=date.facts.service_name,
+                staff=date.facts.staff_name,
+                org=date.facts.org_name,
+            ),
             description=render_template("mail/series_ics.txt", date=date),
             starts_at=date.facts.starts_at,
             ends_at=date.facts.ends_at,

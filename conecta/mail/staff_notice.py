@@ -35,7 +35,7 @@ def plan_client_cancelled(appointment: Appointment) -> OutboxEmail:
     from conecta.mail.compose import facts_for
     from conecta.mail.plan import new_message_id
 
-    facts = facts_for(appointment)
+    facts = facts_for(appointment, zone=appointment.org.timezone)  # staff read the organization's zone
     row = OutboxEmail(
         org_id=appointment.org_id,
         appointment_id=appointment.id,
@@ -56,7 +56,7 @@ def compose_client_cancelled(row: OutboxEmail) -> Composed:
     from conecta.mail.compose import Composed, facts_for
 
     appointment = row.appointment
-    facts = facts_for(appointment)
+    facts = facts_for(appointment, zone=appointment.org.timezone)  # staff read the organization's zone
     row.to_address = appointment.staff.email  # the address as it is now
     with current_app.test_request_context(base_url=current_app.config["CONECTA_BASE_URL"] + "/"):
         booking_url = url_for("bookings.show", appointment_id=appointment.id, _external=True)

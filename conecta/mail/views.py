@@ -28,7 +28,7 @@ def resend_details(appointment_id: int):
     rows = outbox.resend_details(appointment)
     back = url_for("bookings.show", appointment_id=appointment.id)
     if len(rows) == 1:
-        return _done(f"Details are on their way to {rows[0].to_address}.", back)
+        return _done(gettext("Details are on their way to %(address)s.", address=rows[0].to_address), back)
     return _done(gettext("Details are on their way to %(count)d clients.", count=len(rows)), back)
 
 

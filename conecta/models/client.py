@@ -30,6 +30,9 @@ class Client(SessionHolder, db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     # Null until the client accepts a portal invite and sets a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # What the client reads emails and the portal in; None: the organization's language / zone.
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Name, email and phone folded (conecta.text.fold): kept by the model on every save, searched as typed
     # with accents and case ignored, the same on SQLite and PostgreSQL.
@@ -39,6 +42,16 @@ class Client(SessionHolder, db.Model):
 
     kind = "client"
     is_admin = False
+
+    @property
+    def locale(self) -> str:
+        """The language this client reads: their own, else the organization's."""
+        return self.language or self.org.language
+
+    @property
+    def zone(self) -> str:
+        """The time zone this client reads times in: their own, else the organization's."""
+        return self.timezone or self.org.timezone
 
     @property
     def has_portal_access(self) -> bool:

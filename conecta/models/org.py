@@ -18,6 +18,8 @@ class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The default language of staff and clients who chose none ("en", "es": conecta.i18n.LANGUAGES).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Reminder emails to clients (conecta.mail.reminders): on or off, and how long before the start.
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())

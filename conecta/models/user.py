@@ -27,11 +27,23 @@ class User(SessionHolder, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # "#rrggbb" chosen by an admin (Settings → Team); None: a colour of the palette, by id (staff_color).
     color: Mapped[str | None] = mapped_column(String(7))
+    # The UI language this person reads; None: the organization's.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     org: Mapped[Organization] = relationship()
 
     kind = "user"
+
+    @property
+    def locale(self) -> str:
+        """The language this person reads: their own, else the organization's."""
+        return self.language or self.org.language
+
+    @property
+    def zone(self) -> str:
+        """Staff read times in the organization's zone (the calendar's)."""
+        return self.org.timezone
 
     @property
     def is_active(self) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -19,6 +20,7 @@ from conecta.groups.portal import booked_for
 from conecta.models import Appointment, Client
 from conecta.models.types import utcnow
 from conecta.portal import bp, cancellation, listing
+from conecta.preferences import ReaderForm, chosen
 
 INVITE_SALT = links.SALT  # one mechanism for every password link (conecta.auth.links)
 
@@ -97,3 +99,21 @@ def booking_context(appointment: Appointment) -> dict:
         "cancel_deadline": cancellation.deadline(appointment),
         "clinic": appointment.org,
     }
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@client_required
+def preferences():
+    """The client's own language and time zone: the portal, and every email after this, follow them."""
+    client = current_user
+    form = ReaderForm(obj=client)
+    if form.validate_on_submit():
+        client.language = chosen(form.language.data)
+        client.timezone = chosen(form.timezone.data)
+        db.session.commit()
+        # Said in the language just chosen: this response is the first one to read it.
+        with force_locale(client.locale):
+            flash(gettext("Your language and time zone are saved."))
+        return redirect(url_for("portal.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/preferences.html", form=form), status

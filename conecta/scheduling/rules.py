@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from conecta.dates import format_instant
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.types import utcnow
 
@@ -28,7 +30,15 @@ class BookingError(ValueError):
 def to_utc(local_date: date, local_time: time, tz: str) -> datetime:
     """The UTC instant of a wall-clock time in `tz`; a time skipped by a DST change is refused."""
     if not MIN_BOOKING_YEAR <= local_date.year <= MAX_BOOKING_YEAR:
-        raise BookingError({"date": f"Choose a date between {MIN_BOOKING_YEAR} and {MAX_BOOKING_YEAR}."})
+        raise BookingError(
+            {
+                "date": gettext(
+                    "Choose a date between %(low)s and %(high)s.",
+                    low=str(MIN_BOOKING_YEAR),
+                    high=str(MAX_BOOKING_YEAR),
+                )
+            }
+        )
     zone = ZoneInfo(tz)
     naive = datetime.combine(local_date, local_time)
     aware = naive.replace(tzinfo=zone)
@@ -105,18 +115,20 @@ def _validate(session: Session, org: Organization, details: BookingDetails, excl
     client, service, staff, starts_at = details.client, details.service, details.staff, details.starts_at
     errors: dict[str, str] = {}
     if client is None or client.org_id != org.id:
-        errors["client_id"] = "Choose a client."
+        errors["client_id"] = gettext("Choose a client.")
     if service is None or service.org_id != org.id:
-        errors["service_id"] = "Choose a service."
+        errors["service_id"] = gettext("Choose a service.")
     elif not service.active and exclude_id is None:
-        errors["service_id"] = f"{service.name} is no longer offered."
+        errors["service_id"] = gettext("%(name)s is no longer offered.", name=service.name)
     if staff is None or staff.org_id != org.id or not staff.active:
-        errors["staff_id"] = "Choose an active staff member."
+        errors["staff_id"] = gettext("Choose an active staff member.")
     duration = details.duration_minutes or (service.duration_minutes if service else None)
     if duration is None or not 5 <= duration <= MAX_DURATION_MINUTES:
-        errors["duration_minutes"] = f"Duration must be between 5 and {MAX_DURATION_MINUTES} minutes."
+        errors["duration_minutes"] = gettext(
+            "Duration must be between %(low)d and %(high)d minutes.", low=5, high=MAX_DURATION_MINUTES
+        )
     if starts_at is None:
-        errors.setdefault("time", "Choose a date and time.")
+        errors.setdefault("time", gettext("Choose a date and time."))
     if errors:
         raise BookingError(errors)
     conflict = find_conflict(session, staff.id, starts_at, duration, exclude_id)
@@ -124,11 +136,15 @@ def _validate(session: Session, org: Organization, details: BookingDetails, excl
         zone = org.tz
         raise BookingError(
             {
-                "staff_id": (
-                    f"{staff.name} is already booked from {conflict.starts_at.astimezone(zone):%H:%M} "
-                    f"to {conflict.ends_at.astimezone(zone):%H:%M} on "
-                    f"{conflict.starts_at.astimezone(zone):%a %d %b} ({conflict.service.name} with "
-                    f"{conflict.client.name})."
+                "staff_id": gettext(
+                    "%(staff)s is already booked from %(start)s to %(end)s on %(day)s (%(service)s with "
+                    "%(client)s).",
+                    staff=staff.name,
+                    start=format_instant(conflict.starts_at, zone, "time"),
+                    end=format_instant(conflict.ends_at, zone, "time"),
+                    day=format_instant(conflict.starts_at, zone, "short_day"),
+                    service=conflict.service.name,
+                    client=conflict.client.name,
                 )
             }
         )

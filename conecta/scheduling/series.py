@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from conecta.models import Appointment, Client, User
@@ -109,17 +110,17 @@ def check_repeat(repeat: Repeat, first_day: date) -> dict[str, str]:
     """Messages (by form field) for a Repeat the rules refuse; empty when it is acceptable."""
     errors: dict[str, str] = {}
     if not 1 <= repeat.interval_weeks <= MAX_INTERVAL_WEEKS:
-        errors["repeat_interval"] = f"Repeat every 1 to {MAX_INTERVAL_WEEKS} weeks."
+        errors["repeat_interval"] = gettext("Repeat every 1 to %(num)d weeks.", num=MAX_INTERVAL_WEEKS)
     if not repeat.weekdays:
-        errors["repeat_weekdays"] = "Choose at least one weekday."
+        errors["repeat_weekdays"] = gettext("Choose at least one weekday.")
     if repeat.count is None and repeat.until is None:
-        errors["repeat_until"] = "Say when the series ends: after a number of dates, or on a date."
+        errors["repeat_until"] = gettext("Say when the series ends: after a number of dates, or on a date.")
     if repeat.count is not None and not 1 <= repeat.count <= MAX_OCCURRENCES:
-        errors["repeat_count"] = f"A series has 1 to {MAX_OCCURRENCES} dates."
+        errors["repeat_count"] = gettext("A series has 1 to %(num)d dates.", num=MAX_OCCURRENCES)
     if repeat.until is not None and repeat.until < first_day:
-        errors["repeat_until"] = "The series must end on or after its first date."
+        errors["repeat_until"] = gettext("The series must end on or after its first date.")
     elif repeat.until is not None and repeat.until.year > MAX_BOOKING_YEAR:
-        errors["repeat_until"] = f"Choose a date before {MAX_BOOKING_YEAR + 1}."
+        errors["repeat_until"] = gettext("Choose a date before %(year)s.", year=str(MAX_BOOKING_YEAR + 1))
     return errors
 
 
@@ -141,9 +142,15 @@ def plan_occurrences(
     # DTSTART is the first matching date on or after the chosen day, at the chosen time.
     locals_ = expand(rule, first, tz)
     if len(locals_) > MAX_OCCURRENCES:
-        raise BookingError({"repeat_until": f"That makes more than {MAX_OCCURRENCES} dates: end it sooner."})
+        raise BookingError(
+            {
+                "repeat_until": gettext(
+                    "That makes more than %(num)d dates: end it sooner.", num=MAX_OCCURRENCES
+                )
+            }
+        )
     if not locals_:
-        raise BookingError({"repeat_weekdays": "No date matches this repeat."})
+        raise BookingError({"repeat_weekdays": gettext("No date matches this repeat.")})
     occurrences = []
     for local in locals_:
         starts_at = local.astimezone(UTC)

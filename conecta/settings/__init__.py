@@ -9,6 +9,7 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 from conecta.settings import (  # noqa: E402,F401
     emails,
     integrations,
+    language,
     organization,
     reminders,
     views,

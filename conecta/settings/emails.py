@@ -4,6 +4,7 @@ what failed and why, with a Retry for messages that gave up."""
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -51,9 +52,9 @@ def retry_email(email_id: int):
     row = same_org_or_404(db.session.get(OutboxEmail, email_id))
     retried = outbox.retry(row)
     message = (
-        f"Retrying the email to {row.to_address}."
+        gettext("Retrying the email to %(address)s.", address=row.to_address)
         if retried
-        else "That email is not failed: nothing to retry."
+        else gettext("That email is not failed: nothing to retry.")
     )
     return fragment_or_redirect(
         "partials/_email_outbox.html", url_for("settings.emails"), message, **outbox_context()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -27,28 +28,30 @@ from conecta.validators import plain_text, single_line, strip
 from conecta.zoom.meeting_settings import RECORDING_CHOICES
 
 MIN_DURATION_MINUTES = 5
-ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
+ROLE_CHOICES = [SelectChoice("staff", _l("Staff")), SelectChoice("admin", _l("Admin"))]
 
 
 class AddMemberForm(Form):
     # `.test` addresses (demo and test data) are accepted: email_validator refuses them by default.
-    name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
     email = EmailField(
-        "Email", filters=[strip], validators=[DataRequired(), Email(test_environment=True), Length(max=254)]
+        _l("Email"),
+        filters=[strip],
+        validators=[DataRequired(), Email(test_environment=True), Length(max=254)],
     )
-    role = SelectField("Role", choices=ROLE_CHOICES, default="staff")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="staff")
 
 
 class RoleForm(Form):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
 class StaffColorForm(Form):
     """A team member's colour on the calendar (the Everyone view tells people apart by it)."""
 
     color = ColorField(
-        "Calendar colour",
-        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Pick a colour like #2563eb.")],
+        _l("Calendar colour"),
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Pick a colour like #2563eb."))],
     )
 
 
@@ -56,38 +59,42 @@ class ServiceForm(Form):
     """A service ("event"). `zoom_auto_create` may be switched on only while `org` has Zoom connected
     (`settings/_service_zoom_toggle.html` renders it)."""
 
-    name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=200), single_line])
     duration_minutes = IntegerField(
-        "Duration (minutes)",
+        _l("Duration (minutes)"),
         validators=[
-            InputRequired("Give a duration in minutes."),
+            InputRequired(_l("Give a duration in minutes.")),
             NumberRange(
                 MIN_DURATION_MINUTES,
                 MAX_DURATION_MINUTES,
-                f"Duration must be between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes.",
+                _l(
+                    "Duration must be between %(low)d and %(high)d minutes.",
+                    low=MIN_DURATION_MINUTES,
+                    high=MAX_DURATION_MINUTES,
+                ),
             ),
         ],
         default=60,
     )
-    description = TextAreaField("Description", validators=[Length(max=2000), plain_text])
+    description = TextAreaField(_l("Description"), validators=[Length(max=2000), plain_text])
     color = ColorField(
-        "Colour",
-        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="Pick a colour like #3b82f6.")],
+        _l("Colour"),
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Pick a colour like #3b82f6."))],
         default="#3b82f6",
     )
-    active = BooleanField("Active (clients can be booked for it)", default=True)
-    zoom_auto_create = BooleanField("Auto-create Zoom meeting")
+    active = BooleanField(_l("Active (clients can be booked for it)"), default=True)
+    zoom_auto_create = BooleanField(_l("Auto-create Zoom meeting"))
     # The meeting settings (conecta.zoom.meeting_settings): sent on create, PATCHed onto upcoming meetings.
     # A new service starts with a waiting room and a passcode (an edit shows the service's own values).
-    zoom_waiting_room = BooleanField("Waiting room", default=True)
-    zoom_join_before_host = BooleanField("Participants may join before the host")
-    zoom_mute_upon_entry = BooleanField("Mute participants on entry")
+    zoom_waiting_room = BooleanField(_l("Waiting room"), default=True)
+    zoom_join_before_host = BooleanField(_l("Participants may join before the host"))
+    zoom_mute_upon_entry = BooleanField(_l("Mute participants on entry"))
     zoom_auto_recording = SelectField(
-        "Automatic recording",
+        _l("Automatic recording"),
         choices=[SelectChoice(v, label) for v, label in RECORDING_CHOICES],
         default="none",
     )
-    zoom_require_passcode = BooleanField("Require a passcode", default=True)
+    zoom_require_passcode = BooleanField(_l("Require a passcode"), default=True)
     # More than one makes it a group service (`conecta.groups`): one session, several clients, one meeting.
     capacity = IntegerField(
         _l("Clients per session"),
@@ -117,7 +124,7 @@ class ServiceForm(Form):
         turning_on = field.data and not field.object_data and self.org is not None
         if turning_on and zoom_connection_for(self.org.id) is None:
             raise ValidationError(
-                "Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings."
+                gettext("Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings.")
             )
 
     def apply_to(self, service: Service) -> Service:

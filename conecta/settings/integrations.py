@@ -11,12 +11,14 @@ import logging
 import requests
 from authlib.common.errors import AuthlibBaseError
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from redis.exceptions import RedisError
 
 from conecta import audit
 from conecta.auth.permissions import admin_required, staff_required
 from conecta.extensions import db, htmx
+from conecta.i18n import N_
 from conecta.models.zoom import ZoomConnection, zoom_connection_for
 from conecta.settings import bp
 from conecta.settings.zoom_cleanup_views import cleanup_context
@@ -30,13 +32,20 @@ from conecta.zoom.transport import fetch_profile
 
 log = logging.getLogger("conecta.zoom")
 
-NOT_CONNECTED = "Zoom was not connected: "
-DECLINED = NOT_CONNECTED + "access was declined on Zoom's page. Click Connect to try again."
-BAD_STATE = (
-    NOT_CONNECTED + "the answer from Zoom did not match this browser's sign-in (it expired, or was altered). "
-    "Click Connect to start again."
+# Said when a connection attempt ends without one, in the admin's language.
+DECLINED = N_("Zoom was not connected: access was declined on Zoom's page. Click Connect to try again.")
+BAD_STATE = N_(
+    "Zoom was not connected: the answer from Zoom did not match this browser's sign-in (it expired, or was "
+    "altered). Click Connect to start again."
 )
-EXCHANGE_FAILED = NOT_CONNECTED + "Zoom did not confirm the authorization{why}. Click Connect to try again."
+NOT_STARTED = N_("Zoom was not connected: Conecta could not start the authorization. Try again shortly.")
+
+
+def exchange_failed(why: str) -> str:
+    return gettext(
+        "Zoom was not connected: Zoom did not confirm the authorization%(why)s. Click Connect to try again.",
+        why=why,
+    )
 
 
 def page_context(**extra) -> dict:
@@ -94,7 +103,7 @@ def zoom_connect():
     try:
         response = zoom_oauth().authorize_redirect(redirect_uri(), **scope)
     except RedisError:
-        return _back(NOT_CONNECTED + "Conecta could not start the authorization. Try again shortly.", "error")
+        return _back(gettext(NOT_STARTED), "error")
     response.status_code = 303
     return response
 
@@ -107,21 +116,22 @@ def zoom_callback():
         token = zoom_oauth().authorize_access_token()
     except AuthlibBaseError as exc:  # Zoom's error answers, and Authlib's own (e.g. a callback without code)
         if exc.error == "access_denied":
-            return _back(DECLINED, "error")
+            return _back(gettext(DECLINED), "error")
         if exc.error == "mismatching_state":
-            return _back(BAD_STATE, "error")
+            return _back(gettext(BAD_STATE), "error")
         log.warning("zoom_connect exchange refused: %s", exc.error)
-        return _back(EXCHANGE_FAILED.format(why=f" ({exc.error})"), "error")
+        return _back(exchange_failed(f" ({exc.error})"), "error")
     except (requests.RequestException, ValueError, KeyError, RedisError) as exc:
         log.warning("zoom_connect exchange failed: %s", type(exc).__name__)
-        return _back(EXCHANGE_FAILED.format(why=" (Zoom could not be reached)"), "error")
+        return _back(exchange_failed(" (" + gettext("Zoom could not be reached") + ")"), "error")
     if not token.get("access_token") or not token.get("refresh_token"):
-        return _back(EXCHANGE_FAILED.format(why=" (its answer had no tokens)"), "error")
+        return _back(exchange_failed(" (" + gettext("its answer had no tokens") + ")"), "error")
     try:
         profile = fetch_profile(token["access_token"])
     except ZoomError as exc:
         return _back(
-            EXCHANGE_FAILED.format(why=f": reading the Zoom account failed — {exc.message}"), "error"
+            exchange_failed(": " + gettext("reading the Zoom account failed — %(why)s", why=exc.message)),
+            "error",
         )
     previous = zoom_connection_for(current_user.org_id, live_only=False)
     previous_account = previous.zoom_account_id if previous else None
@@ -132,10 +142,16 @@ def zoom_callback():
     # Every upcoming appointment the rule covers gets its meeting (hosts are matched first).
     reached = replan.apply_rule(current_user.org_id)
     if not connection.is_account_mode:
-        return _back(f"Connected as {connection.zoom_email}.{_reached(reached)}", "success")
+        return _back(
+            gettext("Connected as %(email)s.", email=connection.zoom_email) + _reached(reached), "success"
+        )
     flash(
-        f"Connected as {connection.zoom_email} for the whole Zoom account: each team member's meetings "
-        f"are hosted by their own Zoom user.{_reached(reached)}",
+        gettext(
+            "Connected as %(email)s for the whole Zoom account: each team member's meetings are hosted by "
+            "their own Zoom user.",
+            email=connection.zoom_email,
+        )
+        + _reached(reached),
         "success",
     )
     return _back(matched.message, "success" if matched.ok else "warning")
@@ -144,10 +160,10 @@ def zoom_callback():
 def _reached(marked: list[int]) -> str:
     if not marked:
         return ""
-    count = len(marked)
-    return (
-        f" {count} upcoming appointment{'s' if count != 1 else ''} "
-        f"{'are' if count != 1 else 'is'} getting {'their' if count != 1 else 'its'} Zoom meeting."
+    return " " + ngettext(
+        "%(num)d upcoming appointment is getting its Zoom meeting.",
+        "%(num)d upcoming appointments are getting their Zoom meeting.",
+        len(marked),
     )
 
 

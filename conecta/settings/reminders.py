@@ -4,6 +4,8 @@ how many hours before. The rules live in `conecta.mail.reminders`; this is the s
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
@@ -18,15 +20,15 @@ from conecta.web import fragment_or_redirect, render_page_or_fragment
 
 
 class ReminderForm(Form):
-    enabled = BooleanField("Email clients a reminder before their appointment")
+    enabled = BooleanField(_l("Email clients a reminder before their appointment"))
     lead_hours = IntegerField(
-        "Hours before the appointment",
+        _l("Hours before the appointment"),
         validators=[
-            InputRequired("Give the number of hours."),
+            InputRequired(_l("Give the number of hours.")),
             NumberRange(
                 MIN_LEAD_HOURS,
                 MAX_LEAD_HOURS,
-                f"Choose between {MIN_LEAD_HOURS} and {MAX_LEAD_HOURS} hours.",
+                _l("Choose between %(low)d and %(high)d hours.", low=MIN_LEAD_HOURS, high=MAX_LEAD_HOURS),
             ),
         ],
     )
@@ -60,9 +62,9 @@ def reminder_settings():
     org.reminder_lead_hours = form.lead_hours.data
     db.session.commit()
     message = (
-        f"Clients get a reminder {org.reminder_lead_hours} hours before their appointment."
+        gettext("Clients get a reminder %(num)d hours before their appointment.", num=org.reminder_lead_hours)
         if org.reminders_enabled
-        else "Clients get no reminders."
+        else gettext("Clients get no reminders.")
     )
     return fragment_or_redirect(
         "settings/_reminder_form.html", url_for("settings.emails"), message, reminder_form=reminder_form(org)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -43,13 +43,18 @@ def _deactivation(name: str, consequence: str, back_endpoint: str, deactivate: C
     return render_page_or_fragment(
         "settings/confirm.html",
         "settings/_confirm.html",
-        title=f"Deactivate {name}?",
+        title=gettext("Deactivate %(name)s?", name=name),
         message=consequence,
         action_url=request.path,
-        confirm_label="Deactivate",
+        confirm_label=gettext("Deactivate"),
         cancel_url=url_for(back_endpoint),
         active_tab="team" if back_endpoint == "settings.team" else "calendar",
     )
+
+
+def role_name(role: str) -> str:
+    """A role as a sentence says it ("… is now admin"), in the reader's language."""
+    return gettext("admin") if role == "admin" else gettext("staff")
 
 
 def _done(message: str, endpoint: str) -> Response:
@@ -113,7 +118,7 @@ def team():
                 gettext(
                     "%(name)s is added as %(role)s: an invite to set their password is on its way to %(email)s.",
                     name=member.name,
-                    role=member.role,
+                    role=role_name(member.role),
                     email=member.email,
                 ),
                 "settings.team",
@@ -139,9 +144,10 @@ def team_role(user_id: int):
     member = _member_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        return _team_page(error="Choose admin or staff.", status=422)
+        return _team_page(error=gettext("Choose admin or staff."), status=422)
     return _team_change(
-        lambda: change_role(db.session, member, form.role.data), lambda m: f"{m.name} is now {m.role}."
+        lambda: change_role(db.session, member, form.role.data),
+        lambda m: gettext("%(name)s is now %(role)s.", name=m.name, role=role_name(m.role)),
     )
 
 
@@ -155,7 +161,7 @@ def team_color(user_id: int):
     if not form.validate_on_submit():
         return _team_page(error="Pick a colour like #2563eb.", status=422)
     member.color = form.color.data.lower()
-    return _done(f"{member.name}'s calendar colour is saved.", "settings.team")
+    return _done(gettext("%(name)s's calendar colour is saved.", name=member.name), "settings.team")
 
 
 @bp.route("/team/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -165,11 +171,15 @@ def team_deactivate(user_id: int):
     member = _member_or_404(user_id)
     return _deactivation(
         member.name,
-        f"{member.name} will no longer be able to sign in. Their appointments stay on the calendar. "
-        "You can reactivate them at any time.",
+        gettext(
+            "%(name)s will no longer be able to sign in. Their appointments stay on the calendar. "
+            "You can reactivate them at any time.",
+            name=member.name,
+        ),
         "settings.team",
         lambda: _team_change(
-            lambda: set_active(db.session, member, False), lambda m: f"{m.name} is deactivated."
+            lambda: set_active(db.session, member, False),
+            lambda m: gettext("%(name)s is deactivated.", name=m.name),
         ),
     )
 
@@ -179,7 +189,8 @@ def team_deactivate(user_id: int):
 def team_reactivate(user_id: int):
     member = _member_or_404(user_id)
     return _team_change(
-        lambda: set_active(db.session, member, True), lambda m: f"{m.name} can sign in again."
+        lambda: set_active(db.session, member, True),
+        lambda m: gettext("%(name)s can sign in again.", name=m.name),
     )
 
 
@@ -189,7 +200,7 @@ def team_sign_out(user_id: int):
     """Sign out everywhere: every session of the member ends (a lost laptop, a shared computer)."""
     member = _member_or_404(user_id)
     member.end_sessions()
-    return _done(f"{member.name} is signed out everywhere.", "settings.team")
+    return _done(gettext("%(name)s is signed out everywhere.", name=member.name), "settings.team")
 
 
 # --- Calendar → Events (services) -------------------------------------------------------------------
@@ -242,19 +253,26 @@ def _save_event(form: ServiceForm, service: Service | None, turning_on: bool) ->
     # Switched on: its upcoming appointments get their meetings (the switch and the marks commit together).
     reached = replan.switch_on(saved, current_user) if turning_on else []
     db.session.commit()
-    message = f"{saved.name} is {'saved' if service else 'created'}."
+    message = (
+        gettext("%(name)s is saved.", name=saved.name)
+        if service
+        else gettext("%(name)s is created.", name=saved.name)
+    )
     if reached:
         message += f" {switched_on_message(len(reached))}"
     # A settings change reaches the service's upcoming meetings, through the booking pipeline.
     changed = settings_before is not None and meeting_settings.requested(saved) != settings_before
     if changed and (updating := replan.replan_service(saved)):
-        message += f" {len(updating)} upcoming Zoom meeting(s) get the new settings."
+        message += " " + gettext("%(num)d upcoming Zoom meeting(s) get the new settings.", num=len(updating))
     return _done(message, "settings.events")
 
 
 def switched_on_message(count: int) -> str:
-    noun = "appointments are" if count != 1 else "appointment is"
-    return f"{count} upcoming {noun} getting a Zoom meeting; each client is emailed the link."
+    return ngettext(
+        "%(num)d upcoming appointment is getting a Zoom meeting; each client is emailed the link.",
+        "%(num)d upcoming appointments are getting a Zoom meeting; each client is emailed the link.",
+        count,
+    )
 
 
 @bp.route("/calendar/events/new", methods=["GET", "POST"])
@@ -277,12 +295,15 @@ def event_deactivate(service_id: int):
 
     def deactivate() -> Response:
         service.active = False
-        return _done(f"{service.name} is deactivated.", "settings.events")
+        return _done(gettext("%(name)s is deactivated.", name=service.name), "settings.events")
 
     return _deactivation(
         service.name,
-        f"New appointments can no longer be booked for {service.name}. Existing appointments stay as "
-        "they are. You can reactivate it at any time.",
+        gettext(
+            "New appointments can no longer be booked for %(name)s. Existing appointments stay as "
+            "they are. You can reactivate it at any time.",
+            name=service.name,
+        ),
         "settings.events",
         deactivate,
     )
@@ -293,4 +314,4 @@ def event_deactivate(service_id: int):
 def event_reactivate(service_id: int):
     service = _service_or_404(service_id)
     service.active = True
-    return _done(f"{service.name} can be booked again.", "settings.events")
+    return _done(gettext("%(name)s can be booked again.", name=service.name), "settings.events")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from conecta.auth.permissions import admin_required
@@ -21,7 +22,7 @@ from conecta.web import fragment_or_redirect, render_page_or_fragment
 from conecta.zoom import cleanup
 
 FRAGMENT = "partials/_zoom_cleanup.html"
-REDIS_DOWN = "Conecta could not start that right now. Try again in a moment."
+REDIS_DOWN = lazy_gettext("Conecta could not start that right now. Try again in a moment.")
 
 
 def cleanup_context(org_id: int) -> dict[str, Any]:
@@ -49,9 +50,9 @@ def zoom_cleanup():
 @admin_required
 def zoom_cleanup_scan():
     if zoom_connection_for(current_user.org_id) is None:
-        return _section("Zoom is not connected.")
+        return _section(gettext("Zoom is not connected."))
     if not cleanup.request_scan(current_user.org_id):
-        return _section(REDIS_DOWN)
+        return _section(str(REDIS_DOWN))
     return _section("Looking in Zoom…")
 
 
@@ -63,9 +64,11 @@ def zoom_cleanup_delete():
     if request.method == "GET":
         return _section(confirming=True)
     if zoom_connection_for(org_id) is None:
-        return _section("Zoom is not connected.")
+        return _section(gettext("Zoom is not connected."))
     if not cleanup.request_delete(org_id):
         return _section(
-            "There is nothing to delete." if cleanup.leftovers(org_id).error is None else REDIS_DOWN
+            gettext("There is nothing to delete.")
+            if cleanup.leftovers(org_id).error is None
+            else str(REDIS_DOWN)
         )
     return _section("Deleting the leftover meetings in Zoom…")

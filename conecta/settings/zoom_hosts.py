@@ -9,6 +9,7 @@ member's upcoming meetings to the new host through the booking pipeline. One par
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from conecta.auth.permissions import admin_required, same_org_or_404
@@ -20,7 +21,7 @@ from conecta.settings.integrations import page_context
 from conecta.web import render_page_or_fragment
 from conecta.zoom import host_mapping, replan
 
-NOT_FOR_THE_ACCOUNT = "Zoom hosts need Zoom connected for the whole Zoom account (admin)."
+NOT_FOR_THE_ACCOUNT = lazy_gettext("Zoom hosts need Zoom connected for the whole Zoom account (admin).")
 
 
 def _answer(notice: str, category: str = "success", status: int = 200):
@@ -43,7 +44,7 @@ def _not_connected_for_the_account():
     connection = zoom_connection_for(current_user.org_id)
     if connection is not None and connection.is_account_mode:
         return None
-    flash(NOT_FOR_THE_ACCOUNT, "error")
+    flash(str(NOT_FOR_THE_ACCOUNT), "error")
     if htmx:  # a redirect would be followed inside the request and swapped into the table: navigate
         return "", 200, {"HX-Redirect": url_for("settings.integrations")}
     return redirect(url_for("settings.integrations"), code=303)
@@ -58,7 +59,11 @@ def zoom_hosts_match():
     refreshed = host_mapping.refresh(current_user.org_id, current_user)
     if not refreshed.ok:  # Zoom did not answer: said on the table (as Disconnect does), nothing changed
         return _answer(refreshed.message, "error")
-    moved = f" {refreshed.moved} upcoming meeting(s) move to their new host." if refreshed.moved else ""
+    moved = (
+        " " + gettext("%(num)d upcoming meeting(s) move to their new host.", num=refreshed.moved)
+        if refreshed.moved
+        else ""
+    )
     return _answer(refreshed.message + moved)
 
 
@@ -76,5 +81,5 @@ def zoom_host_choose(user_id: int):
         return _answer(str(exc), "error", 422)
     db.session.commit()
     moved = replan.replan_hosts(current_user.org_id, [member.id]) if changed else []
-    tail = f" {len(moved)} upcoming meeting(s) move to the new host." if moved else ""
-    return _answer(f"Zoom host for {member.name} saved.{tail}")
+    tail = " " + gettext("%(num)d upcoming meeting(s) move to the new host.", num=len(moved)) if moved else ""
+    return _answer(gettext("Zoom host for %(name)s saved.", name=member.name) + tail)

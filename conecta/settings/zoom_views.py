@@ -8,18 +8,20 @@ switch Zoom on while the organization has no live Zoom connection; switching it 
 from __future__ import annotations
 
 from flask import flash, get_template_attribute, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_htmx import make_response
 from flask_login import current_user
 
 from conecta.auth.permissions import admin_required, same_org_or_404
 from conecta.extensions import db, htmx
+from conecta.i18n import N_
 from conecta.models import Service
 from conecta.models.zoom import zoom_connection_for
 from conecta.settings import bp
 from conecta.settings.views import switched_on_message
 from conecta.zoom import replan
 
-NOT_CONNECTED = "Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings."
+NOT_CONNECTED = N_("Connect Zoom in Settings → Integrations before turning on automatic Zoom meetings.")
 
 
 def zoom_connected() -> bool:
@@ -42,7 +44,7 @@ def event_zoom(service_id: int):
     error, reached = None, []
     if wanted and not service.zoom_auto_create:
         if not zoom_connected():
-            error = NOT_CONNECTED
+            error = gettext(NOT_CONNECTED)
         else:
             if request.form.get("confirmed") != "1":
                 count = len(replan.to_create(service.org_id, service_id=service.id, auto_create=True))
@@ -60,8 +62,11 @@ def event_zoom(service_id: int):
     if error:
         flash(error, "error")
     else:
-        state = "on" if wanted else "off"
-        message = f"Automatic Zoom meetings are {state} for {service.name}."
+        message = (
+            gettext("Automatic Zoom meetings are on for %(name)s.", name=service.name)
+            if wanted
+            else gettext("Automatic Zoom meetings are off for %(name)s.", name=service.name)
+        )
         if reached:
             message += f" {switched_on_message(len(reached))}"
         flash(message)
@@ -72,10 +77,10 @@ def _confirm_switch_on(service: Service, count: int):
     """The question, asked by the server: in the modal for htmx (the cell's checkbox posted it), or a page."""
     consequence = get_template_attribute("settings/_zoom_switch_on.html", "consequence")
     context = {
-        "title": f"Switch on Zoom meetings for {service.name}?",
+        "title": gettext("Switch on Zoom meetings for %(name)s?", name=service.name),
         "message": consequence(count, service.name),
         "action_url": url_for("settings.event_zoom", service_id=service.id),
-        "confirm_label": "Switch on",
+        "confirm_label": gettext("Switch on"),
         "confirm_class": "primary",
         "cancel_url": url_for("settings.events"),
         "hidden": {"zoom_auto_create": "y", "confirmed": "1"},

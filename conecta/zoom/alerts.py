@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +36,8 @@ SHOWN_APPOINTMENTS = 10
 
 
 def subject(org_name: str) -> str:
-    return f"Zoom needs reconnecting · {org_name}"
+    """In the language being rendered (the admin's: `conecta.mail.compose` forces it)."""
+    return gettext("Zoom needs reconnecting · %(org)s", org=org_name)
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -120,7 +122,7 @@ def _alert_admins(org_id: int, incident: AuditEvent) -> list[int]:
             org_id=org_id,
             kind=EmailKind.ZOOM_RECONNECT,
             to_address=admin.email,
-            subject=subject(org.name),
+            subject=subject(org.name),  # provisional: composed again in the admin's language
             status=EmailStatus.QUEUED,
             attempts=0,
             dedupe_key=key,

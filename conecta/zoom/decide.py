@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import force_locale, gettext
+
 from conecta.models import Appointment, ZoomState
 from conecta.models.zoom_meeting import parse_zoom_time
 from conecta.zoom import meeting_settings
@@ -81,12 +83,17 @@ def disconnected_outcome(appointment: Appointment) -> tuple[ZoomState, str | Non
 
 
 def meeting_topic(appointment: Appointment) -> str:
-    """Service and client, as staff and client will recognise it in Zoom (Zoom allows 200 characters).
+    """Service and client, as staff and client will recognise it in Zoom (Zoom allows 200 characters),
+    in the organization's language whoever saves it (staff may read another language; a job none).
     A group session's topic is the service's name alone: every participant sees the topic, and no
     participant may learn another's name -- nor does the topic change as clients come and go."""
     if appointment.is_group:
         return appointment.service.name[:200]
-    return f"{appointment.service.name} with {appointment.client.name}"[:200]
+    with force_locale(appointment.org.language):
+        topic = gettext(
+            "%(service)s with %(client)s", service=appointment.service.name, client=appointment.client.name
+        )
+    return topic[:200]
 
 
 def zoom_time(moment: datetime) -> str:

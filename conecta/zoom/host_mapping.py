@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 
 from conecta import audit
@@ -110,7 +111,7 @@ def choose(member: User, choice: str, actor: User) -> bool:
                 select(ZoomAccountUser).filter_by(org_id=member.org_id, zoom_user_id=choice)
             )
             if user is None:
-                raise HostChoiceError("Choose one of your Zoom account's users, or “No Zoom user”.")
+                raise HostChoiceError(gettext("Choose one of your Zoom account's users, or “No Zoom user”."))
         changed = _set(_mapping(member), user, HostSource.ADMIN, actor)
         label = user.email if user else "No Zoom user"
     audit.record(member.org_id, "zoom_host_changed", f"{member.name}: {label}.", actor=actor)
@@ -131,14 +132,16 @@ def refresh(org_id: int, actor: User | None) -> Refreshed:
         count = refresh_directory(org_id, ZoomClient.for_org(org_id))
     except ZoomError as exc:
         db.session.rollback()
-        return Refreshed(False, f"Conecta could not read your Zoom account's users: {exc.message}")
+        return Refreshed(
+            False, gettext("Conecta could not read your Zoom account's users: %(why)s", why=exc.message)
+        )
     match_by_email(org_id)
     audit.record(org_id, "zoom_hosts_matched", f"{count} Zoom users listed; hosts matched by email.", actor)
     db.session.commit()
     # Every upcoming meeting whose host is not its staff member's any more moves: a changed match, and
     # after a (re)connection also a changed mode or connecting user.
     moved = replan.replan_hosts(org_id)
-    return Refreshed(True, f"Matched by email against {count} Zoom users.", len(moved))
+    return Refreshed(True, gettext("Matched by email against %(num)d Zoom users.", num=count), len(moved))
 
 
 def after_connect(org_id: int, previous_account_id: str | None, actor: User) -> Refreshed | None:
@@ -191,7 +194,10 @@ def hosts_table(org_id: int, connection: ZoomConnection) -> HostsTable:
         host = hosts.host_for(member, connection)
         warning = hosts.fallback_warning(member, host.email) if host.fallback else None
         if mapping is not None and mapping.zoom_user_id and mapping.zoom_user_id not in listed:
-            warning = f"{mapping.zoom_email or mapping.zoom_user_id} {hosts.HOST_MISSING}: choose another."
+            warning = gettext(
+                "%(user)s is no longer a user of your Zoom account: choose another.",
+                user=mapping.zoom_email or mapping.zoom_user_id,
+            )
         selected = AUTO
         if mapping is not None and mapping.chosen_by_admin:
             selected = mapping.zoom_user_id or NONE

@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from conecta.dates import format_instant
 from conecta.extensions import db
 from conecta.models import Appointment, ZoomMeeting
 from conecta.models.audit import AuditEvent
@@ -98,12 +100,14 @@ def overlapping(appointment: Appointment) -> list[Appointment]:
 
 
 def _overlap_warning(appointment: Appointment, other: Appointment) -> str:
-    zone = appointment.org.tz
-    start, end = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
-    host = appointment.zoom.host_email or "This meeting's Zoom host"
-    return (
-        f"{host} also hosts “{meeting_topic(other)}” at {start:%H:%M}–{end:%H:%M}: a Zoom user can host "
-        "only one meeting at a time."
+    zone = appointment.org.timezone
+    host = appointment.zoom.host_email or gettext("This meeting's Zoom host")
+    return gettext(
+        "%(host)s also hosts “%(topic)s” at %(start)s–%(end)s: a Zoom user can host only one meeting at a time.",
+        host=host,
+        topic=meeting_topic(other),
+        start=format_instant(other.starts_at, zone, "time"),
+        end=format_instant(other.ends_at, zone, "time"),
     )
 
 

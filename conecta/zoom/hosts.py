@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import gettext
 
 from conecta.extensions import db
 from conecta.models import Appointment, User
@@ -104,7 +105,11 @@ def out_of_reach_reason(host_email: str) -> str:
 
 
 def fallback_warning(member: User, host_email: str) -> str:
-    return f"Meetings for {member.name} are hosted by {host_email}: map {member.name} to their Zoom user."
+    return gettext(
+        "Meetings for %(name)s are hosted by %(email)s: map %(name)s to their Zoom user.",
+        name=member.name,
+        email=host_email,
+    )
 
 
 def fix_href(member_id: int) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
+
 from conecta.models import Service
 
 # Settings a PATCH can change, with Zoom's values when a request says nothing.
@@ -26,7 +28,7 @@ PATCHABLE: dict[str, Any] = {
 }
 # What a meeting made before settings existed was asked for (nothing: Zoom's defaults).
 UNSPECIFIED: dict[str, Any] = {**PATCHABLE, "passcode": False}
-RECORDING_CHOICES = (("none", "No automatic recording"), ("cloud", "Record to the cloud"), ("local", "Record on the host's computer"))  # fmt: skip
+RECORDING_CHOICES = (("none", lazy_gettext("No automatic recording")), ("cloud", lazy_gettext("Record to the cloud")), ("local", lazy_gettext("Record on the host's computer")))  # fmt: skip
 
 
 def requested(service: Service) -> dict[str, Any]:
@@ -62,17 +64,20 @@ def applied(meeting: dict[str, Any]) -> dict[str, Any]:
     return {**kept, "passcode": bool(meeting.get("password"))}
 
 
-_RECORDING = {"none": "turns automatic recording off", "cloud": "records meetings to the cloud",
-              "local": "records meetings on the host's computer"}  # fmt: skip
+_RECORDING = {"none": lazy_gettext("Your Zoom account turns automatic recording off."),
+              "cloud": lazy_gettext("Your Zoom account records meetings to the cloud."),
+              "local": lazy_gettext("Your Zoom account records meetings on the host's computer.")}  # fmt: skip
 _KEPT = {
-    ("waiting_room", True): "Your Zoom account requires a waiting room.",
-    ("waiting_room", False): "Your Zoom account does not allow a waiting room here; the meeting has none.",
-    ("join_before_host", True): "Your Zoom account lets participants join before the host.",
-    ("join_before_host", False): (
+    ("waiting_room", True): lazy_gettext("Your Zoom account requires a waiting room."),
+    ("waiting_room", False): lazy_gettext(
+        "Your Zoom account does not allow a waiting room here; the meeting has none."
+    ),
+    ("join_before_host", True): lazy_gettext("Your Zoom account lets participants join before the host."),
+    ("join_before_host", False): lazy_gettext(
         "Zoom does not let participants join before the host (your account's setting, or the waiting room)."
     ),
-    ("mute_upon_entry", True): "Your Zoom account mutes participants on entry.",
-    ("mute_upon_entry", False): "Your Zoom account does not mute participants on entry.",
+    ("mute_upon_entry", True): lazy_gettext("Your Zoom account mutes participants on entry."),
+    ("mute_upon_entry", False): lazy_gettext("Your Zoom account does not mute participants on entry."),
 }
 
 
@@ -81,13 +86,18 @@ def kept_otherwise(asked: dict[str, Any] | None, got: dict[str, Any] | None) -> 
     if not asked or not got:
         return []
     notes = [
-        _KEPT[(key, got[key])]
+        str(_KEPT[(key, got[key])])
         for key in ("waiting_room", "join_before_host", "mute_upon_entry")
         if key in got and got[key] != asked.get(key, PATCHABLE[key])
     ]
     recording = got.get("auto_recording")
     if recording and recording != asked.get("auto_recording", "none"):
-        notes.append(f"Your Zoom account {_RECORDING.get(recording, f'sets recording to {recording}')}.")
+        known = _RECORDING.get(recording)
+        notes.append(
+            str(known)
+            if known is not None
+            else gettext("Your Zoom account sets recording to %(value)s.", value=recording)
+        )
     if asked.get("passcode") and not got.get("passcode"):
-        notes.append("This meeting has no passcode (Zoom adds one only when a meeting is created).")
+        notes.append(gettext("This meeting has no passcode (Zoom adds one only when a meeting is created)."))
     return notes

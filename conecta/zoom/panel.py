@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext, lazy_gettext
 
 from conecta.models import Appointment, ZoomState
 from conecta.models.types import utcnow
@@ -32,7 +33,9 @@ from conecta.zoom.host_notes import NO_NOTES, checked_note, staff_notes
 FALLBACK_POLL_DELAY = "1s"
 SLOW_CHECK_DELAY = "60s"
 POLL_HORIZON = timedelta(minutes=2)
-COMING_SOON = "Meeting link coming soon"  # what a client reads while a meeting is due and not yet made
+COMING_SOON = lazy_gettext(
+    "Meeting link coming soon"
+)  # what a client reads while a meeting is due and not yet made
 
 
 @dataclass(frozen=True)
@@ -114,14 +117,14 @@ class _Context:
         if not self.staff or rule.add_refusal(self.appointment, connected=self.connected, now=utcnow()):
             return ()
         href = url_for("bookings.zoom_add", appointment_id=self.appointment.id)
-        return (PanelAction("Add Zoom meeting", href, in_modal=True),)
+        return (PanelAction(gettext("Add Zoom meeting"), href, in_modal=True),)
 
     def remove_action(self) -> tuple[PanelAction, ...]:
         """Remove Zoom meeting (it asks first), where there is one to remove."""
         if not self.staff or rule.remove_refusal(self.appointment, connected=self.connected):
             return ()
         href = url_for("bookings.zoom_remove", appointment_id=self.appointment.id)
-        return (PanelAction("Remove Zoom meeting", href, asks=True, in_modal=True, danger=True),)
+        return (PanelAction(gettext("Remove Zoom meeting"), href, asks=True, in_modal=True, danger=True),)
 
 
 def zoom_panel(
@@ -185,10 +188,10 @@ def _pending(c: _Context) -> ZoomPanel:
     note = c.error if c.staff else ""
     if wait is not None and wait > POLL_HORIZON:
         if not c.staff and not c.meeting:
-            return ZoomPanel(kind="waiting", headline=COMING_SOON, **c.slow_check, **c.base)
+            return ZoomPanel(kind="waiting", headline=str(COMING_SOON), **c.slow_check, **c.base)
         return ZoomPanel(
             kind="waiting",
-            headline="Waiting for Zoom",
+            headline=gettext("Waiting for Zoom"),
             note=note,
             actions=c.remove_action(),
             **c.slow_check,
@@ -196,12 +199,12 @@ def _pending(c: _Context) -> ZoomPanel:
             **c.meeting,
         )
     if c.appointment.is_cancelled or not zoom.wanted:
-        headline = "Deleting Zoom meeting…"
+        headline = gettext("Deleting Zoom meeting…")
     elif zoom.meeting_id:
-        headline = "Updating Zoom meeting…"
+        headline = gettext("Updating Zoom meeting…")
     else:
         # The client is told plainly that the link is due; staff see the work going on.
-        headline = "Creating Zoom meeting…" if c.staff else COMING_SOON
+        headline = gettext("Creating Zoom meeting…") if c.staff else str(COMING_SOON)
     actions = c.remove_action()
     return ZoomPanel(
         kind="pending", headline=headline, note=note, actions=actions, **c.live, **c.base, **c.meeting
@@ -214,7 +217,7 @@ def _ready(c: _Context) -> ZoomPanel | None:
     note = (c.error or checked_note(c.appointment)) if c.staff else ""
     return ZoomPanel(
         kind="ready",
-        headline="Zoom meeting ready",
+        headline=gettext("Zoom meeting ready"),
         note=note,
         retry_href=c.retry_href,
         actions=c.remove_action(),
@@ -226,13 +229,13 @@ def _ready(c: _Context) -> ZoomPanel | None:
 def _failed(c: _Context) -> ZoomPanel:
     if not c.staff:
         if c.meeting:
-            return ZoomPanel(kind="ready", headline="Zoom meeting", **c.base, **c.meeting)
+            return ZoomPanel(kind="ready", headline=gettext("Zoom meeting"), **c.base, **c.meeting)
         # Checked slowly: when staff Retry, the link appears here without a reload.
-        return ZoomPanel(kind="waiting", headline=COMING_SOON, **c.slow_check, **c.base)
+        return ZoomPanel(kind="waiting", headline=str(COMING_SOON), **c.slow_check, **c.base)
     return ZoomPanel(
         kind="failed",
-        headline="Zoom meeting failed",
-        note=c.error or "Zoom did not accept the meeting.",
+        headline=gettext("Zoom meeting failed"),
+        note=c.error or gettext("Zoom did not accept the meeting."),
         retry_href=c.retry_href,
         actions=c.remove_action(),
         **c.base,
@@ -241,20 +244,26 @@ def _failed(c: _Context) -> ZoomPanel:
 
 
 def _deleted(c: _Context) -> ZoomPanel:
-    return ZoomPanel(kind="deleted", headline="Zoom meeting deleted", actions=c.add_action(), **c.base)
+    return ZoomPanel(
+        kind="deleted", headline=gettext("Zoom meeting deleted"), actions=c.add_action(), **c.base
+    )
 
 
 def _left(c: _Context) -> ZoomPanel | None:
     if not c.staff:
         return None
-    note = c.error or "Zoom is disconnected; the meeting was left in Zoom."
-    return ZoomPanel(kind="left", headline="Zoom meeting left in Zoom", note=note, **c.base)
+    note = c.error or gettext("Zoom is disconnected; the meeting was left in Zoom.")
+    return ZoomPanel(kind="left", headline=gettext("Zoom meeting left in Zoom"), note=note, **c.base)
 
 
 NO_MEETING_NOTES = {
-    "removed": "Staff removed its Zoom meeting.",
-    "disconnected": "Zoom is not connected: its meeting is created as soon as an admin connects Zoom.",
-    "missing": "Its service has Zoom meetings, yet none was made for it: Add Zoom meeting creates it.",
+    "removed": lazy_gettext("Staff removed its Zoom meeting."),
+    "disconnected": lazy_gettext(
+        "Zoom is not connected: its meeting is created as soon as an admin connects Zoom."
+    ),
+    "missing": lazy_gettext(
+        "Its service has Zoom meetings, yet none was made for it: Add Zoom meeting creates it."
+    ),
 }
 
 
@@ -272,7 +281,7 @@ def _none(c: _Context) -> ZoomPanel | None:
         note = NO_MEETING_NOTES["missing" if c.connected else "disconnected"]
     if not actions and not note:
         return None
-    return ZoomPanel(kind="none", headline="No Zoom meeting", note=note, actions=actions, **c.base)
+    return ZoomPanel(kind="none", headline=gettext("No Zoom meeting"), note=note, actions=actions, **c.base)
 
 
 def _vanished(c: _Context) -> ZoomPanel | None:
@@ -280,8 +289,8 @@ def _vanished(c: _Context) -> ZoomPanel | None:
     if c.appointment.is_cancelled or not c.appointment.zoom.wanted:
         return _deleted(c)
     if not c.staff:  # checked slowly: once the meeting is recreated, the link appears without a reload
-        return ZoomPanel(kind="waiting", headline=COMING_SOON, **c.slow_check, **c.base)
-    note = (
+        return ZoomPanel(kind="waiting", headline=str(COMING_SOON), **c.slow_check, **c.base)
+    note = gettext(
         "The client sees “Meeting link coming soon” and no email carries the old link. Recreate and "
         "resend makes a new meeting and emails the client its link; if nobody does, the check before "
         "the meeting does it."
@@ -289,9 +298,9 @@ def _vanished(c: _Context) -> ZoomPanel | None:
     href = url_for("bookings.zoom_recreate", appointment_id=c.appointment.id)
     return ZoomPanel(
         kind="vanished",
-        headline="The Zoom meeting was deleted in Zoom",
+        headline=gettext("The Zoom meeting was deleted in Zoom"),
         note=" ".join(filter(None, [c.error, note])),
-        actions=(PanelAction("Recreate and resend", href, primary=True), *c.remove_action()),
+        actions=(PanelAction(gettext("Recreate and resend"), href, primary=True), *c.remove_action()),
         **c.base,
     )
 
@@ -305,14 +314,16 @@ def _drifted(c: _Context) -> ZoomPanel | None:
     appointment_id = c.appointment.id
     return ZoomPanel(
         kind="drifted",
-        headline="The Zoom meeting was changed in Zoom",
+        headline=gettext("The Zoom meeting was changed in Zoom"),
         note=" ".join(filter(None, [drift_note(c.appointment), c.error])),
         actions=(
             PanelAction(
-                "Put Zoom back", url_for("bookings.zoom_put_back", appointment_id=appointment_id), True
+                gettext("Put Zoom back"),
+                url_for("bookings.zoom_put_back", appointment_id=appointment_id),
+                True,
             ),
             PanelAction(
-                "Move the appointment to Zoom's time",
+                gettext("Move the appointment to Zoom's time"),
                 url_for("bookings.zoom_move_to_zoom_time", appointment_id=appointment_id),
             ),
             *c.remove_action(),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from conecta.i18n import N_
 from conecta.models import Appointment, StaffChoice, ZoomState
 
 
@@ -84,13 +85,14 @@ def needs_meeting(
 
 # ---- staff's choice for one appointment: Add Zoom meeting, Remove Zoom meeting ------------------------
 
-NOT_CONNECTED = "Zoom is not connected: an admin can connect it in Settings → Integrations."
+# Marked for translation (N_): the views show them through gettext(), in the reader's language.
+NOT_CONNECTED = N_("Zoom is not connected: an admin can connect it in Settings → Integrations.")
 ADD_REFUSED = {
-    "cancelled": "A cancelled appointment gets no Zoom meeting.",
-    "ended": "This appointment has ended: it gets no Zoom meeting.",
-    "has_one": "This appointment already has a Zoom meeting.",
+    "cancelled": N_("A cancelled appointment gets no Zoom meeting."),
+    "ended": N_("This appointment has ended: it gets no Zoom meeting."),
+    "has_one": N_("This appointment already has a Zoom meeting."),
 }
-NOTHING_TO_REMOVE = "This appointment has no Zoom meeting to remove."
+NOTHING_TO_REMOVE = N_("This appointment has no Zoom meeting to remove.")
 
 
 def add_refusal(appointment: Appointment, *, connected: bool, now: datetime) -> str | None:

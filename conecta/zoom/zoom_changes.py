@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -244,8 +245,8 @@ def _keep_new_link(zoom: ZoomMeeting, meeting: dict[str, Any]) -> bool:
 
 def describe(appointment: Appointment, starts_at: datetime | None, duration: int | None) -> str:
     """ "Mon 11 Mar 2030, 11:00 for 45 min" in the organization's zone."""
-    when = fmt_datetime(starts_at, appointment.org.timezone) if starts_at else "an unknown time"
-    return f"{when} for {duration} min" if duration else when
+    when = fmt_datetime(starts_at, appointment.org.timezone) if starts_at else gettext("an unknown time")
+    return gettext("%(when)s for %(num)d min", when=when, num=duration) if duration else when
 
 
 def drift_note(appointment: Appointment) -> str:
@@ -255,8 +256,15 @@ def drift_note(appointment: Appointment) -> str:
     )
     in_zoom = describe(appointment, zoom.synced_start_at, zoom.synced_duration)
     booked = describe(appointment, appointment.starts_at, appointment.duration_minutes)
-    past = " (already over)" if ends is not None and ends <= utcnow() else ""
-    return f"In Zoom the meeting is on {in_zoom}{past}; the appointment is on {booked}."
+    if ends is not None and ends <= utcnow():
+        return gettext(
+            "In Zoom the meeting is on %(zoom)s (already over); the appointment is on %(booked)s.",
+            zoom=in_zoom,
+            booked=booked,
+        )
+    return gettext(
+        "In Zoom the meeting is on %(zoom)s; the appointment is on %(booked)s.", zoom=in_zoom, booked=booked
+    )
 
 
 # ---- staff's answers (called by conecta.bookings.service, inside the booking's transaction) ----------

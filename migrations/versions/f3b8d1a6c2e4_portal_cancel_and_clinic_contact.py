@@ -6,7 +6,7 @@ portal; 24 unless an admin changes it), `organizations.contact_phone`, `contact_
 client wrote to the clinic when cancelling in the portal; staff are emailed it).
 
 Revision ID: f3b8d1a6c2e4
-Revises: f1a8b3c5d7e9
+Revises: f1b8d3a5c7e9
 Create Date: 2026-12-07 02:45:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3b8d1a6c2e4'
-down_revision = 'f1a8b3c5d7e9'
+down_revision = 'f1b8d3a5c7e9'
 branch_labels = None
 depends_on = None
 

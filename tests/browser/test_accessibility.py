@@ -241,6 +241,12 @@ def group_session(page: Page, acme: OrgBundle) -> str:
     return "calendar, a group session's drawer (clients, Remove, Add client)"
 
 
+def settings_language(page: Page, acme: OrgBundle) -> str:
+    page.goto("/settings/language")
+    expect(page.get_by_role("combobox", name="Your language")).to_be_visible()
+    return "settings, language (the admin's own and the organization's)"
+
+
 def not_found(page: Page, acme: OrgBundle) -> str:
     assert page.goto("/calendar/appointments/999999").status == 404
     return "error page (404)"
@@ -287,6 +293,7 @@ STAFF_WALK: list[Step] = [
     settings_organization,
     settings_organization_errors,
     group_session,
+    settings_language,
     not_found,
     phone_calendar,
     phone_menu,
@@ -412,6 +419,13 @@ def portal_account(page: Page, acme: OrgBundle) -> str:
     return "portal, your account"
 
 
+def portal_preferences(page: Page, acme: OrgBundle) -> str:
+    page.goto("/portal/")
+    page.get_by_role("link", name="Language and time zone").click()
+    expect(page.get_by_label("Time zone", exact=True)).to_be_visible()
+    return "portal, language and time zone"
+
+
 OUTSIDE_WALK: list[Step] = [
     staff_sign_in,
     staff_sign_in_failed,
@@ -427,6 +441,7 @@ OUTSIDE_WALK: list[Step] = [
     portal_list_with_join,
     portal_after_cutoff,
     portal_account,
+    portal_preferences,
 ]
 
 

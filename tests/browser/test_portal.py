@@ -33,7 +33,7 @@ def test_a_client_sees_their_booking_and_not_anothers(acme, page) -> None:
     expect(page).to_have_url(re.compile(rf"/portal/bookings/{mine.id}$"))
     expect(page.get_by_role("heading", name="Consultation")).to_be_visible()
     details = page.locator("dl.details")
-    expect(details).to_contain_text("Mon 07 Jan 2030, 09:00–10:00 (America/Tijuana)")
+    expect(details).to_contain_text("Mon 07 Jan 2030, 09:00–10:00 (Mexico (Tijuana) Time)")
     expect(details).to_contain_text("Sam Staff")
     expect(details).to_contain_text("Booked")
 

@@ -302,7 +302,7 @@ def test_the_pipeline_plans_zoom_then_email_in_the_transaction_and_dispatches_af
 
 
 def test_a_failing_plan_rolls_the_save_back(acme, as_user, monkeypatch):
-    def broken(appointment):
+    def broken(appointment, **options):
         raise RuntimeError("outbox unavailable")
 
     monkeypatch.setattr(mail_plan, "plan", broken)

@@ -66,6 +66,10 @@ TYPICAL = [
     "admin",
     "staff",
     "owner",
+    "es",
+    "en",
+    "Europe/Madrid",
+    "America/New_York",
     "y",
     "on",
     "auto",
@@ -129,8 +133,14 @@ FORMS = {
     "attendance": Form("staff", lambda w: f"/bookings/{w.appointment.id}/attendance", ("attendance",)),
     "client-new": Form("staff", lambda w: "/clients/new", ("name", "email", "phone", "notes")),
     "client-edit": Form(
-        "staff", lambda w: f"/clients/{w.client.id}/edit", ("name", "email", "phone", "notes")
+        "staff",
+        lambda w: f"/clients/{w.client.id}/edit",
+        ("name", "email", "phone", "notes", "language", "timezone"),
     ),
+    "portal-preferences": Form("client", lambda w: "/portal/preferences", ("language", "timezone")),
+    "staff-language": Form("staff", lambda w: "/settings/language", ("mine-language",)),
+    "team-language": Form("admin", lambda w: f"/settings/team/{w.staff.id}/language", ("language",)),
+    "org-language": Form("admin", lambda w: "/settings/language/organization", ("org-language",)),
     "client-search": Form("staff", lambda w: "/clients/", ("q",), method="GET"),
     "booking-new": Form(
         "staff",

@@ -69,7 +69,7 @@ def test_booking_without_zoom_sends_one_confirmation_with_an_invite(acme, smtp_s
     for body in (parts["text/plain"], parts["text/html"]):
         assert "Consultation" in body
         assert "Sam Staff" in body
-        assert "Monday 7 January 2030, 09:00–10:00 PST (America/Tijuana)" in body
+        assert "Monday 7 January 2030, 09:00–10:00 (Mexico (Tijuana) Time)" in body
         assert "Zoom" not in body
         assert "None" not in body
 
@@ -200,7 +200,9 @@ def test_reschedule_and_service_change_update_the_invite_notes_do_not_and_cancel
     assert len(uids) == 1  # one event in the client's calendar, updated in place
     sequences = [int(event["SEQUENCE"]) for _cal, event in events]
     assert sequences == sorted(sequences) and len(set(sequences)) == 4
-    assert "Monday 7 January 2030, 11:00–12:00 PST" in text_parts(messages[1])["text/plain"]
+    assert (
+        "Monday 7 January 2030, 11:00–12:00 (Mexico (Tijuana) Time)" in text_parts(messages[1])["text/plain"]
+    )
     assert "Video call" in text_parts(messages[2])["text/plain"]
 
     cancel_calendar, cancel_event = events[3]
@@ -312,6 +314,6 @@ def test_times_follow_daylight_saving_in_the_organizations_zone(acme, smtp_serve
     run_mail_worker()
 
     message = only(smtp_server.messages)
-    assert "Monday 8 July 2030, 09:00–10:00 PDT (America/Tijuana)" in text_parts(message)["text/plain"]
+    assert "Monday 8 July 2030, 09:00–10:00 (Mexico (Tijuana) Time)" in text_parts(message)["text/plain"]
     _calendar, event = event_of(message)
     assert event.decoded("DTSTART") == datetime(2030, 7, 8, 16, 0, tzinfo=UTC)

@@ -135,7 +135,7 @@ def test_the_catcher_stores_messages_the_dev_mailbox_shows(app, acme, rival, as_
     page = staff.get(f"/dev/mailbox/{confirmation.name}").get_data(as_text=True)
     frame = f'src="/dev/mailbox/{confirmation.name}/html"'
     assert 'sandbox=""' in page and frame in page
-    assert "Monday 7 January 2030, 09:00–10:00 PST (America/Tijuana)" in page
+    assert "Monday 7 January 2030, 09:00–10:00 (Mexico (Tijuana) Time)" in page
     assert "invite.ics" in page and "application/ics" in page
     download = staff.get(f"/dev/mailbox/{confirmation.name}/attachments/0")
     assert download.status_code == 200

@@ -87,9 +87,11 @@ def test_a_weekly_series_keeps_its_wall_clock_time_across_dst_and_sends_one_emai
     run_mail_worker()
     assert len(smtp_server.messages) == 1, [m.message["Subject"] for m in smtp_server.messages]
     message = smtp_server.messages[0].message
-    assert message["Subject"].startswith("Confirmed: Video call, 4 dates from Mon 4 Mar 2030, 10:00 PST")
+    assert message["Subject"].startswith(
+        "Confirmed: Video call, 4 dates from Mon 4 Mar 2030, 10:00 (Mexico (Tijuana) Time)"
+    )
     for body in (text_parts(message)["text/plain"], text_parts(message)["text/html"]):
-        for day in ("Monday 4 March 2030, 10:00–10:30 PST", "Monday 11 March 2030, 10:00–10:30 PDT"):
+        for day in ("Monday 4 March 2030, 10:00–10:30 (Mexico", "Monday 11 March 2030, 10:00–10:30 (Mexico"):
             assert day in body
         assert "Monday 25 March 2030" in body
     events = ics_of(message).walk("VEVENT")
@@ -258,7 +260,9 @@ def test_each_occurrence_is_reminded_with_its_own_join_link(acme, smtp_server):
     assert reminders.send_if_due(booked[1].id, booked[1].starts_at - timedelta(hours=1))
     run_mail_worker()
     reminder = smtp_server.messages[-1].message
-    assert reminder["Subject"].startswith("Reminder: Consultation on Mon 11 Mar 2030, 10:00 PDT")
+    assert reminder["Subject"].startswith(
+        "Reminder: Consultation on Mon 11 Mar 2030, 10:00 (Mexico (Tijuana) Time)"
+    )
     assert JOIN_URL in text_parts(reminder)["text/plain"]
     assert len(smtp_server.messages) == 2  # the series confirmation, then this reminder: no link email
 
