@@ -135,8 +135,8 @@ def test_the_updated_email_strikes_the_old_time_through(acme, smtp_server):
     confirmed, updated = (r.message for r in smtp_server.messages)
     assert updated["Subject"].startswith("Updated: Consultation")
     parts = text_parts(updated)
-    old = "Monday 7 January 2030, 09:00–10:00 PST (America/Tijuana)"
-    new = "Tuesday 8 January 2030, 10:00–11:00 PST (America/Tijuana)"
+    old = "Monday 7 January 2030, 09:00–10:00 (Mexico (Tijuana) Time)"
+    new = "Tuesday 8 January 2030, 10:00–11:00 (Mexico (Tijuana) Time)"
     assert f"<del>{old}</del><br>{new}" in parts["text/html"]
     assert f"When: {new} (was: {old})" in parts["text/plain"]
     assert "<del>" not in text_parts(confirmed)["text/html"]  # nothing struck through on a confirmation
