@@ -166,6 +166,8 @@ def sender_address() -> str:
 def previous_facts(row: OutboxEmail, facts: Facts) -> Facts | None:
     """What the client was last told about the appointment (the latest message delivered before this
     one), when the time, service or staff member differ from `facts`; else None."""
+    if row.id is None or row.appointment_id is None or row.client_id is None:
+        return None  # a message not in the outbox (a preview): nothing was told before it
     earlier = db.session.scalars(
         select(OutboxEmail)
         .where(
