@@ -65,6 +65,9 @@ def seed() -> list[tuple[str, str, str]]:
         return logins
 
     org = Organization(name=DEMO_ORG, timezone=DEMO_TZ)
+    # The contact block of every client email (Settings → Organization).
+    org.contact_phone, org.contact_email = "+1 619 555 0100", "hola@demo.conecta.test"
+    org.contact_address = "1250 Avenida Revolución, Tijuana"
     db.session.add(org)
     people = [
         User(

@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
     from conecta.calendar.markup import zoom_label
     from conecta.i18n import LANGUAGES, language_name
     from conecta.mail.reminders import reminder_status
+    from conecta.portal.listing import booking_status
     from conecta.settings.zoom_views import zoom_connected
     from conecta.zoom.panel import zoom_panel
 
@@ -77,6 +78,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["audit_label"] = audit.label
     app.jinja_env.globals["zoom_label"] = zoom_label  # "Zoom ready" (the client record's next appointment)
     app.jinja_env.globals["reminder_status"] = reminder_status  # "Reminder sent …" for staff
+    app.jinja_env.globals["booking_status"] = booking_status  # Booked, Under way, Took place, Cancelled
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["datetime"] = fmt_datetime
     app.jinja_env.filters["time"] = fmt_time

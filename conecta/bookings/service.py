@@ -306,3 +306,33 @@ def remove_zoom_meeting(appointment: Appointment, actor: Any = None) -> Appointm
         lambda: zoom_plan.choose(appointment, StaffChoice.REMOVED, actor),
         detail="Zoom meeting removed by staff: the meeting will be deleted.",
     )
+
+
+# ---- a client's cancellation in the portal (conecta.portal.cancellation) ------------------------------
+
+
+def cancel_by_client(appointment: Appointment, message: str | None) -> Appointment:
+    """Staff's cancellation, asked for by the client: the same plans (Zoom deletes the meeting, the client
+    gets the cancellation email) plus, in the same transaction, the staff member's email with the
+    client's message. Raises `CancelRefused` if it was cancelled meanwhile (the staff row lock orders
+    it after any cancellation that got there first)."""
+    from flask_babel import gettext
+
+    from conecta.mail import staff_notice
+    from conecta.portal.cancellation import CancelRefused
+
+    def apply() -> Appointment:
+        status = db.session.scalar(select(Appointment.status).where(Appointment.id == appointment.id))
+        if status == "cancelled":
+            raise CancelRefused(gettext("This booking is already cancelled."))
+        scheduling.cancel_appointment(appointment)
+        appointment.cancel_message = message
+        # For the team's drawer (never emailed: the reason is not in the client's email).
+        appointment.cancel_reason = gettext("Cancelled by the client in the portal.")
+        appointment.cancel_email_client, appointment.cancel_reason_in_email = True, False
+        detail = "cancelled by the client in the portal; the client is emailed; the staff member is told"
+        audit.record(appointment.org_id, "appointment_cancelled", detail, None, appointment.id)
+        staff_notice.plan_client_cancelled(appointment)
+        return appointment
+
+    return _save(Change.CANCELLED, appointment.staff, apply)

@@ -8,7 +8,7 @@ start URL is never read here at all.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -18,14 +18,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from conecta.clinic import clinic_of
 from conecta.dates import format_instant, zone_name
 from conecta.extensions import db
 from conecta.mail.ics import Invite, appointment_uid, build_ics
 from conecta.mail.readers import Reader, client_reader, reader_for
 from conecta.mail.subjects import subject_for
 from conecta.models import Appointment, Organization
-from conecta.models.email import SERIES_KINDS, EmailKind, OutboxEmail
+from conecta.models.email import APPOINTMENT_KINDS, DELIVERED, SERIES_KINDS, EmailKind, OutboxEmail
 from conecta.models.types import utcnow
 from conecta.models.zoom_meeting import format_meeting_id
 
@@ -161,6 +163,38 @@ def sender_address() -> str:
     return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "no-reply@localhost"
 
 
+def previous_facts(row: OutboxEmail, facts: Facts) -> Facts | None:
+    """What the client was last told about the appointment (the latest message delivered before this
+    one), when the time, service or staff member differ from `facts`; else None."""
+    if row.id is None or row.appointment_id is None or row.client_id is None:
+        return None  # a message not in the outbox (a preview): nothing was told before it
+    earlier = db.session.scalars(
+        select(OutboxEmail)
+        .where(
+            OutboxEmail.appointment_id == row.appointment_id,
+            OutboxEmail.client_id == row.client_id,
+            OutboxEmail.id < row.id,
+            OutboxEmail.kind.in_(APPOINTMENT_KINDS),
+            OutboxEmail.status.in_(DELIVERED),
+        )
+        .order_by(OutboxEmail.id.desc())
+        .limit(1)
+    ).first()
+    if earlier is None or not earlier.snapshot:
+        return None
+    told = earlier.snapshot
+    starts_at = datetime.fromisoformat(told["starts_at"])
+    previous = replace(
+        facts,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=told["duration_minutes"]),
+        service_name=told.get("service_name", facts.service_name),
+        staff_name=told.get("staff_name", facts.staff_name),
+    )
+    changed = (previous.when, previous.service_name, previous.staff_name)
+    return previous if changed != (facts.when, facts.service_name, facts.staff_name) else None
+
+
 def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
     appointment = row.appointment
     # A cancellation to someone who is no longer this appointment's client (reassigned, or removed from
@@ -185,6 +219,9 @@ def _compose_appointment(row: OutboxEmail, reader: Reader) -> Composed:
         "zoom": zoom,
         "link_will_follow": link_will_follow,
         "zoom_removed": zoom_removed,
+        # An update shows what changed: what the client was last told, struck through, then the new.
+        "previous": previous_facts(row, facts) if kind == EmailKind.UPDATE else None,
+        "clinic": clinic_of(appointment.org, "portal.booking", appointment_id=appointment.id),
         # Staff's reason reaches the client only when they ticked "Include the reason in the email".
         "cancel_reason": (
             appointment.cancel_reason
@@ -258,6 +295,10 @@ def compose(row: OutboxEmail) -> Composed:
     with force_locale(reader.locale):
         if row.kind == EmailKind.ZOOM_RECONNECT:
             return _compose_zoom_reconnect(row, reader)
+        if row.kind == EmailKind.CLIENT_CANCELLED:
+            from conecta.mail.staff_notice import compose_client_cancelled
+
+            return compose_client_cancelled(row)
         if row.kind in SERIES_KINDS:
             from conecta.mail.series import compose_series
 

@@ -74,6 +74,7 @@ def queue(who: User | Client, kind: EmailKind) -> OutboxEmail:
 def compose(row: OutboxEmail, reader: Reader | None = None):
     """The invite or reset message of `row`, with a link signed now, for `reader` (its recipient's
     language, forced by `conecta.mail.compose`, and zone)."""
+    from conecta.clinic import clinic_of
     from conecta.dates import format_instant, zone_name
     from conecta.mail.compose import Composed
 
@@ -94,6 +95,8 @@ def compose(row: OutboxEmail, reader: Reader | None = None):
             zone=zone_name(zone),
         ),
         "staff": who.kind == "user",
+        # A client's email ends with the clinic's contact block and the portal link (conecta.clinic).
+        "clinic": clinic_of(org) if who.kind == "client" else None,
     }
     return Composed(
         subject=subject(row.kind, org.name),

@@ -28,6 +28,7 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from conecta.clinic import clinic_of
 from conecta.extensions import db
 from conecta.mail import plan as mail_plan
 from conecta.mail.compose import Composed, Facts, ZoomDetails, facts_for, sender_address, zoom_details_for
@@ -205,6 +206,7 @@ def compose_series(row: OutboxEmail, zone: str | None = None) -> Composed:
         "facts": first,
         "client_name": row.client.name if row.client else first.client_name,
         "dates": [date for _, date in dates],
+        "clinic": clinic_of(dates[0][0].org),  # the contact block and the portal link (its list)
     }
     subject = _subject(row.kind, first, len(dates))
     sender = sender_address()

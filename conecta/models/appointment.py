@@ -49,6 +49,8 @@ class Appointment(db.Model):
     cancel_reason_in_email: Mapped[bool] = mapped_column(default=False, server_default=false())
     # After its start, staff mark it: ATTENDED or NO_SHOW (None: not marked).
     attendance: Mapped[str | None] = mapped_column(String(10))
+    # What the client wrote to the clinic when cancelling in the portal (None: not cancelled there).
+    cancel_message: Mapped[str | None] = mapped_column(Text)
 
     org: Mapped[Organization] = relationship()
     client: Mapped[Client] = relationship()

@@ -40,6 +40,7 @@ class EmailKind(StrEnum):
     SERIES_CONFIRMATION = "series_confirmation"
     SERIES_UPDATE = "series_update"
     SERIES_CANCELLATION = "series_cancellation"
+    CLIENT_CANCELLED = "client_cancelled"  # to the staff member: the client cancelled in the portal
 
 
 class EmailStatus(StrEnum):
@@ -66,6 +67,7 @@ APPOINTMENT_KINDS = tuple(
         EmailKind.ZOOM_RECONNECT,
         EmailKind.STAFF_INVITE,
         EmailKind.PASSWORD_RESET,
+        EmailKind.CLIENT_CANCELLED,
         *SERIES_KINDS,
     )
 )

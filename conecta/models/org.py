@@ -24,6 +24,12 @@ class Organization(db.Model):
     # Reminder emails to clients (conecta.mail.reminders): on or off, and how long before the start.
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
     reminder_lead_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    # Clients may cancel in the portal until this many hours before the start (conecta.portal.cancellation).
+    portal_cancel_cutoff_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    # The contact block of every client email and of the portal (Settings → Organization); "" = not given.
+    contact_phone: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    contact_address: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     @property
     def tz(self) -> ZoneInfo:

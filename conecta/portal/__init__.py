@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-from conecta.portal import account_views, views, zoom_views  # noqa: E402,F401
+from conecta.portal import account_views, cancel_views, views, zoom_views  # noqa: E402,F401

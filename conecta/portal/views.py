@@ -14,11 +14,12 @@ from conecta.auth.passwords import verify_password
 from conecta.auth.permissions import client_required
 from conecta.auth.views import safe_next, sign_in, wrong_credentials
 from conecta.bookings.access import get_appointment_for
+from conecta.clinic import org_for_sign_in
 from conecta.extensions import db
 from conecta.groups.portal import booked_for
 from conecta.models import Appointment, Client
 from conecta.models.types import utcnow
-from conecta.portal import bp
+from conecta.portal import bp, cancellation, listing
 from conecta.preferences import ReaderForm, chosen
 
 INVITE_SALT = links.SALT  # one mechanism for every password link (conecta.auth.links)
@@ -39,10 +40,14 @@ def load_invite(token: str) -> Client | None:
 @throttle.sign_in
 def login():
     form = LoginForm()
+    # The clinic whose name the page shows: named by the link the client followed (conecta.clinic).
+    org = org_for_sign_in(request.args.get("clinic"), request.args.get("next"))
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        # The same email may be a client of several organizations; no client at all still costs a check.
-        candidates = db.session.scalars(db.select(Client).filter_by(email=email)).all() or [None]
+        # The same email may be a client of several organizations (the clinic of the link is tried
+        # first); no client at all still costs a check.
+        found = db.session.scalars(db.select(Client).filter_by(email=email).order_by(Client.id)).all()
+        candidates = sorted(found, key=lambda c: org is None or c.org_id != org.id) or [None]
         password = form.password.data
         client = next((c for c in candidates if verify_password(c and c.password_hash, password)), None)
         if client is not None:
@@ -50,7 +55,8 @@ def login():
             return redirect(safe_next(url_for("portal.index")), code=303)
         wrong_credentials(form)
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form, portal=True), status
+    org_name = org.name if org is not None else None
+    return render_template("auth/login.html", form=form, portal=True, org_name=org_name), status
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -66,13 +72,11 @@ def index():
     """The signed-in client's bookings: upcoming (soonest first, ongoing included) and past (latest first)."""
     bookings = db.session.scalars(
         select(Appointment)
-        .options(joinedload(Appointment.service), joinedload(Appointment.staff))
+        .options(joinedload(Appointment.service), joinedload(Appointment.staff), joinedload(Appointment.zoom))
         .where(booked_for(current_user.id), Appointment.org_id == current_user.org_id)
         .order_by(Appointment.starts_at, Appointment.id)
     ).all()
-    now = utcnow()
-    upcoming = [b for b in bookings if b.ends_at > now]
-    past = [b for b in reversed(bookings) if b.ends_at <= now]
+    upcoming, past = listing.split(list(bookings))
     return render_template("portal/index.html", client=current_user, upcoming=upcoming, past=past)
 
 
@@ -81,7 +85,20 @@ def index():
 def booking(appointment_id: int):
     """One booking of the signed-in client; anyone else's is 404, exactly like one that never existed."""
     appointment = get_appointment_for(current_user, appointment_id)
-    return render_template("portal/booking.html", appointment=appointment, viewer="client")
+    return render_template("portal/booking.html", **booking_context(appointment))
+
+
+def booking_context(appointment: Appointment) -> dict:
+    """The booking page's context: the booking, and whether (until when) it may still be cancelled."""
+    now = utcnow()
+    return {
+        "appointment": appointment,
+        "viewer": "client",
+        "refusal": cancellation.refusal(appointment, now),
+        "upcoming": appointment.ends_at > now,
+        "cancel_deadline": cancellation.deadline(appointment),
+        "clinic": appointment.org,
+    }
 
 
 @bp.route("/preferences", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from conecta.settings import (  # noqa: E402,F401
     emails,
     integrations,
     language,
+    organization,
     reminders,
     views,
     zoom_cleanup_views,

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from conecta.auth import links
 from conecta.extensions import db
 from conecta.groups.participants import enrol
-from conecta.models import ZoomState
+from conecta.models import Appointment, ZoomState
 from conecta.models.types import utcnow
 from tests.browser.axe import assert_accessible
 from tests.support.factories import PASSWORD, OrgBundle, with_zoom
@@ -215,6 +215,20 @@ def settings_emails(page: Page, acme: OrgBundle) -> str:
     return "settings, emails"
 
 
+def settings_organization(page: Page, acme: OrgBundle) -> str:
+    page.goto("/settings/organization")
+    expect(page.get_by_role("heading", name="Contact details")).to_be_visible()
+    return "settings, organization"
+
+
+def settings_organization_errors(page: Page, acme: OrgBundle) -> str:
+    page.get_by_label("Clients may cancel in the portal until").fill("1000")
+    page.get_by_label("Email").fill("not an email")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".error-text").first).to_be_visible()
+    return "settings, organization, with errors (422)"
+
+
 def group_session(page: Page, acme: OrgBundle) -> str:
     """A group session's drawer: its clients, each with Remove, and Add client (another week's)."""
     clinic = add_group_clinic(acme, capacity=4, zoom=False)
@@ -276,6 +290,8 @@ STAFF_WALK: list[Step] = [
     settings_event_form,
     settings_integrations,
     settings_emails,
+    settings_organization,
+    settings_organization_errors,
     group_session,
     settings_language,
     not_found,
@@ -341,7 +357,8 @@ def password_link_invalid(page: Page, acme: OrgBundle) -> str:
 def portal_sign_in(page: Page, acme: OrgBundle) -> str:
     page.goto("/portal/login")
     expect(page.get_by_role("heading", name="Client portal")).to_be_visible()
-    return "portal sign-in"
+    expect(page.get_by_text("manage your bookings with Acme Clinic")).to_be_visible()
+    return "portal sign-in, with the clinic's name"
 
 
 def portal_list(page: Page, acme: OrgBundle) -> str:
@@ -355,7 +372,45 @@ def portal_list(page: Page, acme: OrgBundle) -> str:
 def portal_detail(page: Page, acme: OrgBundle) -> str:
     page.get_by_role("link", name="Wed 09 Jan 2030").click()
     expect(page.get_by_role("link", name="Join Zoom Meeting")).to_be_visible()
-    return "portal, booking detail with Zoom"
+    expect(page.get_by_role("link", name="Cancel booking")).to_be_visible()
+    return "portal, booking detail with Zoom and Cancel"
+
+
+def portal_cancel(page: Page, acme: OrgBundle) -> str:
+    page.get_by_role("link", name="Cancel booking").click()
+    expect(page.get_by_role("heading", name="Cancel this booking?")).to_be_visible()
+    return "portal, cancel a booking"
+
+
+def portal_cancelled(page: Page, acme: OrgBundle) -> str:
+    page.get_by_label("Message to the clinic (optional)").fill("Sorry!")
+    page.get_by_role("button", name="Cancel booking").click()
+    expect(page.get_by_text("Your booking is cancelled.")).to_be_visible()
+    return "portal, booking cancelled"
+
+
+def portal_list_with_join(page: Page, acme: OrgBundle) -> str:
+    """A video call due in ten minutes (Join on the list), one three hours away (past the cutoff)."""
+    now = utcnow().replace(second=0, microsecond=0)
+    due = acme.book(now + timedelta(minutes=10), service=acme.zoom_service)
+    with_zoom(due, wanted=True, state=ZoomState.READY, meeting_id="81234567899",
+              join_url="https://zoom.example/j/81234567899")  # fmt: skip
+    acme.book(now + timedelta(hours=3))
+    acme.org.contact_phone = "+1 619 555 0100"
+    db.session.commit()
+    page.goto("/portal/")
+    expect(page.get_by_role("link", name="Join Zoom Meeting")).to_be_visible()
+    return "portal, my bookings with Join"
+
+
+def portal_after_cutoff(page: Page, acme: OrgBundle) -> str:
+    late = db.session.scalars(
+        db.select(Appointment).where(Appointment.starts_at > utcnow() + timedelta(hours=2))
+        .order_by(Appointment.starts_at)
+    ).first()  # fmt: skip
+    page.goto(f"/portal/bookings/{late.id}")
+    expect(page.get_by_text("Cancellations close 24 hours before the appointment.")).to_be_visible()
+    return "portal, booking past the cancellation cutoff"
 
 
 def portal_account(page: Page, acme: OrgBundle) -> str:
@@ -381,6 +436,10 @@ OUTSIDE_WALK: list[Step] = [
     portal_sign_in,
     portal_list,
     portal_detail,
+    portal_cancel,
+    portal_cancelled,
+    portal_list_with_join,
+    portal_after_cutoff,
     portal_account,
     portal_preferences,
 ]

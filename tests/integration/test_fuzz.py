@@ -201,6 +201,12 @@ FORMS = {
         setup=_connected_for_the_whole_account,
     ),
     "zoom-remove": Form("staff", lambda w: f"/bookings/{w.appointment.id}/zoom/remove", ("csrf_token",)),
+    "organization": Form(
+        "admin",
+        lambda w: "/settings/organization",
+        ("contact_phone", "contact_email", "contact_address", "portal_cancel_cutoff_hours"),
+    ),
+    "portal-cancel": Form("client", lambda w: f"/portal/bookings/{w.appointment.id}/cancel", ("message",)),
     "zoom-host": Form(
         "admin",
         lambda w: f"/settings/integrations/zoom/hosts/{w.staff.id}",

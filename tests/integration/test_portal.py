@@ -34,7 +34,8 @@ def test_upcoming_and_past_bookings(acme, as_user):
     assert (
         "Mon 07 Jan 2030, 09:00–10:00" in html and "Mexico (Tijuana) Time" in html
     )  # the client's zone, named
-    assert '<tr class="cancelled">' in upcoming_html and "Cancelled" in upcoming_html
+    assert 'class="portal-when cancelled"' in upcoming_html and "Cancelled" in upcoming_html
+    assert "Took place" in past_html and "Booked" not in past_html  # a past booking says what happened
 
 
 def test_empty_portal(acme, as_user):
