@@ -14,13 +14,12 @@ from flask_babel import gettext, lazy_gettext
 from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectChoice
 
 from conecta.auth.permissions import staff_required
 from conecta.bookings import bp, series_views, service
 from conecta.bookings.access import get_appointment_for
+from conecta.bookings.choices import client_choices, fill_choices
 from conecta.bookings.forms import BookingForm, CancelForm
-from conecta.clients.directory import SEARCH_ORDER, search_condition
 from conecta.extensions import db, htmx
 from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.appointment import ATTENDANCE_LABELS
@@ -29,8 +28,6 @@ from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails, BookingError, to_utc
 from conecta.web import add_form_errors, render_page_or_fragment, wants_fragment
 from conecta.zoom import rule
-
-CLIENT_OPTIONS_LIMIT = 100
 
 
 def _render(mode: str, *, status: int = 200, **context: Any):
@@ -49,49 +46,6 @@ def _render(mode: str, *, status: int = 200, **context: Any):
         mode=mode,
         **context,
     )
-
-
-def _client_choices(org: Organization, query: str = "", selected_id: int | None = None) -> list[SelectChoice]:
-    """Clients matching `query` (the Clients page's search: accents and case ignored), capped; the
-    selected one is always among them."""
-    statement = select(Client.id, Client.name, Client.email).where(
-        Client.org_id == org.id, *search_condition(query)
-    )
-    rows = list(db.session.execute(statement.order_by(*SEARCH_ORDER).limit(CLIENT_OPTIONS_LIMIT)))
-    if selected_id is not None and all(row.id != selected_id for row in rows):
-        selected = db.session.execute(
-            select(Client.id, Client.name, Client.email).where(
-                Client.id == selected_id, Client.org_id == org.id
-            )
-        ).first()
-        if selected is not None:
-            rows.insert(0, selected)
-    return [SelectChoice(str(row.id), f"{row.name} · {row.email}") for row in rows]
-
-
-def _fill_choices(form: BookingForm, org: Organization, appointment: Appointment | None) -> None:
-    form.client_id.choices = [
-        SelectChoice("", gettext("Choose a client…")),
-        *_client_choices(org, selected_id=form.client_id.data),
-    ]
-    form.more_client_ids.choices = _client_choices(org)
-    services = db.session.scalars(
-        select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
-    ).all()
-    current_service_id = appointment.service_id if appointment else None
-    form.service_id.choices = [SelectChoice("", gettext("Choose a service…"))] + [
-        SelectChoice(str(s.id), gettext("%(name)s (%(num)d min)", name=s.name, num=s.duration_minutes))
-        for s in services
-        if s.active or s.id == current_service_id
-    ]
-    # Only the columns the options show, not every member as a full entity (CPU per form, not I/O).
-    staff = db.session.execute(
-        select(User.id, User.name, User.active).where(User.org_id == org.id).order_by(User.name, User.id)
-    ).all()
-    current_staff_id = appointment.staff_id if appointment else None
-    form.staff_id.choices = [SelectChoice("", gettext("Choose a staff member…"))] + [
-        SelectChoice(str(u.id), u.name) for u in staff if u.active or u.id == current_staff_id
-    ]
 
 
 def _arg_int(name: str) -> int | None:
@@ -186,7 +140,7 @@ def _booking_form(appointment: Appointment | None):
                 outcome, result = series_views.book(form, org, _booking_input(form, org), more)
                 if outcome == "saved":
                     return _saved(result[0], "created", result[1])
-                _fill_choices(form, org, None)
+                fill_choices(form, org, None)
                 if outcome == "conflicts":
                     return _render("series_conflicts", form=form, plan=result)
                 form.series_step.data = ""
@@ -201,7 +155,7 @@ def _booking_form(appointment: Appointment | None):
             return _saved(appointment, "updated", notice or gettext("Changes saved."))
         except BookingError as exc:
             general_errors = add_form_errors(form, exc.errors)
-    _fill_choices(form, org, appointment)
+    fill_choices(form, org, appointment)
     return _render("form", status=status, form=form, appointment=appointment, general_errors=general_errors)
 
 
@@ -340,7 +294,7 @@ def client_options():
     org = current_user.org
     query = request.args.get("client_search", "")
     selected = None if query else _arg_int("client_id")
-    choices = _client_choices(org, query, selected_id=selected)
+    choices = client_choices(org, query, selected_id=selected)
     return render_template("bookings/_client_options.html", choices=choices, query=query, selected=selected)
 
 

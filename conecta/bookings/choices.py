@@ -1,0 +1,60 @@
+"""What the booking form offers: its client, service and staff options, read with only the columns they
+show (the form is the most frequent page under load, so its CPU counts)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from conecta.bookings.forms import BookingForm
+from conecta.clients.directory import SEARCH_ORDER, search_condition
+from conecta.extensions import db
+from conecta.models import Appointment, Client, Organization, Service, User
+
+CLIENT_OPTIONS_LIMIT = 100
+
+
+def client_choices(org: Organization, query: str = "", selected_id: int | None = None) -> list[SelectChoice]:
+    """Clients matching `query` (the Clients page's search: accents and case ignored), capped; the
+    selected one is always among them."""
+    statement = select(Client.id, Client.name, Client.email).where(
+        Client.org_id == org.id, *search_condition(query)
+    )
+    rows = list(db.session.execute(statement.order_by(*SEARCH_ORDER).limit(CLIENT_OPTIONS_LIMIT)))
+    if selected_id is not None and all(row.id != selected_id for row in rows):
+        selected = db.session.execute(
+            select(Client.id, Client.name, Client.email).where(
+                Client.id == selected_id, Client.org_id == org.id
+            )
+        ).first()
+        if selected is not None:
+            rows.insert(0, selected)
+    return [SelectChoice(str(row.id), f"{row.name} · {row.email}") for row in rows]
+
+
+def fill_choices(form: BookingForm, org: Organization, appointment: Appointment | None) -> None:
+    """The booking form's options: clients (the first ones and the chosen one), the active services and
+    staff, plus the appointment's own even when no longer active."""
+    form.client_id.choices = [
+        SelectChoice("", gettext("Choose a client…")),
+        *client_choices(org, selected_id=form.client_id.data),
+    ]
+    form.more_client_ids.choices = client_choices(org)
+    services = db.session.scalars(
+        select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
+    ).all()
+    current_service_id = appointment.service_id if appointment else None
+    form.service_id.choices = [SelectChoice("", gettext("Choose a service…"))] + [
+        SelectChoice(str(s.id), gettext("%(name)s (%(num)d min)", name=s.name, num=s.duration_minutes))
+        for s in services
+        if s.active or s.id == current_service_id
+    ]
+    # Only the columns the options show, not every member as a full entity (CPU per form, not I/O).
+    staff = db.session.execute(
+        select(User.id, User.name, User.active).where(User.org_id == org.id).order_by(User.name, User.id)
+    ).all()
+    current_staff_id = appointment.staff_id if appointment else None
+    form.staff_id.choices = [SelectChoice("", gettext("Choose a staff member…"))] + [
+        SelectChoice(str(u.id), u.name) for u in staff if u.active or u.id == current_staff_id
+    ]
