@@ -127,6 +127,19 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   pendingOpener = describe(active && active !== document.body ? active : event.detail.elt);
 });
 document.addEventListener("htmx:afterSettle", syncDialogs);
+// A dialog re-rendered under the top one (the drawer refreshed under the modal) is hidden from the moment
+// it is swapped in, not only once the swap has settled: nothing reads the page with both exposed.
+document.addEventListener("htmx:afterSwap", function () {
+  const top = topDialog();
+  if (!top) return;
+  document.querySelectorAll(DIALOGS).forEach(function (dialog) {
+    const under = open.some(function (o) { return o !== top && o.slot === slotOf(dialog); });
+    if (under && dialog !== top.el) {
+      dialog.inert = true;
+      dialog.setAttribute("aria-hidden", "true");
+    }
+  });
+});
 document.addEventListener("DOMContentLoaded", syncDialogs);
 
 document.addEventListener("keydown", function (event) {
