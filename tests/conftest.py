@@ -18,6 +18,7 @@ from flask import Flask, g
 from flask_login import FlaskLoginClient
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from werkzeug.routing import Rule
 
 from conecta import create_app
 from conecta.extensions import db
@@ -115,6 +116,34 @@ class _CompiledTemplates(BytecodeCache):
 
 
 COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+def _url_builders_compiled_once() -> None:
+    """Each test's app also compiles a URL builder per route (Python code generated and compiled by
+    Werkzeug: most of `create_app`'s time). A builder depends only on the rule's parsed parts, its
+    defaults and its converters' kinds, and takes the rule itself as its first argument, so the run
+    compiles each distinct one once and every app reuses it."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, object] = {}
+
+    def compile_once(self: Rule, append_unknown: bool = True):
+        key = (
+            tuple(self._trace),
+            repr(sorted((self.defaults or {}).items())),
+            tuple(
+                (name, type(c), repr({k: v for k, v in vars(c).items() if k != "map"}))
+                for name, c in sorted(self._converters.items())
+            ),
+            append_unknown,
+        )
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = compile_once
+
+
+_url_builders_compiled_once()
 
 
 @pytest.fixture
