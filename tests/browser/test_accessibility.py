@@ -71,6 +71,7 @@ def drawer_with_zoom(page: Page, acme: OrgBundle) -> str:
 def modal_edit(page: Page, acme: OrgBundle) -> str:
     page.get_by_role("dialog").get_by_role("link", name="Edit").click()
     expect(page.get_by_role("dialog", name="Edit booking")).to_be_visible()
+    expect(page.locator("#event-drawer")).to_have_attribute("aria-hidden", "true")  # under the modal
     return "booking modal, edit"
 
 
