@@ -39,15 +39,8 @@ MONDAY_9AM = datetime(2030, 1, 7, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def app(make_app, smtp_server, tmp_path):
-    app = make_app(
-        **smtp_server.config(),
-        MAIL_DEFAULT_SENDER="Conecta <bookings@conecta.test>",
-        MAIL_RETRY_INTERVALS=[0, 0],
-        MAIL_CATCHER_DIR=str(tmp_path / "mailbox"),
-    )
-    with app.app_context():
-        yield app
+def app(mail_app):
+    return mail_app
 
 
 def only(received):

@@ -33,15 +33,8 @@ EXPECTED_UTC = [FIRST, *(datetime(2030, 3, d, 17, 0, tzinfo=UTC) for d in (11, 1
 
 
 @pytest.fixture
-def app(make_app, smtp_server, tmp_path):
-    app = make_app(
-        **smtp_server.config(),
-        MAIL_DEFAULT_SENDER="Conecta <bookings@conecta.test>",
-        MAIL_RETRY_INTERVALS=[0, 0],
-        MAIL_CATCHER_DIR=str(tmp_path / "mailbox"),
-    )
-    with app.app_context():
-        yield app
+def app(mail_app):
+    return mail_app
 
 
 def series_form(acme, **overrides):

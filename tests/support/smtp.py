@@ -18,6 +18,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 import pytest
+from flask import Flask
 from icalendar import Calendar
 
 from conecta.extensions import db
@@ -112,6 +113,21 @@ def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server: SmtpServer, tmp_path) -> Iterator[Flask]:
+    """The app sending real email to `smtp_server` (retries at once, the Dev mailbox in `tmp_path`), with
+    an app context pushed. A test module that emails takes it as its `app`:
+    a fixture `app(mail_app)` returning it."""
+    app = make_app(
+        **smtp_server.config(),
+        MAIL_DEFAULT_SENDER="Conecta <bookings@conecta.test>",
+        MAIL_RETRY_INTERVALS=[0, 0],
+        MAIL_CATCHER_DIR=str(tmp_path / "mailbox"),
+    )
+    with app.app_context():
+        yield app
 
 
 def run_mail_worker(max_jobs: int | None = None) -> None:
