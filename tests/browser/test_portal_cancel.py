@@ -32,6 +32,7 @@ def portal_sign_in(page: Page, email: str) -> None:
 
 
 def fits_a_phone(page: Page, where: str) -> None:
+    page.wait_for_load_state("load")  # the stylesheet applied: a heading can show before it has loaded
     assert page.evaluate(SIDEWAYS) == 0, where
     assert page.evaluate(SMALL_TARGETS) == [], where
 
