@@ -15,6 +15,7 @@ def test_search_as_you_type_filters_the_rows_and_the_url(acme, page, sign_in) ->
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Clients").click()
     rows = page.locator("#client-rows")
     expect(rows.get_by_role("link", name="Omar Other")).to_be_visible()
+    page.wait_for_load_state("load")  # htmx bound (a deferred script): rows show before it runs
 
     page.get_by_label("Search clients").press_sequentially("carl")
     expect(rows.get_by_role("link", name="Omar Other")).to_have_count(0)
