@@ -17,30 +17,28 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# As in bench/calendar.py: this folder off sys.path (its calendar.py would shadow the standard library's).
+_BENCH_DIR = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH_DIR]
+sys.path.insert(0, str(_BENCH_DIR.parent))
 
-import argparse
-import os
-import random
-import statistics
-import tempfile
-import time
-import uuid
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
 
-import sqlalchemy as sa
-from cryptography.fernet import Fernet
-from flask import Flask
-from flask_login import FlaskLoginClient
-from flask_migrate import upgrade
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
 
-from bench.figures import Figure, emit
-from conecta import create_app
-from conecta.clients.directory import SEARCH_ORDER, search_condition
-from conecta.extensions import db
-from conecta.models import Client, Organization, User
-from conecta.models.client import client_search_text
+from bench.calendar import PG_ADMIN_URL, make_app  # noqa: E402
+from bench.figures import Figure, emit  # noqa: E402
+from conecta.clients.directory import SEARCH_ORDER, search_condition  # noqa: E402
+from conecta.extensions import db  # noqa: E402
+from conecta.models import Client, Organization, User  # noqa: E402
+from conecta.models.client import client_search_text  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("CONECTA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 FIRST = [
     "Lucía",
     "José",
@@ -58,23 +56,6 @@ FIRST = [
 LAST = ["Gómez", "Núñez", "Pérez", "Martín", "Ibáñez", "López", "Sánchez", "Díaz", "Muñoz", "Álvarez"]
 QUERIES = ["gomez", "Gómez", "lucia gomez", "NUÑEZ", "ines", "ibanez muñoz", "zzz", "client42@", "oscar d"]
 P50_TARGET_MS, P95_TARGET_MS = 25.0, 60.0
-
-
-def make_app(url: str) -> Flask:
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "CONECTA_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "WTF_CSRF_ENABLED": False,
-            "CONECTA_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
-        }
-    )
-    app.test_client_class = FlaskLoginClient
-    import logging
-
-    logging.getLogger().setLevel(logging.WARNING)
-    return app
 
 
 def seed(org: Organization, count: int, rng: random.Random, prefix: str) -> None:
