@@ -83,6 +83,8 @@ ensure_chromium() {
 extract_translations() {
   .venv/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --sort-by-file --no-location \
     --project Conecta -w 110 -o conecta/translations/messages.pot . 2>&1 | grep -v "^extracting messages from"
+  # pybabel marks the template's header fuzzy; nothing in it is a guess, and no catalog of ours is fuzzy.
+  sed -i '/^#, fuzzy$/d' conecta/translations/messages.pot
 }
 
 # Compile the .po catalogs to the .mo files the app reads (not committed: built here, by every setup).
