@@ -38,6 +38,7 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
@@ -79,6 +80,26 @@ def make_app(url: str) -> Flask:
     app.test_client_class = FlaskLoginClient
     logging_off(app)
     return app
+
+
+@contextmanager
+def bench_database(pg: bool) -> Iterator[tuple[str, str]]:
+    """A fresh, empty database for one benchmark run, and its name for the figures: a SQLite file in a
+    temporary folder, or a PostgreSQL database created for the run and dropped after it."""
+    if not pg:
+        with tempfile.TemporaryDirectory(prefix="conecta-bench-") as tmp:
+            yield "SQLite", f"sqlite:///{tmp}/bench.db"
+        return
+    name = f"conecta_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield "PostgreSQL", sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def logging_off(app: Flask) -> None:
@@ -319,21 +340,8 @@ def main() -> None:
     measure = (args.repeat, args.rounds, args.profile)
 
     print(f"CPU reference: sum(range(1000)) takes {cpu_reference_ms():.3f} ms on this machine")
-    if not args.pg:
-        with tempfile.TemporaryDirectory(prefix="conecta-bench-") as tmp:
-            found = run("SQLite", f"sqlite:///{tmp}/bench.db", scenarios, *measure)
-    else:
-        name = f"conecta_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
-            found = run("PostgreSQL", url, scenarios, *measure)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    with bench_database(args.pg) as (database, url):
+        found = run(database, url, scenarios, *measure)
     print(f"CPU reference afterwards: {cpu_reference_ms():.3f} ms")
     emit(*found)
 

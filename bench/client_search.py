@@ -25,14 +25,13 @@ sys.path.insert(0, str(_BENCH_DIR.parent))
 import argparse  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from bench.calendar import PG_ADMIN_URL, make_app  # noqa: E402
+from bench.calendar import bench_database, make_app  # noqa: E402
 from bench.figures import Figure, emit  # noqa: E402
 from conecta.clients.directory import SEARCH_ORDER, search_condition  # noqa: E402
 from conecta.extensions import db  # noqa: E402
@@ -139,21 +138,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
-    if not args.pg:
-        with tempfile.TemporaryDirectory(prefix="conecta-bench-") as tmp:
-            figures = measure("SQLite", f"sqlite:///{tmp}/bench.db", args.clients, args.repeat)
-    else:
-        name = f"conecta_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
-            figures = measure("PostgreSQL", url, args.clients, args.repeat)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    with bench_database(args.pg) as (database, url):
+        figures = measure(database, url, args.clients, args.repeat)
     emit(*figures)
 
 
