@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
 
 def compile_catalogs(directory: Path | None = None) -> list[Path]:
     """Compile every `messages.po` under conecta/translations/ whose `.mo` is missing or older; returns
-    the files written. The setup (scripts/run, scripts/test) and the test suite call it, so compiled
+    the files written. The setup (scripts/run, scripts/test) and every app start call it, so compiled
     catalogs are never committed and never stale."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po

@@ -22,9 +22,6 @@ from werkzeug.routing import Rule
 
 from conecta import create_app
 from conecta.extensions import db
-from conecta.i18n import compile_catalogs
-
-compile_catalogs()  # the .mo files are built, not committed (scripts/translations)
 
 TEST_DB = os.environ.get("CONECTA_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("CONECTA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
