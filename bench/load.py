@@ -139,6 +139,8 @@ class LoadWorld(Harness):
         return pids
 
     def cpu(self) -> dict[str, float]:
+        """CPU seconds so far of the app's processes and of everything else on the machine that the run
+        keeps busy: this load generator (with the mail catcher), the Zoom sandbox, PostgreSQL, Redis."""
         tick = os.sysconf("SC_CLK_TCK")
 
         def of(pid: int) -> float:
@@ -148,7 +150,24 @@ class LoadWorld(Harness):
                 return 0.0
             return sum(int(v) for v in fields[11:15]) / tick
 
-        return {"web": sum(of(p) for p in self.web_pids()), "workers": sum(of(w.pid) for w in self.workers)}
+        def named(name: str) -> float:
+            total = 0.0
+            for entry in Path("/proc").iterdir():
+                try:
+                    if entry.name.isdigit() and (entry / "comm").read_text().strip() == name:
+                        total += of(int(entry.name))
+                except OSError:
+                    continue
+            return total
+
+        return {
+            "web": sum(of(p) for p in self.web_pids()),
+            "workers": sum(of(w.pid) for w in self.workers),
+            "load generator": of(os.getpid()),
+            "sandbox": of(self.zoom.pid) if self.zoom else 0.0,
+            "PostgreSQL": named("postgres"),
+            "Redis": named("redis-server"),
+        }
 
 
 class Stats:
@@ -433,6 +452,7 @@ def main() -> None:
         requests_before = len(world.sandbox("GET", "state")["request_log"])
         load_before = os.getloadavg()
         cpu_before = world.cpu()
+        load_started = time.monotonic()
         until = time.monotonic() + args.seconds
         threads = [threading.Thread(target=staff_loop, args=(m, until), daemon=True) for m in staff]
         threads += [
@@ -449,6 +469,7 @@ def main() -> None:
                  "the webhooks to be delivered")  # fmt: skip
         settle(world, 60)
         cpu_after = world.cpu()
+        cpu_seconds_at = time.monotonic()
         counts = consistency(world)
         state = world.sandbox("GET", "state")
         deliveries = world.sandbox("GET", "webhooks/deliveries")["deliveries"]
@@ -493,6 +514,11 @@ def main() -> None:
         f"{cpu_workers / max(1, stats.bookings) * 1000:.0f}); web {cpu_web / max(1, stats.requests) * 1000:.1f} ms "
         f"per request; settled {settled if settled is None else round(settled, 1)} s after the load"
     )
+    elapsed = max(1e-3, cpu_seconds_at - load_started)
+    shares = ", ".join(
+        f"{name} {(cpu_after[name] - cpu_before[name]) / elapsed * 100:.0f}%" for name in cpu_after
+    )
+    print(f"  CPU used, in % of one core over the {elapsed:.0f} s until settled: {shares}")
     print(f"  consistency: {dict(counts)}")
     echo_jobs = len(re.findall(r"zoom_webhook event=meeting\.\S+ queued", web_log))
     echoes = len(re.findall(r"zoom_webhook event=meeting\.\S+ echo", web_log))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -55,7 +55,7 @@ def staff_notes(appointment: Appointment) -> StaffNotes:
     if zoom.error and hosts.HOST_MISSING in zoom.error:
         fix_href = hosts.fix_href(appointment.staff_id)
     if zoom.has_meeting:
-        warnings += [_overlap_warning(appointment, other) for other in overlapping(appointment)]
+        warnings += _overlap_warnings(appointment)
         warnings += meeting_settings.kept_otherwise(_asked(appointment), zoom.applied_settings)
     return StaffNotes(zoom.host_email if zoom.has_meeting else None, tuple(warnings), fix_href)
 
@@ -67,15 +67,17 @@ def _asked(appointment: Appointment) -> dict | None:
     return {**told, "passcode": bool(appointment.service.zoom_require_passcode)} if told else None
 
 
-def overlapping(appointment: Appointment) -> list[Appointment]:
-    """Other booked appointments whose meeting is on the same Zoom host at an overlapping time."""
+OVERLAPS_NAMED = 3  # meetings named one by one; beyond, one line counts the rest
+
+
+def overlapping(appointment: Appointment) -> list[int]:
+    """Ids of other booked appointments whose meeting is on the same Zoom host at an overlapping time,
+    in order. Read as bare columns: in user mode one host serves a whole team, so there may be dozens,
+    and none of their encrypted meeting details is needed to tell."""
     zoom = appointment.zoom
     query = (
-        select(Appointment)
+        select(Appointment.id, Appointment.starts_at, Appointment.duration_minutes, ZoomMeeting.host_email)
         .join(ZoomMeeting)
-        .options(
-            joinedload(Appointment.zoom), joinedload(Appointment.service), joinedload(Appointment.client)
-        )
         .where(
             Appointment.org_id == appointment.org_id,
             Appointment.id != appointment.id,
@@ -91,17 +93,42 @@ def overlapping(appointment: Appointment) -> list[Appointment]:
     else:
         query = query.where(ZoomMeeting.host_user_id == zoom.host_user_id)
     return [
-        other
-        for other in db.session.scalars(query).unique()
-        if other.ends_at > appointment.starts_at
+        row.id
+        for row in db.session.execute(query)
+        if row.starts_at + timedelta(minutes=row.duration_minutes) > appointment.starts_at
         # "me" is whoever connected when it was made: the same host only if the same email says so.
-        and (zoom.host_user_id is not None or other.zoom.host_email == zoom.host_email)
+        and (zoom.host_user_id is not None or row.host_email == zoom.host_email)
     ]
 
 
-def _overlap_warning(appointment: Appointment, other: Appointment) -> str:
-    zone = appointment.org.timezone
+def _overlap_warnings(appointment: Appointment) -> list[str]:
+    """One line per overlapping meeting, the first OVERLAPS_NAMED by topic and time, then a count."""
+    others = overlapping(appointment)
+    if not others:
+        return []
+    named = db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.service), joinedload(Appointment.client))
+        .where(Appointment.id.in_(others[:OVERLAPS_NAMED]))
+        .order_by(Appointment.starts_at, Appointment.id)
+    ).all()
     host = appointment.zoom.host_email or gettext("This meeting's Zoom host")
+    lines = [_overlap_warning(appointment, other, host) for other in named]
+    more = len(others) - len(named)
+    if more:
+        lines.append(
+            ngettext(
+                "%(host)s also hosts %(num)d more meeting at an overlapping time.",
+                "%(host)s also hosts %(num)d more meetings at overlapping times.",
+                more,
+                host=host,
+            )
+        )
+    return lines
+
+
+def _overlap_warning(appointment: Appointment, other: Appointment, host: str) -> str:
+    zone = appointment.org.timezone
     return gettext(
         "%(host)s also hosts “%(topic)s” at %(start)s–%(end)s: a Zoom user can host only one meeting at a time.",
         host=host,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conecta.bookings import service as bookings
+from conecta.extensions import db
+from conecta.models import Client, User
 from tests.support.worker import run_jobs
 from tests.support.zoom_sync import START, book, edit, fresh, meetings, settle
 
@@ -97,6 +99,28 @@ def test_one_host_with_two_meetings_at_once_is_flagged(sync_app, acme, connect_z
     assert "also hosts" not in as_user(acme.staff).get(f"/bookings/{apart.id}/zoom", headers=HX).text
     client_panel = as_user(acme.client).get(f"/portal/bookings/{sam.id}/zoom", headers=HX).text
     assert "also hosts" not in client_panel
+
+
+def test_many_meetings_on_one_host_are_named_three_then_counted(sync_app, acme, connect_zoom, as_user):
+    """In user mode one Zoom user hosts a whole team: the panel names the first three clashes and counts
+    the rest, rather than a line per colleague."""
+    connect_zoom(acme)
+    team = [
+        User(org=acme.org, email=f"t{i}@acme.test", name=f"Team {i}", role="staff", password_hash="x")
+        for i in range(5)
+    ]
+    clients = [Client(org=acme.org, name=f"Pat {i}", email=f"pat{i}@acme.test") for i in range(5)]
+    db.session.add_all([*team, *clients])
+    db.session.commit()
+    sam = settle(sync_app, book(acme).id)
+    for i, (member, client) in enumerate(zip(team, clients, strict=True)):
+        settle(sync_app, book(acme, staff=member, client=client, starts_at=START + timedelta(minutes=i)).id)
+
+    panel = as_user(acme.staff).get(f"/bookings/{sam.id}/zoom", headers=HX).text
+    assert panel.count("host@example.com also hosts “Video call with Pat") == 3
+    assert "Video call with Pat 0" in panel and "Video call with Pat 2" in panel
+    assert "Video call with Pat 3" not in panel
+    assert "host@example.com also hosts 2 more meetings at overlapping times." in panel
 
 
 def test_two_hosts_at_the_same_hour_are_not_flagged(team, sync_app, as_user):
