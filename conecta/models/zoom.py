@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, undefer_group
 
 from conecta.crypto import Encrypted
 from conecta.extensions import db
@@ -32,9 +32,11 @@ class ZoomConnection(db.Model):
     # "account": an admin granted the admin scopes, so meetings go on each team member's own Zoom user;
     # "user": every meeting is hosted by the Zoom user who connected. Derived from the granted scopes.
     mode: Mapped[str] = mapped_column(String(10), default="user", server_default="user")
-    # Zoom's tokens are ~700 characters (JWT-shaped); Text plus Fernet's overhead holds them.
-    access_token: Mapped[str] = mapped_column(Encrypted)
-    refresh_token: Mapped[str] = mapped_column(Encrypted)
+    # Zoom's tokens are ~700 characters (JWT-shaped); Text plus Fernet's overhead holds them. Deferred:
+    # pages read the connection for its mode and status on every Zoom panel, and decrypting both tokens
+    # each time was most of that read; only the Zoom client loads them (WITH_TOKENS).
+    access_token: Mapped[str] = mapped_column(Encrypted, deferred=True, deferred_group="tokens")
+    refresh_token: Mapped[str] = mapped_column(Encrypted, deferred=True, deferred_group="tokens")
     access_token_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="active")
     connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -57,9 +59,17 @@ class ZoomConnection(db.Model):
         return self.mode == "account"
 
 
-def zoom_connection_for(org_id: int, live_only: bool = True) -> ZoomConnection | None:
-    """The organization's Zoom connection; with `live_only`, None unless it can be used right now."""
+WITH_TOKENS = undefer_group("tokens")
+
+
+def zoom_connection_for(
+    org_id: int, live_only: bool = True, with_tokens: bool = False
+) -> ZoomConnection | None:
+    """The organization's Zoom connection; with `live_only`, None unless it can be used right now; with
+    `with_tokens`, its tokens read (decrypted) in the same query."""
     query = db.select(ZoomConnection).filter_by(org_id=org_id)
+    if with_tokens:
+        query = query.options(WITH_TOKENS)
     if live_only:
         query = query.filter_by(status="active")
     return db.session.scalar(query)

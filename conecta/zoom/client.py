@@ -43,7 +43,7 @@ class ZoomClient:
         out after `timeout` seconds, by default the app's ZOOM_API_TIMEOUT_SECONDS."""
         if timeout is None:
             timeout = float(current_app.config["ZOOM_API_TIMEOUT_SECONDS"])
-        connection = zoom_connection_for(org_id, live_only=False)
+        connection = zoom_connection_for(org_id, live_only=False, with_tokens=True)
         if connection is None:
             raise ZoomNotConnected("Zoom is not connected for this organization.")
         if not connection.is_live:

@@ -29,7 +29,7 @@ from conecta import audit
 from conecta.extensions import db
 from conecta.jobs import redis_conn, redis_key
 from conecta.models.types import utcnow
-from conecta.models.zoom import ZoomConnection
+from conecta.models.zoom import WITH_TOKENS, ZoomConnection
 from conecta.zoom.errors import ZoomAuthError, ZoomNotConnected, ZoomTransientError, error_body, error_for
 from conecta.zoom.transport import Transport
 
@@ -67,7 +67,7 @@ class Grant:
             session.close()
 
     def _load(self, session: Session) -> ZoomConnection:
-        connection = session.scalar(select(ZoomConnection).filter_by(org_id=self.org_id))
+        connection = session.scalar(select(ZoomConnection).filter_by(org_id=self.org_id).options(WITH_TOKENS))
         if connection is None:
             raise ZoomNotConnected("Zoom is not connected for this organization.")
         if not connection.is_live:
@@ -153,6 +153,7 @@ class Grant:
         current = session.scalar(
             select(ZoomConnection)
             .filter_by(id=connection_id)
+            .options(WITH_TOKENS)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -216,7 +217,9 @@ class Grant:
         """Revoke the grant at Zoom (POST /oauth/revoke). Raises ZoomTransientError if Zoom cannot be
         reached; a token Zoom no longer knows counts as revoked."""
         with self._own_session() as session:
-            connection = session.scalar(select(ZoomConnection).filter_by(org_id=self.org_id))
+            connection = session.scalar(
+                select(ZoomConnection).filter_by(org_id=self.org_id).options(WITH_TOKENS)
+            )
             if connection is None:
                 return
             live, token = connection.is_live, connection.access_token
