@@ -45,9 +45,10 @@ class Form(FlaskForm):
 
 
 class QuickSelect(Select):
-    """WTForms' Select, the same markup, about 5× cheaper for long option lists (the booking modal's
-    100 clients and the team): one f-string per option instead of `html_params` and `Markup.format`
-    for each, the CPU that dominated the booking form under load (docs/operating.md, "Capacity").
+    """WTForms' Select (single or `multiple`), the same markup, about 5× cheaper for long option lists
+    (the booking modal's 100 clients, twice, and the team): one f-string per option instead of
+    `html_params` and `Markup.format` for each, the CPU that dominated the booking form under load
+    (docs/operating.md, "Capacity").
     Choices that are not plain `SelectChoice`s (attributes, groups) go the general way."""
 
     def __call__(self, field: SelectField, **kwargs: Any) -> Markup:
@@ -59,14 +60,17 @@ class QuickSelect(Select):
         if not plain:
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
         flags = getattr(field, "flags", {})
         for k in dir(flags):
             if k in self.validation_attrs and k not in kwargs:
                 kwargs[k] = getattr(flags, k)
         coerce, data = field.coerce, field.data
+        chosen = set(data or ()) if self.multiple else {data}
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         for choice in choices:
-            selected = "selected " if coerce(choice.value) == data else ""
+            selected = "selected " if coerce(choice.value) in chosen else ""
             label = escape(choice.label or choice.value)
             html.append(f'<option {selected}value="{escape(choice.value)}">{label}</option>')
         html.append("</select>")

@@ -44,6 +44,7 @@ class BookingForm(Form):
     more_client_ids = SelectMultipleField(
         _l("Other clients (group sessions)"),
         coerce=optional_id,
+        widget=QuickSelect(multiple=True),
         validate_choice=False,
         invalid_value_message=_l("Choose clients."),
         description=_l("For a group service: hold Ctrl (or ⌘) to choose several."),
