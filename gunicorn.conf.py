@@ -1,6 +1,12 @@
 """gunicorn's settings for the web process (`Procfile`, `Procfile.dev`; bench/time_to_link_browser.py,
 bench/load.py).
 
+Processes: two per core (`WEB_CONCURRENCY`), 16 threads each (`WEB_THREADS`). Python runs one thread of
+a process at a time, so a process's threads queue for each other while its computing thread holds the
+lock, even with a core free; more, smaller processes keep both cores at work. Measured with
+bench/load.py on 2 cores (40 staff): 4 × 16 made 22% more bookings than 2 × 32 in the same two
+minutes, with page p50s and the time to Join about halved (docs/operating.md, "Capacity").
+
 Threads, not a streaming worker class: a Zoom panel waiting for its meeting holds one thread for at most
 ZOOM_PANEL_WAIT_SECONDS (`conecta.zoom.panel_push`), and at most ZOOM_PANEL_WAIT_SLOTS panels (by
 default WEB_THREADS - 8) wait at once per process, so 8 threads always remain for every other request.
@@ -15,8 +21,8 @@ others in one selector). Without a balancer, browsers keep connections open for 
 
 import os
 
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "32"))
+workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, 2 * (os.cpu_count() or 1)))))
+threads = int(os.environ.get("WEB_THREADS", "16"))
 worker_class = "gthread"
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 

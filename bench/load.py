@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import runpy
 import statistics
 import threading
 import time
@@ -482,14 +483,15 @@ def main() -> None:
     webhook_ms = [a["ms"] / 1000 for d in deliveries for a in d["attempts"][:1] if a.get("status")]
     counts["HTTP 5xx"] = sum(n for (kind, status), n in stats.statuses.items() if status >= 500)
     database = "SQLite" if args.sqlite else "PostgreSQL"
+    gunicorn = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))  # as the web ran
     cpu_web = cpu_after["web"] - cpu_before["web"]
     cpu_workers = cpu_after["workers"] - cpu_before["workers"]
     per_booking = (cpu_web + cpu_workers) / max(1, stats.bookings) * 1000
 
     print(
         f"Load ({database}): {args.staff} staff, {args.portal} portal clients, {args.seconds:.0f} s, "
-        f"{args.workers} workers, web {os.environ.get('WEB_CONCURRENCY', '2')}×{os.environ.get('WEB_THREADS', '32')} "
-        f"threads, Zoom +{args.latency} ms; {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
+        f"{args.workers} workers, web {gunicorn['workers']}×{gunicorn['threads']} threads, "
+        f"Zoom +{args.latency} ms; {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
         f"{load_during[0]:.2f} at the end"
     )
     print(

@@ -97,7 +97,7 @@ class Config:
         # its job, and how many may wait at once per web process (fewer than its threads, so waiting
         # panels never take them all; gunicorn.conf.py and docs/operating.md, "Capacity").
         self.ZOOM_PANEL_WAIT_SECONDS = _float("ZOOM_PANEL_WAIT_SECONDS", 20.0)
-        self.ZOOM_PANEL_WAIT_SLOTS = _int("ZOOM_PANEL_WAIT_SLOTS", max(0, _int("WEB_THREADS", 32) - 8))
+        self.ZOOM_PANEL_WAIT_SLOTS = _int("ZOOM_PANEL_WAIT_SLOTS", max(0, _int("WEB_THREADS", 16) - 8))
         # --- periodic work (the sweeps), run by whichever worker takes the turn ---
         self.PERIODIC_INTERVAL_SECONDS = _float("PERIODIC_INTERVAL_SECONDS", 60.0)
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
