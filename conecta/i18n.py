@@ -14,7 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, refresh
+from flask.globals import _cv_app
+from flask_babel import Babel, get_translations, refresh
 from flask_login import current_user
 
 #: The languages we ship a complete catalog for; the first is the fallback.
@@ -64,6 +65,33 @@ def init_app(app: Flask) -> None:
     # Flask-Babel keeps the chosen locale on the app context; a request that shares one (a test, a
     # worker's nested request) must choose again for its own reader.
     app.before_request(refresh)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
+def current_translations():
+    """Flask-Babel's `get_translations()`, remembered for the locale it was chosen for. A page calls
+    `_()` a hundred times, and Flask-Babel looks up its context, the domain and the locale's name each
+    time (a tenth of a page's CPU); here each call after the first compares one attribute. A new
+    locale (`refresh` on the next request, `force_locale` for an email) is a different `Locale`
+    object, so it is never served another's catalog."""
+    app_context = _cv_app.get(None)
+    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    locale = getattr(state, "babel_locale", None)
+    remembered = getattr(state, "conecta_translations", None)
+    if locale is not None and remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    translations = get_translations()
+    state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is not None:
+        state.conecta_translations = (locale, translations)
+    return translations
 
 
 def compile_catalogs(directory: Path | None = None) -> list[Path]:
