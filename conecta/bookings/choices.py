@@ -35,15 +35,18 @@ def client_choices(org: Organization, query: str = "", selected_id: int | None =
 
 def fill_choices(form: BookingForm, org: Organization, appointment: Appointment | None) -> None:
     """The booking form's options: clients (the first ones and the chosen one), the active services and
-    staff, plus the appointment's own even when no longer active."""
-    form.client_id.choices = [
-        SelectChoice("", gettext("Choose a client…")),
-        *client_choices(org, selected_id=form.client_id.data),
-    ]
-    form.more_client_ids.choices = client_choices(org)
+    staff, plus the appointment's own even when no longer active. The group clients' list only where
+    the organization has a group service (or the form came back with some chosen): elsewhere it would
+    be a hundred options nobody can use."""
     services = db.session.scalars(
         select(Service).where(Service.org_id == org.id).order_by(Service.name, Service.id)
     ).all()
+    clients = client_choices(org, selected_id=form.client_id.data)
+    form.client_id.choices = [SelectChoice("", gettext("Choose a client…")), *clients]
+    if any(s.active and s.is_group for s in services) or form.more_client_ids.data:
+        form.more_client_ids.choices = clients[-CLIENT_OPTIONS_LIMIT:]  # without a chosen one put first
+    else:
+        form.more_client_ids.choices = []
     current_service_id = appointment.service_id if appointment else None
     form.service_id.choices = [SelectChoice("", gettext("Choose a service…"))] + [
         SelectChoice(str(s.id), gettext("%(name)s (%(num)d min)", name=s.name, num=s.duration_minutes))

@@ -269,3 +269,14 @@ def test_a_weekly_group_has_one_meeting_per_date_and_each_client_one_series_emai
     assert len(mailbox.messages) == sent + 1 and mailbox.messages[-1].message["To"] == leaving.email
     assert len(api_calls(zoom_sandbox)) == calls
     assert fresh(dates[0].id).has_client(leaving.id) and not fresh(dates[1].id).has_client(leaving.id)
+
+
+def test_the_group_clients_list_shows_only_where_a_group_service_is_offered(acme, as_user):
+    staff = as_user(acme.staff)
+    assert "Other clients (group sessions)" not in staff.get("/bookings/new", headers=HX).text
+    clinic = add_group_clinic(acme)
+    form = staff.get("/bookings/new", headers=HX).text
+    assert "Other clients (group sessions)" in form and f'value="{clinic.clients[0].id}"' in form
+    clinic.group.active = False
+    db.session.commit()
+    assert "Other clients (group sessions)" not in staff.get("/bookings/new", headers=HX).text
