@@ -100,6 +100,10 @@ def _resolve_defaults(app: Flask) -> None:
         # SQLite has one writer at a time: wait for it (parallel bookings queue up) rather than fail.
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("pool_size", int(app.config.get("DATABASE_POOL_SIZE", 16)))
+        options.setdefault("max_overflow", int(app.config.get("DATABASE_POOL_OVERFLOW", 4)))
     if not app.config.get("SECRET_KEY"):
         if app.config.get("ENV_NAME") == "production":
             raise RuntimeError("SECRET_KEY is not set: refusing to start in production.")

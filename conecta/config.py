@@ -41,6 +41,12 @@ class Config:
         # None means "SQLite file in the instance folder", resolved in create_app.
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # PostgreSQL connections a process keeps open, and how many more it may open for a moment. As many
+        # as a web process has threads: SQLAlchemy's default (5, and closing the 10 overflow connections
+        # as soon as they are returned) made a loaded web process open 4 new connections a second, each a
+        # new server process with cold caches (docs/operating.md, "Capacity").
+        self.DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", _int("WEB_THREADS", 16))
+        self.DATABASE_POOL_OVERFLOW = _int("DATABASE_POOL_OVERFLOW", 4)
         self.REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
         # Queue names and lock keys are prefixed so several runs can share one Redis.
         self.CONECTA_QUEUE = env("CONECTA_QUEUE", "conecta")
