@@ -9,10 +9,9 @@ you type, a booking (modal, save, then the Zoom panel's long-poll until Join is 
 open a booking now and then. Every change in Zoom comes back as a signed webhook (`meeting.updated`,
 `meeting.deleted`), from the sandbox's delivery thread, as Zoom sends them.
 
-First, a warm-up. Then the load, for `--seconds`. Then the clock runs until every appointment is
-settled; then an idle pass, one staff member alone and then the load's portal clients one at a time,
-doing every kind of request (20 of each) on the pages the load made, gives each kind's idle p95; and
-what Zoom holds is compared with what the appointments want. It prints:
+First, an idle pass: one session alone does every kind of request (20 of each) to give each kind's idle
+p95. Then the load, for `--seconds`. Then the clock runs until every appointment is settled, and what
+Zoom holds is compared with what the appointments want. It prints:
 
   per kind       p50 / p95 under load, the idle p95, and their ratio (target: p95 ≤ 4 × idle p95)
   time to Join   from the click on Save to the panel's answer carrying Join, minus Zoom's latency L
@@ -334,11 +333,8 @@ def portal_loop(client: PortalClient, rng: random.Random, until: float) -> None:
         time.sleep(rng.uniform(2.0, 5.0))
 
 
-def idle_pass(
-    world: LoadWorld, url: str, rng: random.Random, portal: list[PortalClient] | None = None
-) -> Stats:
-    """One staff member alone, then one client at a time: IDLE_SAMPLES of each kind, one after the other.
-    The clients are `portal` (the load's own, in turn: the same pages as under load), else a new one."""
+def idle_pass(world: LoadWorld, url: str, rng: random.Random) -> Stats:
+    """One staff member and one client alone: IDLE_SAMPLES of each kind, one after the other."""
     stats = Stats()
     member = Staff(url, stats, world, len(world.staff) - 1, rng)
     member.sign_in("/login", member.email, "/calendar/")
@@ -350,13 +346,11 @@ def idle_pass(
         member.reschedule()
         member.book()
         member.cancel()
-    if not portal:
-        portal = [PortalClient(url, stats)]
-        portal[0].sign_in("/portal/login", world.portal_emails[-1], "/portal/")
-    for i in range(2 * IDLE_SAMPLES):
-        client = portal[i % len(portal)]
-        client.stats = stats
-        client.visit(random.Random(i % 2))
+    client = PortalClient(url, stats)
+    client.sign_in("/portal/login", world.portal_emails[-1], "/portal/")
+    for _ in range(IDLE_SAMPLES):
+        client.visit(random.Random(0))
+        client.visit(random.Random(1))
     return stats
 
 
@@ -409,17 +403,16 @@ def consistency(world: LoadWorld) -> dict[str, int]:
     return counts
 
 
-def row(kind: str, times: list[float], idle: list[float] | None, empty: list[float] | None = None) -> str:
+def row(kind: str, times: list[float], idle: list[float] | None) -> str:
     p50, p95 = statistics.median(times) * 1000, percentile(times, 95) * 1000
     if not idle:
         return f"  {kind:<16} n={len(times):>5}  p50 {p50:7.0f} ms  p95 {p95:7.0f} ms"
     idle95 = percentile(idle, 95) * 1000
     ratio = p95 / max(idle95, 0.1)
     verdict = "ok" if ratio <= PAGE_TARGET_RATIO else "OVER"
-    start = f" (at the start {percentile(empty, 95) * 1000:3.0f} ms)" if empty else ""
     return (
-        f"  {kind:<16} n={len(times):>5}  p50 {p50:7.0f} ms  p95 {p95:7.0f} ms   idle p95 {idle95:4.0f} ms"
-        f"{start}   {ratio:4.1f}x  [{verdict}]"
+        f"  {kind:<16} n={len(times):>5}  p50 {p50:7.0f} ms  p95 {p95:7.0f} ms   idle p95 {idle95:6.0f} ms"
+        f"   {ratio:4.1f}x  [{verdict}]"
     )
 
 
@@ -444,7 +437,7 @@ def main() -> None:
         url = world.start_web()
         world.sandbox("POST", "webhooks", json={"url": f"{url}/webhooks/zoom"})
         world.start_workers(args.workers)
-        empty = idle_pass(world, url, random.Random(0))  # warms up; each kind's p95 on nearly empty pages
+        idle = idle_pass(world, url, rng)
         settle(world, 60)
 
         stats = Stats()
@@ -478,10 +471,6 @@ def main() -> None:
         settle(world, 60)
         cpu_after = world.cpu()
         cpu_seconds_at = time.monotonic()
-        # Each kind's idle p95 on the pages the load made (a client's bookings, a full week), with nobody
-        # else at work: the ratio is then contention alone, not also pages grown heavier since the start.
-        idle = idle_pass(world, url, rng, portal)
-        settle(world, 60)
         counts = consistency(world)
         state = world.sandbox("GET", "state")
         deliveries = world.sandbox("GET", "webhooks/deliveries")["deliveries"]
@@ -510,7 +499,7 @@ def main() -> None:
     )
     print("  per kind, under load against idle:")
     for kind in sorted(stats.times):
-        print(row(kind, stats.times[kind], idle.times.get(kind), empty.times.get(kind)))
+        print(row(kind, stats.times[kind], idle.times.get(kind)))
     if webhook_ms:
         print(row("webhook", webhook_ms, None) + "  (as Zoom's sender timed them)")
     join = [t - latency for t in stats.join]
