@@ -79,7 +79,9 @@ class ZoomMeeting(db.Model):
     # --- what we keep of the meeting in Zoom: its id, links and passcode (encrypted) ---
     meeting_id: Mapped[str | None] = mapped_column(String(32), index=True)
     join_url: Mapped[str | None] = mapped_column(Encrypted)
-    start_url: Mapped[str | None] = mapped_column(Encrypted)
+    # Deferred: read only when the host clicks Start (`conecta.zoom.start_link`), never to draw a page, so
+    # no page decrypts it.
+    start_url: Mapped[str | None] = mapped_column(Encrypted, deferred=True)
     start_url_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     passcode: Mapped[str | None] = mapped_column(Encrypted)
     # The client the meeting was made for (who was sent its link): another client gets a new meeting.
