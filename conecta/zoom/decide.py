@@ -90,10 +90,14 @@ def meeting_topic(appointment: Appointment) -> str:
     if appointment.is_group:
         return appointment.service.name[:200]
     with force_locale(appointment.org.language):
-        topic = gettext(
-            "%(service)s with %(client)s", service=appointment.service.name, client=appointment.client.name
-        )
-    return topic[:200]
+        return topic_of(appointment.service.name, appointment.client.name, group=False)
+
+
+def topic_of(service_name: str, client_name: str, group: bool) -> str:
+    """`meeting_topic` from the names alone, in the locale in force (the caller chooses it)."""
+    if group:
+        return service_name[:200]
+    return gettext("%(service)s with %(client)s", service=service_name, client=client_name)[:200]
 
 
 def zoom_time(moment: datetime) -> str:

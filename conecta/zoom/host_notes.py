@@ -15,19 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import gettext, ngettext
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from flask_babel import force_locale, gettext, ngettext
+from sqlalchemy import Row, select
 
 from conecta.dates import format_instant
 from conecta.extensions import db
-from conecta.models import Appointment, ZoomMeeting
+from conecta.models import Appointment, Client, Service, ZoomMeeting
 from conecta.models.audit import AuditEvent
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import MAX_DURATION_MINUTES
 from conecta.templating import fmt_datetime
 from conecta.zoom import hosts, meeting_settings
-from conecta.zoom.decide import meeting_topic
+from conecta.zoom.decide import topic_of
 
 
 @dataclass(frozen=True)
@@ -70,14 +69,25 @@ def _asked(appointment: Appointment) -> dict | None:
 OVERLAPS_NAMED = 3  # meetings named one by one; beyond, one line counts the rest
 
 
-def overlapping(appointment: Appointment) -> list[int]:
-    """Ids of other booked appointments whose meeting is on the same Zoom host at an overlapping time,
-    in order. Read as bare columns: in user mode one host serves a whole team, so there may be dozens,
-    and none of their encrypted meeting details is needed to tell."""
+def overlapping(appointment: Appointment) -> list[Row]:
+    """Other booked appointments whose meeting is on the same Zoom host at an overlapping time, in
+    order: id, times, and the names their topic is made of. Read as bare columns in one query: in user
+    mode one host serves a whole team, so there may be dozens, and none of their encrypted meeting
+    details is needed to tell (the Zoom panel draws this on every drawer and every Join)."""
     zoom = appointment.zoom
     query = (
-        select(Appointment.id, Appointment.starts_at, Appointment.duration_minutes, ZoomMeeting.host_email)
-        .join(ZoomMeeting)
+        select(
+            Appointment.id,
+            Appointment.starts_at,
+            Appointment.duration_minutes,
+            ZoomMeeting.host_email,
+            Service.name.label("service_name"),
+            Service.capacity,
+            Client.name.label("client_name"),
+        )
+        .join(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
+        .join(Service, Service.id == Appointment.service_id)
+        .join(Client, Client.id == Appointment.client_id)
         .where(
             Appointment.org_id == appointment.org_id,
             Appointment.id != appointment.id,
@@ -93,7 +103,7 @@ def overlapping(appointment: Appointment) -> list[int]:
     else:
         query = query.where(ZoomMeeting.host_user_id == zoom.host_user_id)
     return [
-        row.id
+        row
         for row in db.session.execute(query)
         if row.starts_at + timedelta(minutes=row.duration_minutes) > appointment.starts_at
         # "me" is whoever connected when it was made: the same host only if the same email says so.
@@ -106,15 +116,21 @@ def _overlap_warnings(appointment: Appointment) -> list[str]:
     others = overlapping(appointment)
     if not others:
         return []
-    named = db.session.scalars(
-        select(Appointment)
-        .options(joinedload(Appointment.service), joinedload(Appointment.client))
-        .where(Appointment.id.in_(others[:OVERLAPS_NAMED]))
-        .order_by(Appointment.starts_at, Appointment.id)
-    ).all()
     host = appointment.zoom.host_email or gettext("This meeting's Zoom host")
-    lines = [_overlap_warning(appointment, other, host) for other in named]
-    more = len(others) - len(named)
+    zone = appointment.org.timezone
+    with force_locale(appointment.org.language):  # topics as Zoom shows them (`meeting_topic`)
+        topics = [topic_of(o.service_name, o.client_name, o.capacity > 1) for o in others[:OVERLAPS_NAMED]]
+    lines = [
+        gettext(
+            "%(host)s also hosts “%(topic)s” at %(start)s–%(end)s: a Zoom user can host only one meeting at a time.",
+            host=host,
+            topic=topic,
+            start=format_instant(other.starts_at, zone, "time"),
+            end=format_instant(other.starts_at + timedelta(minutes=other.duration_minutes), zone, "time"),
+        )
+        for other, topic in zip(others[:OVERLAPS_NAMED], topics, strict=True)
+    ]
+    more = len(others) - len(lines)
     if more:
         lines.append(
             ngettext(
@@ -125,17 +141,6 @@ def _overlap_warnings(appointment: Appointment) -> list[str]:
             )
         )
     return lines
-
-
-def _overlap_warning(appointment: Appointment, other: Appointment, host: str) -> str:
-    zone = appointment.org.timezone
-    return gettext(
-        "%(host)s also hosts “%(topic)s” at %(start)s–%(end)s: a Zoom user can host only one meeting at a time.",
-        host=host,
-        topic=meeting_topic(other),
-        start=format_instant(other.starts_at, zone, "time"),
-        end=format_instant(other.ends_at, zone, "time"),
-    )
 
 
 def checked_note(appointment: Appointment) -> str:
