@@ -9,7 +9,7 @@
 - `release_after_zoom(appointment_id)`: the meeting settled (the reconcile job calls it). What waited is
   released -- with the link, or without it saying it will follow if creating the meeting failed -- or,
   when the client was already told without the current link, a "zoom_link" follow-up is added.
-- `after_sent(outbox_id)`: a message went out; if Zoom settled while it was being composed, the link
+- `after_sent(kind, appointment_id)`: a message went out; if Zoom settled while it was being composed, the link
   follows.
 Nothing here sends or enqueues: `conecta.mail.send` does, after the commit.
 """
@@ -323,14 +323,13 @@ def release_after_zoom(appointment_id: int) -> list[int]:
     return released
 
 
-def after_sent(outbox_id: int) -> bool:
-    """A message just went out: if Zoom settled while it was being composed, add the link's follow-up.
-    Commits; True if one was added (the caller enqueues it)."""
+def after_sent(kind: EmailKind, appointment_id: int | None) -> bool:
+    """A message (of `kind`, about `appointment_id`) just went out: if Zoom settled while it was being
+    composed, add the link's follow-up. Commits; True if one was added (the caller enqueues it)."""
     session = db.session
-    row = session.get(OutboxEmail, outbox_id)
-    if row is None or row.appointment_id is None or row.kind == EmailKind.CANCELLATION:
+    if appointment_id is None or kind == EmailKind.CANCELLATION:
         return False
-    appointment = lock_appointment(session, row.appointment_id)
+    appointment = lock_appointment(session, appointment_id)
     if appointment is not None and _follow_up_if_link_missing(session, appointment):
         session.commit()
         return True

@@ -137,10 +137,12 @@ def send_outbox_email(outbox_id: int) -> str:
     row.sent_at = utcnow()
     row.subject = composed.subject
     row.zoom_details_hash = composed.zoom_details_hash
+    # Read before the commit expires the row: after it, each read would load the row again.
+    kind, attempts, appointment_id = row.kind, row.attempts, row.appointment_id
     db.session.commit()
-    log.info("email %s (%s) sent after %s attempt(s)", row.id, row.kind, row.attempts)
-    if plan.after_sent(row.id):
-        enqueue_queued(row.appointment_id)
+    log.info("email %s (%s) sent after %s attempt(s)", outbox_id, kind, attempts)
+    if plan.after_sent(kind, appointment_id):
+        enqueue_queued(appointment_id)
     return "sent"
 
 
