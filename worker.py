@@ -5,8 +5,9 @@ worker also takes its turn at the periodic sweeps (`conecta.periodic`); a Redis 
 run them per interval.
 
 Concurrency is processes: each runs one job at a time, and `CONECTA_WORKER_PROCESSES` (the Procfile sets
-8) keeps that many running from this one command (`run_pool`). A Zoom job spends most of its time waiting
-for Zoom, so processes are sized to the calls in flight, not to the cores: docs/operating.md, "Capacity".
+4, two per core of the 2-core machine it was measured on) keeps that many running from this one command
+(`run_pool`). A Zoom job spends most of its time waiting for Zoom, but the jobs' CPU shares the cores
+with the web: docs/operating.md, "Capacity".
 (Threads are not an option: RQ's workers rely on signals, which only a process's main thread receives.)
 
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).

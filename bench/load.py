@@ -23,7 +23,7 @@ Zoom holds is compared with what the appointments want. It prints:
 
 The machine's load average is printed beside the figures: on a shared machine, repeat the run.
 
-    .venv/bin/python bench/load.py [--staff 40] [--portal 20] [--seconds 120] [--workers 4]
+    .venv/bin/python bench/load.py [--staff 40] [--portal 20] [--seconds 120] [--workers N]
                                    [--latency 300] [--sqlite] [--seed 1]
 """
 
@@ -45,7 +45,7 @@ from typing import Any
 
 # isort: off
 from figures import Figure, emit  # before zoom_harness, which takes bench/ off sys.path
-from zoom_harness import FIRST_DAY, TZ, Harness, percentile, wait_for
+from zoom_harness import FIRST_DAY, ROOT, TZ, Harness, percentile, wait_for
 
 # isort: on
 import requests
@@ -416,6 +416,13 @@ def row(kind: str, times: list[float], idle: list[float] | None) -> str:
     )
 
 
+def procfile_workers() -> int:
+    """The worker processes the Procfile runs (its CONECTA_WORKER_PROCESSES default): the bench measures
+    the production setting, as it does gunicorn's (gunicorn.conf.py)."""
+    found = re.search(r"CONECTA_WORKER_PROCESSES:-(\d+)", (ROOT / "Procfile").read_text())
+    return int(found.group(1)) if found else 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -423,7 +430,7 @@ def main() -> None:
     parser.add_argument("--staff", type=int, default=40)
     parser.add_argument("--portal", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=procfile_workers(), help="default: the Procfile's")
     parser.add_argument("--latency", type=int, default=300, help="ms the sandbox adds to every Zoom call")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (the default; for bench/report.py)")
