@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel import support
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Field, SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import Length
 from wtforms.widgets import Select, html_params
 
@@ -35,13 +39,49 @@ def cap_echo(field: Field) -> None:
         field.data = field.data[:limit]
 
 
+class WTFormsMessages:
+    """WTForms' own messages ("This field is required.", …) in the reader's language, as Flask-WTF gives
+    them, but with each language's catalog read once per process: Flask-WTF reads and parses it again
+    for every request that builds a form (1% of the web's CPU under bench/load.py)."""
+
+    _catalogs: dict[str, support.Translations] = {}
+
+    def _catalog(self) -> support.NullTranslations | None:
+        locale = get_locale() if has_request_context() else None
+        if locale is None:
+            return None
+        key = str(locale)
+        if key not in self._catalogs:
+            self._catalogs[key] = support.Translations.load(messages_path(), [locale], domain="wtforms")
+        return self._catalogs[key]
+
+    def gettext(self, string: str) -> str:
+        catalog = self._catalog()
+        return string if catalog is None else catalog.ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        catalog = self._catalog()
+        if catalog is None:
+            return singular if n == 1 else plural
+        return catalog.ungettext(singular, plural, n)
+
+
+WTFORMS_MESSAGES = WTFormsMessages()
+
+
 class Form(FlaskForm):
-    """FlaskForm, with every field's echo capped when it is rendered."""
+    """FlaskForm, with every field's echo capped when it is rendered, and WTForms' messages translated
+    from a catalog kept per language (`WTFormsMessages`)."""
 
     class Meta(FlaskForm.Meta):
         def render_field(self, field: Field, render_kw: dict[str, Any]) -> Any:
             cap_echo(field)
             return super().render_field(field, render_kw)
+
+        def get_translations(self, form: FlaskForm) -> Any:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return WTFORMS_MESSAGES
 
 
 class QuickSelect(Select):
