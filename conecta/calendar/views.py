@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from flask import render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import load_only
 
@@ -171,24 +172,26 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
     ]
 
 
-def _slot_links(grid: Grid, new_booking: str, staff_id: int | None) -> list[list[tuple[str, str]]]:
-    """(URL, accessible label) of every empty-slot link, per column: built here once, not in a loop
-    of template expressions (a week has 7 × 24 of them)."""
-    staff_query = f"&staff_id={staff_id}" if staff_id else ""
+def _slot_links(grid: Grid, new_booking: str, staff_id: int | None) -> list[Markup]:
+    """Every empty-slot link of each column, as one string per column: a week has 7 × 24 of them, and as
+    a template loop their escaping was a tenth of the calendar's CPU. Each piece is escaped once: the
+    URL and the label's words per render, the day per column (times are digits and a colon)."""
+    url = str(escape(f"{new_booking}?date="))
+    staff_query = str(escape(f"&staff_id={staff_id}")) if staff_id else ""
     times = [slot.strftime("%H:%M") for slot in grid.slots]
-    links = []
     # "New booking %(when)s", translated once; each label is then a plain string substitution.
-    label = gettext("New booking %(when)s", when="\x00")
+    label = str(escape(gettext("New booking %(when)s", when="\x00")))
+    links = []
     for column in grid.columns:
-        day_iso, day_label = column.day.isoformat(), format_day(column.day)
+        day_iso, day_label = column.day.isoformat(), str(escape(format_day(column.day)))
         links.append(
-            [
-                (
-                    f"{new_booking}?date={day_iso}&time={hhmm}{staff_query}",
-                    label.replace("\x00", f"{day_label} {hhmm}"),
+            Markup(
+                "".join(
+                    f'<a class="slot" href="{url}{day_iso}&amp;time={hhmm}{staff_query}"'
+                    f' aria-label="{label.replace(chr(0), f"{day_label} {hhmm}")}" tabindex="-1"></a>'
+                    for hhmm in times
                 )
-                for hhmm in times
-            ]
+            )
         )
     return links
 
