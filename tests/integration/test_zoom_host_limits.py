@@ -8,6 +8,7 @@ from datetime import timedelta
 from conecta.bookings import service as bookings
 from conecta.extensions import db
 from conecta.models import Client, User
+from tests.support.groups import add_group_clinic
 from tests.support.worker import run_jobs
 from tests.support.zoom_sync import START, book, edit, fresh, meetings, settle
 
@@ -121,6 +122,20 @@ def test_many_meetings_on_one_host_are_named_three_then_counted(sync_app, acme, 
     assert "Video call with Pat 0" in panel and "Video call with Pat 2" in panel
     assert "Video call with Pat 3" not in panel
     assert "host@example.com also hosts 2 more meetings at overlapping times." in panel
+
+
+def test_a_clashing_group_session_is_named_by_its_service_alone(sync_app, acme, connect_zoom, as_user):
+    """A group session's topic is its service's name (no participant's name reaches Zoom): the overlap
+    note names it the same way."""
+    connect_zoom(acme)  # user mode: one host for everybody
+    clinic = add_group_clinic(acme)
+    sam = settle(sync_app, book(acme).id)
+    group = book(acme, staff=acme.admin, client=clinic.clients[2], service=clinic.group)
+    assert settle(sync_app, group.id).zoom_state == "ready"
+
+    panel = as_user(acme.staff).get(f"/bookings/{sam.id}/zoom", headers=HX).text
+    assert "host@example.com also hosts “Group therapy” at 10:00–11:00" in panel
+    assert "Pia Private" not in panel
 
 
 def test_two_hosts_at_the_same_hour_are_not_flagged(team, sync_app, as_user):
