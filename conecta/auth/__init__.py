@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from functools import cache
 
 from flask import Blueprint, redirect, request, url_for
 from sqlalchemy import Select, bindparam, select
@@ -13,14 +14,12 @@ from conecta.extensions import db, login_manager
 bp = Blueprint("auth", __name__)
 
 
+@cache
 def _signed_in_query(model: type) -> Select:
     """The person with the organization in the same query: nearly every page reads it (its time zone,
-    its name). Built once: every request runs it, and a statement built afresh pays for its cache key
-    again each time."""
+    its name). Built once per model: every request runs it, and a statement built afresh pays for its
+    cache key again each time."""
     return select(model).options(joinedload(model.org)).where(model.id == bindparam("id"))
-
-
-_SIGNED_IN: dict[str, Select] = {}
 
 
 @login_manager.user_loader
@@ -36,9 +35,7 @@ def load_user(session_id: str):
     number = database_id(raw_id)
     if model is None or number is None or not version:
         return None
-    if kind not in _SIGNED_IN:
-        _SIGNED_IN[kind] = _signed_in_query(model)
-    who = db.session.execute(_SIGNED_IN[kind], {"id": number}).scalar_one_or_none()
+    who = db.session.execute(_signed_in_query(model), {"id": number}).scalar_one_or_none()
     if who is None or not hmac.compare_digest(who.session_version.encode(), version.encode()):
         return None
     if kind == "user" and not who.active:

@@ -179,8 +179,8 @@ def _slot_links(grid: Grid, new_booking: str, staff_id: int | None) -> list[Mark
     url = str(escape(f"{new_booking}?date="))
     staff_query = str(escape(f"&staff_id={staff_id}")) if staff_id else ""
     times = [slot.strftime("%H:%M") for slot in grid.slots]
-    # "New booking %(when)s", translated once; each label is then a plain string substitution.
-    label = str(escape(gettext("New booking %(when)s", when="\x00")))
+    # "New booking %(when)s", translated and escaped once; each label is then its two halves around the time.
+    before, _, after = str(escape(gettext("New booking %(when)s", when="\x00"))).partition("\x00")
     links = []
     for column in grid.columns:
         day_iso, day_label = column.day.isoformat(), str(escape(format_day(column.day)))
@@ -188,7 +188,7 @@ def _slot_links(grid: Grid, new_booking: str, staff_id: int | None) -> list[Mark
             Markup(
                 "".join(
                     f'<a class="slot" href="{url}{day_iso}&amp;time={hhmm}{staff_query}"'
-                    f' aria-label="{label.replace(chr(0), f"{day_label} {hhmm}")}" tabindex="-1"></a>'
+                    f' aria-label="{before}{day_label} {hhmm}{after}" tabindex="-1"></a>'
                     for hhmm in times
                 )
             )

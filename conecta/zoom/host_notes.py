@@ -118,8 +118,9 @@ def _overlap_warnings(appointment: Appointment) -> list[str]:
         return []
     host = appointment.zoom.host_email or gettext("This meeting's Zoom host")
     zone = appointment.org.timezone
+    named = others[:OVERLAPS_NAMED]
     with force_locale(appointment.org.language):  # topics as Zoom shows them (`meeting_topic`)
-        topics = [topic_of(o.service_name, o.client_name, o.capacity > 1) for o in others[:OVERLAPS_NAMED]]
+        topics = [topic_of(o.service_name, o.client_name, o.capacity > 1) for o in named]
     lines = [
         gettext(
             "%(host)s also hosts “%(topic)s” at %(start)s–%(end)s: a Zoom user can host only one meeting at a time.",
@@ -128,7 +129,7 @@ def _overlap_warnings(appointment: Appointment) -> list[str]:
             start=format_instant(other.starts_at, zone, "time"),
             end=format_instant(other.starts_at + timedelta(minutes=other.duration_minutes), zone, "time"),
         )
-        for other, topic in zip(others[:OVERLAPS_NAMED], topics, strict=True)
+        for other, topic in zip(named, topics, strict=True)
     ]
     more = len(others) - len(lines)
     if more:
