@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify, request
 
 from zoom_sandbox.config import DEFAULT_CONFIG, RUNTIME_KEYS
 from zoom_sandbox.errors import ZoomError
-from zoom_sandbox.faults import NO_FAULTS, compile_faults, public_faults
+from zoom_sandbox.faults import NO_FAULTS, compile_faults, public_faults, release_held
 from zoom_sandbox.limits import set_limit, usage
 from zoom_sandbox.meeting_store import (
     change_meeting,
@@ -120,6 +120,7 @@ def set_faults() -> Any:
         raise BadControl(str(exc)) from exc
     with state.lock:
         state.faults = faults
+        state.faults_changed.notify_all()  # calls held by the faults replaced go on
         if data.get("expire_all_tokens"):  # one-shot: tokens issued afterwards are fine
             for record in state.access_tokens.values():
                 record["expires_at"] = min(record["expires_at"], state.now() - 1)
@@ -131,7 +132,17 @@ def clear_faults() -> Any:
     state = current_state()
     with state.lock:
         state.faults = copy.deepcopy(NO_FAULTS)
+        state.faults_changed.notify_all()
         return jsonify(state.faults)
+
+
+@bp.post("/faults/release")
+def release_faults() -> Any:
+    """Held calls go on (and later ones matching a `held` rule are no longer held)."""
+    state = current_state()
+    with state.lock:
+        release_held(state)
+        return jsonify(public_faults(state.faults))
 
 
 # ---- the account ---------------------------------------------------------------------------------------

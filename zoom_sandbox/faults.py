@@ -4,6 +4,8 @@
 rule matches by `path` (exact, or a regular expression after `re:`) and optional `method`, for `count`
 calls (or forever), and answers with `status` (401 → code 124, 429 → per-second limit with
 `retry_after`, others a generic body; `code` / `message` override), after `hang_seconds` if given.
+`held` makes the call wait until `POST /__sandbox/faults/release` (or new faults, or a reset; at most
+`hang_seconds`, else a minute), so a test decides when a slow call lands instead of guessing a time.
 `commit_then_fail` does the real work and then loses the answer. Every non-control request is logged,
 except one begun before the last reset (a call still hanging from an earlier test): it does nothing and
 answers 503.
@@ -19,10 +21,11 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from zoom_sandbox.state import current_state
+from zoom_sandbox.state import SandboxState, current_state
 
-FAULT_KEYS = {"method", "path", "status", "count", "retry_after", "hang_seconds", "commit_then_fail",
+FAULT_KEYS = {"method", "path", "status", "count", "retry_after", "hang_seconds", "held", "commit_then_fail",
               "code", "message"}  # fmt: skip
+HOLD_LIMIT_SECONDS = 60.0
 QPS_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
 NO_FAULTS: dict[str, Any] = {"latency_ms": 0, "errors": []}
 
@@ -77,6 +80,23 @@ def _is_control(path: str) -> bool:
     return path.startswith("/__sandbox")
 
 
+def _wait_for_release(state: SandboxState, faults: dict, limit: float) -> None:
+    """Until these faults are released or replaced, or the sandbox is reset (`Condition.wait` lets the
+    lock go meanwhile, so other calls are served)."""
+    generation = g.sandbox_generation
+    with state.lock:
+        state.faults_changed.wait_for(
+            lambda: faults.get("released") or state.faults is not faults or state.generation != generation,
+            timeout=limit,
+        )
+
+
+def release_held(state: SandboxState) -> None:
+    """Let every held call (and any still to come under these faults) go on (caller holds the lock)."""
+    state.faults["released"] = True
+    state.faults_changed.notify_all()
+
+
 def inject_faults() -> Response | None:
     """Before each request: add latency, hang, or answer with an injected error."""
     if _is_control(request.path):
@@ -86,10 +106,16 @@ def inject_faults() -> Response | None:
         g.sandbox_generation = state.generation
         slow = request.path.startswith("/v2/") or request.path == "/oauth/token"
         delay = state.faults["latency_ms"] / 1000 if slow else 0.0
-        rule = _take_fault(state.faults, request.method, request.path)
-    delay += float((rule or {}).get("hang_seconds") or 0)
+        faults = state.faults
+        rule = _take_fault(faults, request.method, request.path)
+    held = rule is not None and rule.get("held")
+    if held:
+        _wait_for_release(state, faults, float(rule.get("hang_seconds") or HOLD_LIMIT_SECONDS))
+    else:
+        delay += float((rule or {}).get("hang_seconds") or 0)
     if delay:
         time.sleep(delay)  # never under the lock: other workers must keep being served
+    if delay or held:
         with state.lock:
             if state.generation != g.sandbox_generation:  # reset meanwhile (the test that hung it is over)
                 return _fault_response({"status": 503, "message": "The sandbox was reset during this call."})

@@ -52,12 +52,14 @@ class SandboxState:
     def __init__(self, config: dict[str, Any]) -> None:
         self.initial_config = copy.deepcopy(config)
         self.lock = threading.Lock()
+        self.faults_changed = threading.Condition(self.lock)  # held calls wait on it (zoom_sandbox.faults)
         self.outbox = WebhookOutbox()
         self.generation = 0  # counts resets: a request that outlives one must not touch the new state
-        self.reset()
+        with self.lock:
+            self.reset()
 
     def reset(self) -> None:
-        """Forget everything, config changes included (caller holds the lock, except in __init__)."""
+        """Forget everything, config changes included (caller holds the lock)."""
         self.generation += 1
         self.config: dict[str, Any] = copy.deepcopy(self.initial_config)
         policies = self.config["POLICIES"]
@@ -77,6 +79,7 @@ class SandboxState:
         self.refresh_count = 0
         self.request_log: deque[dict] = deque(maxlen=10_000)
         self.faults: dict[str, Any] = {"latency_ms": 0, "errors": []}
+        self.faults_changed.notify_all()
         self.outbox.reset()
 
     def now(self) -> float:

@@ -32,20 +32,23 @@ def lost_creates(sync_app):
     return sync_app
 
 
-def hang_the_next_create(sandbox: Any, seconds: float, path: str = "re:/v2/users/[^/]+/meetings") -> None:
-    """Zoom takes `seconds` over the next create -- we stop waiting after 1 s -- then makes the meeting."""
-    sandbox.set_faults(errors=[{"method": "POST", "path": path, "hang_seconds": seconds, "count": 1}])
+def hold_the_next(sandbox: Any, method: str, path: str = "re:/v2/users/[^/]+/meetings") -> None:
+    """Zoom is still at work on the next such call -- we stop waiting after 1 s -- and finishes it when
+    the test says so (`land`)."""
+    sandbox.set_faults(errors=[{"method": method, "path": path, "held": True, "count": 1}])
 
 
-def time_out_the_create(app, org, sandbox: Any, seconds: float, **booking: Any):
+def time_out_the_create(app, org, sandbox: Any, **booking: Any):
     """Book; the create times out (its retry is scheduled, not run). Returns the appointment."""
-    hang_the_next_create(sandbox, seconds)
+    hold_the_next(sandbox, "POST")
     appointment = book(org, **booking)
     run_jobs(app, until=lambda: fresh(appointment.id).zoom.attempts == 1)
     return appointment
 
 
 def land(sandbox: Any, count: int = 1) -> None:
+    """Zoom finishes the held create: `count` meetings in all."""
+    sandbox.release_held()
     wait_until(lambda: len(meetings(sandbox)) == count, timeout=30, what="Zoom to finish the lost create")
 
 
@@ -63,7 +66,7 @@ def follow_up(app) -> None:
 def test_a_create_that_lands_after_the_cancel_is_deleted(lost_creates, connected, zoom_sandbox):
     """Finding 12: the cancel's search finds nothing (Zoom is still at work), the appointment settles
     with no meeting -- and then Zoom finishes the create. The follow-up deletes it."""
-    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 7)
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox)
     bookings.cancel(fresh(appointment.id))
     cancelled = settle(lost_creates, appointment.id)
     assert cancelled.zoom_state == "none" and cancelled.zoom.tracking_key is None
@@ -85,7 +88,7 @@ def test_a_usual_create_leaves_no_attempt_open(lost_creates, connected, zoom_san
 
 
 def test_the_follow_up_spares_a_meeting_the_pending_sync_will_adopt(lost_creates, connected, zoom_sandbox):
-    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 3)
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox)
     land(zoom_sandbox)
 
     assert zoom_attempts.follow_up(connected.org.id, connected.staff_host) == "closed-0-of-1"
@@ -101,7 +104,7 @@ def test_the_follow_up_spares_a_meeting_the_pending_sync_will_adopt(lost_creates
 def test_a_twin_that_lands_after_the_key_was_replaced_is_deleted(lost_creates, connected, zoom_sandbox):
     """The retry creates a second meeting with the same key; then the client changes, so that meeting
     is replaced by one with a new key; then the first create lands. It is nobody's: deleted."""
-    hang_the_next_create(zoom_sandbox, 6)
+    hold_the_next(zoom_sandbox, "POST")
     appointment = settle(lost_creates, book(connected).id)
     first_key = appointment.zoom.tracking_key
     assert [a.calls for a in open_attempts()] == [2]  # a call lost its answer: twins are possible
@@ -109,6 +112,7 @@ def test_a_twin_that_lands_after_the_key_was_replaced_is_deleted(lost_creates, c
     edit(appointment, client=connected.other_client)
     appointment = settle(lost_creates, appointment.id)
     assert appointment.zoom.tracking_key != first_key
+    zoom_sandbox.release_held()  # Zoom finishes the held call now, late
     wait_until(
         lambda: any(first_key in m["agenda"] for m in meetings(zoom_sandbox)),
         timeout=30,
@@ -125,7 +129,7 @@ def test_a_twin_that_lands_after_the_key_was_replaced_is_deleted(lost_creates, c
 def test_a_create_that_lands_after_the_appointment_was_deleted_is_deleted(
     lost_creates, connected, zoom_sandbox
 ):
-    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 3)
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox)
     land(zoom_sandbox)
     for statement in (
         "DELETE FROM email_outbox WHERE appointment_id = :id",
@@ -145,7 +149,7 @@ def test_a_create_that_lands_after_the_appointment_was_deleted_is_deleted(
 def test_while_disconnected_the_attempt_waits_and_is_followed_up_after_reconnecting(
     lost_creates, connected, zoom_sandbox, as_user, connect_zoom
 ):
-    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox, 3)
+    appointment = time_out_the_create(lost_creates, connected, zoom_sandbox)
     land(zoom_sandbox)
     answer = as_user(connected.admin).post("/settings/integrations/zoom/disconnect")
     assert answer.status_code == 303
@@ -208,13 +212,12 @@ def test_an_update_that_lands_late_over_a_newer_one_is_put_right(lost_creates, c
     lost_creates.config["ZOOM_FOLLOWUP_GRACE_SECONDS"] = 60  # longer than Zoom takes to land it
     appointment = settle(lost_creates, book(connected).id)
     meeting_id = appointment.zoom.meeting_id
-    zoom_sandbox.set_faults(
-        errors=[{"method": "PATCH", "path": f"/v2/meetings/{meeting_id}", "hang_seconds": 4, "count": 1}]
-    )
+    hold_the_next(zoom_sandbox, "PATCH", f"/v2/meetings/{meeting_id}")
     edit(appointment, starts_at=START + timedelta(hours=1))
     run_jobs(lost_creates, until=lambda: fresh(appointment.id).zoom.attempts == 1)  # timed out
     edit(fresh(appointment.id), starts_at=START + timedelta(hours=2))
     assert settle(lost_creates, appointment.id).zoom_state == "ready"
+    zoom_sandbox.release_held()  # Zoom finishes the held call now, late
     wait_until(
         lambda: meetings(zoom_sandbox)[0]["start_time"] == "2030-03-11T18:00:00Z",
         timeout=30,
@@ -243,13 +246,12 @@ def test_a_late_update_echoing_back_is_not_taken_for_a_change_made_in_zoom(
     appointment = settle(lost_creates, book(connected).id)
     run_until_quiet(lost_creates)
     meeting_id = appointment.zoom.meeting_id
-    zoom_sandbox.set_faults(
-        errors=[{"method": "PATCH", "path": f"/v2/meetings/{meeting_id}", "hang_seconds": 4, "count": 1}]
-    )
+    hold_the_next(zoom_sandbox, "PATCH", f"/v2/meetings/{meeting_id}")
     edit(fresh(appointment.id), starts_at=START + timedelta(hours=1))
     run_jobs(lost_creates, until=lambda: fresh(appointment.id).zoom.attempts == 1)  # timed out
     edit(fresh(appointment.id), starts_at=START + timedelta(hours=2))
     assert settle(lost_creates, appointment.id).zoom_state == "ready"
+    zoom_sandbox.release_held()  # Zoom finishes the held call now, late
     wait_until(
         lambda: meetings(zoom_sandbox)[0]["start_time"] == "2030-03-11T18:00:00Z",
         timeout=30,
@@ -294,7 +296,7 @@ def test_a_create_lost_on_one_host_is_followed_up_there_after_the_meeting_moved(
     The new create, on Diego's user, carries a new key; the first lands late on Sam's user and the
     follow-up, listing Sam's meetings, deletes it."""
     sam, diego = team.hosts[team.staff.id], team.hosts[team.second.id]
-    appointment = time_out_the_create(lost_creates, team.org, zoom_sandbox, 4)
+    appointment = time_out_the_create(lost_creates, team.org, zoom_sandbox)
     first_key = fresh(appointment.id).zoom.tracking_key
     assert [(a.tracking_key, a.host_user_id) for a in open_attempts()] == [(first_key, sam)]
 
@@ -316,7 +318,7 @@ def test_a_create_lost_on_one_host_is_followed_up_there_after_the_meeting_moved(
 
 def test_a_host_removed_from_the_account_took_its_lost_creates_along(lost_creates, team: Team, zoom_sandbox):
     diego = team.hosts[team.second.id]
-    time_out_the_create(lost_creates, team.org, zoom_sandbox, 2, staff=team.second)
+    time_out_the_create(lost_creates, team.org, zoom_sandbox, staff=team.second)
     land(zoom_sandbox)
     zoom_sandbox.remove_user(team.second.email)  # their meetings go with them
     assert meetings(zoom_sandbox) == []

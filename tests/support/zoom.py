@@ -58,6 +58,10 @@ class SandboxHandle:
     def clear_faults(self) -> None:
         self._control("DELETE", "faults")
 
+    def release_held(self) -> None:
+        """Calls held by a `held` fault rule go on now (the slow call "lands")."""
+        self._control("POST", "faults/release")
+
     def expire_all_tokens(self) -> None:
         """Every access token issued so far is expired from now on (refresh tokens still work)."""
         self.set_faults(expire_all_tokens=True)

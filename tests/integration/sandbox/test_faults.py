@@ -125,3 +125,29 @@ def test_a_call_still_hanging_when_the_sandbox_is_reset_leaves_no_trace(http, ba
     assert answer.status_code == 503 and "reset" in answer.json()["message"]
     state = sandbox_json(http, base, "GET", "state")
     assert (state["meetings"], state["request_log"]) == ([], [])
+
+
+def test_a_held_call_waits_until_released_then_does_its_work(http, base, token):
+    """`held`: the test, not a guessed time, decides when a slow call lands."""
+    rule = {"method": "POST", "path": MEETINGS, "held": True, "count": 1}
+    sandbox_json(http, base, "POST", "faults", {"errors": [rule]})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(api, requests.Session(), base, token, "POST", MEETINGS, json={"topic": "late"})
+        wait_until(lambda: sandbox_json(http, base, "GET", "state")["faults"]["errors"][0]["remaining"] == 0)
+        create(http, base, token)  # other calls are served meanwhile
+        assert not held.done()
+        assert len(sandbox_json(http, base, "GET", "state")["meetings"]) == 1
+        sandbox_json(http, base, "POST", "faults/release")
+        assert held.result(timeout=20).status_code == 201
+    topics = sorted(m["topic"] for m in sandbox_json(http, base, "GET", "state")["meetings"])
+    assert topics == ["Consultation", "late"]
+
+
+def test_new_faults_let_a_held_call_go(http, base, token):
+    rule = {"method": "GET", "path": "/v2/users/me", "held": True, "count": 1}
+    sandbox_json(http, base, "POST", "faults", {"errors": [rule]})
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(api, requests.Session(), base, token, "GET", "/v2/users/me")
+        wait_until(lambda: sandbox_json(http, base, "GET", "state")["faults"]["errors"][0]["remaining"] == 0)
+        sandbox_json(http, base, "DELETE", "faults")
+        assert held.result(timeout=20).status_code == 200
