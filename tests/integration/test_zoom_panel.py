@@ -227,9 +227,7 @@ def test_start_says_so_when_zoom_does_not_answer_in_time(sync_app, ready, connec
     ready.zoom.start_url_issued_at = utcnow() - timedelta(minutes=101)
     db.session.commit()
     zoom_sandbox.set_faults(
-        errors=[
-            {"method": "GET", "path": f"/v2/meetings/{ready.zoom.meeting_id}", "hang_seconds": 3, "count": 1}
-        ]
+        errors=[{"method": "GET", "path": f"/v2/meetings/{ready.zoom.meeting_id}", "held": True, "count": 1}]
     )
     started = time.monotonic()
     answer = as_user(connected.staff).get(f"/bookings/{ready.id}/zoom/start")

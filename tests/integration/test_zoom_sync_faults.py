@@ -99,10 +99,11 @@ def test_a_hanging_create_ends_with_one_meeting(sync_app, connected, zoom_sandbo
     and keeps the appointment's meeting."""
     sync_app.config.update(ZOOM_API_TIMEOUT_SECONDS=1, ZOOM_FOLLOWUP_GRACE_SECONDS=0)
     zoom_sandbox.set_faults(
-        errors=[{"method": "POST", "path": connected.create_path, "hang_seconds": 3, "count": 1}]
+        errors=[{"method": "POST", "path": connected.create_path, "held": True, "count": 1}]
     )
     appointment = settle(sync_app, book(connected).id)
     assert appointment.zoom_state == "ready"
+    zoom_sandbox.release_held()  # Zoom finishes the first create now, after the retry made its own
     wait_until(lambda: len(meetings(zoom_sandbox)) == 2, timeout=20, what="the hung create to land")
 
     assert zoom_attempts.sweep() == 1

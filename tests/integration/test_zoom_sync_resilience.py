@@ -25,7 +25,7 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
     sync_app, connected, zoom_sandbox, worker_process
 ):
     sync_app.config["ZOOM_LOCK_LEASE_SECONDS"] = 6  # the dead worker's lease runs out in test time
-    # Zoom holds the create for 3 s, makes the meeting, then the answer is lost.
+    # Zoom holds the create until the test lets it go, makes the meeting, then the answer is lost.
     zoom_sandbox.set_faults(
         errors=[
             {
@@ -33,7 +33,7 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
                 "path": connected.create_path,
                 "status": 500,
                 "commit_then_fail": True,
-                "hang_seconds": 3,
+                "held": True,
                 "count": 1,
             }
         ]
@@ -46,6 +46,7 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
     key = fresh(appointment.id).zoom.tracking_key  # recorded before the call, with its attempt
     assert key and db.session.get(ZoomCreateAttempt, key).calls == 1
     worker.kill()
+    zoom_sandbox.release_held()
     wait_until(lambda: meetings(zoom_sandbox), what="Zoom to finish the create")
     stranded = fresh(appointment.id)
     assert stranded.zoom_state == "pending" and stranded.zoom.meeting_id is None
