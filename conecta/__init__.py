@@ -123,13 +123,12 @@ def _use_sqlite_wal(app: Flask) -> None:
     """SQLite in write-ahead-log mode: readers never wait for a writer (the web app, the workers and the
     sweeps share one file), and a commit is one synced append instead of a rollback journal written,
     synced and deleted (~1 ms of disk and 0.3 ms of CPU less per commit). Just as durable: `synchronous`
-    stays FULL, so a committed tracking key survives a power cut. (One module-level listener: an engine
-    shared by several apps gets it once.)"""
+    stays FULL, so a committed tracking key survives a power cut. (A module-level listener: SQLAlchemy
+    registers the same function once, so an engine shared by several apps runs it once.)"""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
-        if not sa.event.contains(db.engine, "connect", _write_ahead_log):
-            sa.event.listen(db.engine, "connect", _write_ahead_log)
+        sa.event.listen(db.engine, "connect", _write_ahead_log)
 
 
 def _resolve_web_defaults(app: Flask) -> None:

@@ -119,8 +119,7 @@ def set_faults() -> Any:
     except (ValueError, re.error) as exc:
         raise BadControl(str(exc)) from exc
     with state.lock:
-        state.faults = faults
-        state.faults_changed.notify_all()  # calls held by the faults replaced go on
+        state.replace_faults(faults)
         if data.get("expire_all_tokens"):  # one-shot: tokens issued afterwards are fine
             for record in state.access_tokens.values():
                 record["expires_at"] = min(record["expires_at"], state.now() - 1)
@@ -131,8 +130,7 @@ def set_faults() -> Any:
 def clear_faults() -> Any:
     state = current_state()
     with state.lock:
-        state.faults = copy.deepcopy(NO_FAULTS)
-        state.faults_changed.notify_all()
+        state.replace_faults(copy.deepcopy(NO_FAULTS))
         return jsonify(state.faults)
 
 

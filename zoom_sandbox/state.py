@@ -78,9 +78,13 @@ class SandboxState:
         self.daily_limits: dict[str, int] = {}  # user id → limit, where it differs from the config's
         self.refresh_count = 0
         self.request_log: deque[dict] = deque(maxlen=10_000)
-        self.faults: dict[str, Any] = {"latency_ms": 0, "errors": []}
-        self.faults_changed.notify_all()
+        self.replace_faults({"latency_ms": 0, "errors": []})
         self.outbox.reset()
+
+    def replace_faults(self, faults: dict[str, Any]) -> None:
+        """New faults; calls held by the old ones go on (caller holds the lock)."""
+        self.faults = faults
+        self.faults_changed.notify_all()
 
     def now(self) -> float:
         """Sandbox time: real time plus whatever `/__sandbox/clock` added, so tests never sleep."""
