@@ -142,18 +142,42 @@ document.addEventListener("htmx:afterSwap", function () {
 });
 document.addEventListener("DOMContentLoaded", syncDialogs);
 
+// Escape pressed while the top dialog is being re-rendered (htmx swaps it, then settles it a moment later:
+// only then are the new controls live) closes it once it has settled, instead of being lost.
+let escapeOnSettle = false;
+
+function closeTopDialog() {
+  const top = topDialog();
+  if (!top) return;
+  const close = top.el.querySelector("[data-dialog-close]");
+  if (close) {
+    close.click();
+  } else if (top.slot === "modal") {
+    document.getElementById("modal").replaceChildren();
+    syncDialogs();
+  }
+}
+
+document.addEventListener("htmx:afterSettle", function () {
+  const top = topDialog();
+  if (!escapeOnSettle || !top || !top.el.isConnected || top.el.closest(".htmx-settling")) return;
+  escapeOnSettle = false;
+  closeTopDialog();
+});
+
 document.addEventListener("keydown", function (event) {
   const top = topDialog();
-  if (!top || !top.el.isConnected) return;
-  if (event.key === "Escape") {
-    const close = top.el.querySelector("[data-dialog-close]");
-    event.preventDefault();
-    if (close) {
-      close.click();
-    } else if (top.slot === "modal") {
-      document.getElementById("modal").replaceChildren();
-      syncDialogs();
+  if (!top) return;
+  if (!top.el.isConnected) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      escapeOnSettle = true;
     }
+    return;
+  }
+  if (event.key === "Escape") {
+    event.preventDefault();
+    closeTopDialog();
   } else if (event.key === "Tab") {
     const items = focusables(top.el);
     if (!items.length) { event.preventDefault(); return; }

@@ -94,6 +94,19 @@ def test_dialogs_take_focus_keep_it_close_on_escape_and_give_it_back(acme, page,
     expect(page.locator("#calendar .event", has_text="Carla Client")).to_be_focused()
 
 
+def test_escape_pressed_before_a_re_rendered_dialog_settles_still_closes_it(acme, page, sign_in) -> None:
+    sign_in(page, acme.staff.email, PASSWORD)
+    page.goto(WEEK)
+    page.get_by_role("link", name="New booking", exact=True).click()
+    expect(page.get_by_role("dialog", name="New booking")).to_be_visible()
+    # htmx settles a swap a moment after it (20 ms); stretched, the Escape below is sure to land in between.
+    page.evaluate("htmx.config.defaultSettleDelay = 2000")
+    page.get_by_role("button", name="Save booking").click()  # re-rendered with its errors
+    expect(page.locator("#modal.htmx-settling")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#modal .modal")).to_have_count(0)
+
+
 def test_the_skip_link_is_the_first_stop_and_lands_in_main(acme, page, sign_in) -> None:
     sign_in(page, acme.staff.email, PASSWORD)
     page.goto(WEEK)
