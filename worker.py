@@ -4,11 +4,12 @@ Each job opens its own app context on this app (`conecta.jobs.app_job`). On its 
 worker also takes its turn at the periodic sweeps (`conecta.periodic`); a Redis key lets only one worker
 run them per interval.
 
-Concurrency is processes: each runs one job at a time, and `CONECTA_WORKER_PROCESSES` (the Procfile sets
-4, two per core of the 2-core machine it was measured on) keeps that many running from this one command
-(`run_pool`). A Zoom job spends most of its time waiting for Zoom, but the jobs' CPU shares the cores
-with the web: docs/operating.md, "Capacity".
-(Threads are not an option: RQ's workers rely on signals, which only a process's main thread receives.)
+Concurrency is processes and threads. `CONECTA_WORKER_PROCESSES` keeps that many worker processes
+running from this one command (`run_pool`); in each, `CONECTA_WORKER_THREADS` job loops take jobs side
+by side (`JobThreads`). A Zoom job spends most of its time waiting for Zoom, so threads let one process
+overlap those waits without another process's memory and CPU: docs/operating.md, "Capacity". The main
+thread's loop is RQ's own (signals, the scheduler, RQ's maintenance, the periodic sweeps); the others
+take no signals and time their jobs out with a timer instead of SIGALRM, which only a main thread gets.
 
 Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
@@ -43,7 +44,10 @@ from types import FrameType
 from flask import Flask
 from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
+from rq.job import Job
+from rq.queue import Queue
 from rq.serializers import JSONSerializer
+from rq.timeouts import TimerDeathPenalty
 from rq.worker.base import BaseWorker, StopRequested
 
 from conecta import create_app, jobs, periodic
@@ -97,7 +101,103 @@ class ConectaSimpleWorker(PeriodicWork, SimpleWorker):
     """Runs jobs in the worker process itself: warm connections, statement and template caches."""
 
 
-def build_worker(app: Flask, *, worker_class: type[BaseWorker] = ConectaSimpleWorker) -> BaseWorker:
+class ConectaThreadWorker(ConectaSimpleWorker):
+    """A job loop in one of a worker process's extra threads (`JobThreads`)."""
+
+    death_penalty_class = TimerDeathPenalty  # SIGALRM reaches only the main thread
+    busy = False
+
+    def _install_signal_handlers(self) -> None:
+        """Signals reach the main thread only: its worker stops this one (`JobThreads.stop`)."""
+
+    def run_maintenance_tasks(self) -> None:
+        """The main thread's worker cleans RQ's registries and takes the periodic turn for the process."""
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        """RQ's wait for a job, given up every `timeout` seconds to see whether the loop is to stop: RQ
+        itself only looks between jobs, and a signal cannot interrupt a thread's wait."""
+        while not self._stop_requested:
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=timeout)
+            if result is not None:
+                return result
+        raise StopRequested
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        self.busy = True
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self.busy = False
+
+
+class JobThreads:
+    """CONECTA_WORKER_THREADS - 1 job loops beside the main thread's, each restarted like the main one
+    (`supervise`) when Redis ends it. `stop` lets each finish its job (a warm shutdown)."""
+
+    WAIT_SECONDS = 1  # how long an idle loop waits for a job before looking whether it is to stop
+
+    def __init__(self, app: Flask, count: int, logging_level: str) -> None:
+        self.app = app
+        self.logging_level = logging_level
+        self.stopping = threading.Event()
+        self.workers: dict[int, ConectaThreadWorker] = {}
+        self.threads = [
+            threading.Thread(target=self._run, args=(i,), name=f"jobs-{i}", daemon=True)
+            for i in range(1, count)
+        ]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def _run(self, index: int) -> None:
+        pause = RECONNECT_FIRST_SECONDS
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            try:
+                worker = build_worker(
+                    self.app, worker_class=ConectaThreadWorker, wait_seconds=self.WAIT_SECONDS
+                )
+                self.workers[index] = worker
+                if self.stopping.is_set():
+                    return
+                worker.work(logging_level=self.logging_level)
+            except StopRequested:
+                return
+            except RedisError as exc:
+                log.warning("Redis failed a job thread: %s", exc)
+            if self.stopping.is_set():
+                return
+            if time.monotonic() - started >= STEADY_SECONDS:
+                pause = RECONNECT_FIRST_SECONDS
+            if not wait_for_redis(self.app, self.stopping, pause):
+                return
+            pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+
+    def stop(self, grace_seconds: float = 90.0) -> None:
+        """Ask every loop to stop after its job, and wait for the loops at a job (at most `grace_seconds`)
+        and for the idle ones to notice. A loop still waiting for Redis has nothing to finish."""
+        self.stopping.set()
+        for worker in list(self.workers.values()):
+            worker._stop_requested = True
+        asked = time.monotonic()
+        for index, thread in enumerate(self.threads, start=1):
+            while thread.is_alive():
+                worker = self.workers.get(index)
+                waited = time.monotonic() - asked
+                busy = worker is not None and worker.busy
+                if waited > grace_seconds or (not busy and waited > self.WAIT_SECONDS + 2):
+                    break
+                thread.join(0.1)
+
+
+def build_worker(
+    app: Flask, *, worker_class: type[BaseWorker] = ConectaSimpleWorker, wait_seconds: int | None = None
+) -> BaseWorker:
+    """A worker on the app's queues. `wait_seconds`: how long it waits for a job at a time (else until
+    its maintenance tick is due)."""
     with app.app_context():
         connection = jobs.redis_conn()
         names = jobs.queue_names(app, ("default", "mail"))
@@ -108,7 +208,7 @@ def build_worker(app: Flask, *, worker_class: type[BaseWorker] = ConectaSimpleWo
         serializer=JSONSerializer,
         maintenance_interval=tick,
         # The idle wait (worker_ttl - 15 s) bounds how long the maintenance tick can be late.
-        worker_ttl=tick + 15,
+        worker_ttl=(wait_seconds or tick) + 15,
     )
     worker.conecta_app = app
     return worker
@@ -242,9 +342,14 @@ def main(argv: list[str]) -> None:
     # RQ's own lines ("Job OK", "result is kept for …", four a job) only at CONECTA_WORKER_LOG_LEVEL
     # (WARNING: failures); Conecta's lines -- one per Zoom call, retries, sweeps -- stay at INFO.
     level = os.environ.get("CONECTA_WORKER_LOG_LEVEL", "WARNING")
+    threads = None
     if not burst:
         RedisWatch(app).start()
+        threads = JobThreads(app, int(os.environ.get("CONECTA_WORKER_THREADS") or 1), level)
+        threads.start()
     supervise(app, worker_class=worker_class, burst=burst, logging_level=level)
+    if threads is not None:  # a warm shutdown (a cold one, SystemExit, takes the threads down with it)
+        threads.stop()
 
 
 if __name__ == "__main__":
