@@ -9,7 +9,7 @@ you type, a booking (modal, save, then the Zoom panel's long-poll until Join is 
 open a booking now and then. Every change in Zoom comes back as a signed webhook (`meeting.updated`,
 `meeting.deleted`), from the sandbox's delivery thread, as Zoom sends them.
 
-First, an idle pass: one session alone does every kind of request (20 of each) to give each kind's idle
+First, an idle pass: one session alone does every kind of request (60 of each) to give each kind's idle
 p95. Then the load, for `--seconds`. Then the clock runs until every appointment is settled, and what
 Zoom holds is compared with what the appointments want. It prints:
 
@@ -23,7 +23,7 @@ Zoom holds is compared with what the appointments want. It prints:
 
 The machine's load average is printed beside the figures: on a shared machine, repeat the run.
 
-    .venv/bin/python bench/load.py [--staff 40] [--portal 20] [--seconds 120] [--workers N]
+    .venv/bin/python bench/load.py [--staff 40] [--portal 20] [--seconds 120] [--workers N] [--threads N]
                                    [--latency 300] [--sqlite] [--seed 1]
 """
 
@@ -45,7 +45,7 @@ from typing import Any
 
 # isort: off
 from figures import Figure, emit  # before zoom_harness, which takes bench/ off sys.path
-from zoom_harness import FIRST_DAY, ROOT, TZ, Harness, percentile, wait_for
+from zoom_harness import FIRST_DAY, TZ, Harness, percentile, procfile_setting, wait_for
 
 # isort: on
 import requests
@@ -64,7 +64,7 @@ HX = {"HX-Request": "true"}
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 FORM_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 JOIN = "Join Zoom Meeting"
-IDLE_SAMPLES = 20
+IDLE_SAMPLES = 60  # a p95 of 20 samples is their second largest: it moved 7 -> 13 ms run to run
 # What a staff member does next, and how often (weights).
 STAFF_MIX = (
     ("calendar", 25),
@@ -420,13 +420,6 @@ def row(kind: str, times: list[float], idle: list[float] | None) -> str:
     )
 
 
-def procfile_workers() -> int:
-    """The worker processes the Procfile runs (its CONECTA_WORKER_PROCESSES default): the bench measures
-    the production setting, as it does gunicorn's (gunicorn.conf.py)."""
-    found = re.search(r"CONECTA_WORKER_PROCESSES:-(\d+)", (ROOT / "Procfile").read_text())
-    return int(found.group(1)) if found else 1
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -434,7 +427,10 @@ def main() -> None:
     parser.add_argument("--staff", type=int, default=40)
     parser.add_argument("--portal", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--workers", type=int, default=procfile_workers(), help="default: the Procfile's")
+    parser.add_argument("--workers", type=int, default=procfile_setting("CONECTA_WORKER_PROCESSES"),
+                        help="worker processes (default: the Procfile's)")  # fmt: skip
+    parser.add_argument("--threads", type=int, default=procfile_setting("CONECTA_WORKER_THREADS"),
+                        help="job threads in each (default: the Procfile's)")  # fmt: skip
     parser.add_argument("--latency", type=int, default=300, help="ms the sandbox adds to every Zoom call")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (the default; for bench/report.py)")
@@ -447,6 +443,7 @@ def main() -> None:
         world.set_latency(args.latency)
         url = world.start_web()
         world.sandbox("POST", "webhooks", json={"url": f"{url}/webhooks/zoom"})
+        os.environ["CONECTA_WORKER_THREADS"] = str(args.threads)  # the workers' environment
         world.start_workers(args.workers)
         idle = idle_pass(world, url, rng)
         settle(world, 60)
@@ -506,7 +503,7 @@ def main() -> None:
 
     print(
         f"Load ({database}): {args.staff} staff, {args.portal} portal clients, {args.seconds:.0f} s, "
-        f"{args.workers} workers, web {gunicorn['workers']}×{gunicorn['threads']} threads, "
+        f"{args.workers} workers × {args.threads} threads, web {gunicorn['workers']}×{gunicorn['threads']} threads, "
         f"Zoom +{args.latency} ms; {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
         f"{load_during[0]:.2f} at the end"
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -36,6 +37,8 @@ from conecta import jobs
 from tests.conftest import RUN_ID
 
 ROOT = Path(__file__).resolve().parents[2]
+# Worker processes run as the Procfile runs them: with its job threads in each.
+PROCFILE_THREADS = re.search(r"CONECTA_WORKER_THREADS:-(\d+)", (ROOT / "Procfile").read_text()).group(1)
 
 
 def wait_until(
@@ -190,6 +193,7 @@ class WorkerProcess:
             "MAIL_SERVER": str(config.get("MAIL_SERVER", "127.0.0.1")),
             "MAIL_PORT": str(config.get("MAIL_PORT", 8025)),
             "CONECTA_WORKER_PROCESSES": "1",
+            "CONECTA_WORKER_THREADS": PROCFILE_THREADS,
             **{k: str(v) for k, v in env.items()},
         }
         self.process: subprocess.Popen | None = None
