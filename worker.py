@@ -45,6 +45,7 @@ from flask import Flask
 from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 from rq.job import Job
+from rq.logutils import setup_loghandlers
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
@@ -325,7 +326,18 @@ def run_pool(count: int, argv: list[str]) -> None:
         child.wait()
 
 
+def lower_priority(niceness: int) -> None:
+    """Give the web the CPU first where both want it: a page is waited for, a job's few milliseconds are
+    not. Absolute, so a pool's processes that inherit it set the same value again."""
+    if niceness > 0:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)
+        except OSError as exc:  # already lower, or not allowed to change: run as it is
+            log.warning("could not set the worker's niceness to %s (%s)", niceness, exc)
+
+
 def main(argv: list[str]) -> None:
+    lower_priority(int(os.environ.get("CONECTA_WORKER_NICE") or 0))
     processes = int(os.environ.get("CONECTA_WORKER_PROCESSES") or 1)
     if processes > 1 and "--burst" not in argv:
         run_pool(processes, argv)
@@ -345,6 +357,8 @@ def main(argv: list[str]) -> None:
     threads = None
     if not burst:
         RedisWatch(app).start()
+        for name in ("rq.worker", "rq.job"):  # once, before threads could race to add them twice
+            setup_loghandlers(level, name=name)
         threads = JobThreads(app, int(os.environ.get("CONECTA_WORKER_THREADS") or 1), level)
         threads.start()
     supervise(app, worker_class=worker_class, burst=burst, logging_level=level)

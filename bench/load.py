@@ -45,7 +45,7 @@ from typing import Any
 
 # isort: off
 from figures import Figure, emit  # before zoom_harness, which takes bench/ off sys.path
-from zoom_harness import FIRST_DAY, TZ, Harness, percentile, procfile_setting, wait_for
+from zoom_harness import FIRST_DAY, TZ, Harness, percentile, procfile_setting, wait_for, worker_setting
 
 # isort: on
 import requests
@@ -503,7 +503,7 @@ def main() -> None:
 
     print(
         f"Load ({database}): {args.staff} staff, {args.portal} portal clients, {args.seconds:.0f} s, "
-        f"{args.workers} workers × {args.threads} threads, web {gunicorn['workers']}×{gunicorn['threads']} threads, "
+        f"{args.workers} workers × {args.threads} threads (nice {worker_setting('CONECTA_WORKER_NICE', 0)}), web {gunicorn['workers']}×{gunicorn['threads']} threads, "
         f"Zoom +{args.latency} ms; {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
         f"{load_during[0]:.2f} at the end"
     )

@@ -71,16 +71,20 @@ REDIS_URL = os.environ.get("CONECTA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"
 HX = {"HX-Request": "true"}
 
 
-def procfile_setting(name: str) -> int:
-    """A worker setting's default in the Procfile (CONECTA_WORKER_PROCESSES, CONECTA_WORKER_THREADS): the
+def procfile_setting(name: str, default: int = 1) -> int:
+    """A worker setting's default in the Procfile (CONECTA_WORKER_PROCESSES, _THREADS, _NICE): the
     benchmarks run workers as production does, and the web as gunicorn.conf.py says."""
     found = re.search(rf"{name}:-(\d+)", (ROOT / "Procfile").read_text())
-    return int(found.group(1)) if found else 1
+    return int(found.group(1)) if found else default
+
+
+def worker_setting(name: str, default: int = 1) -> int:
+    """A setting of each worker.py process: from the environment if set, else the Procfile's."""
+    return int(os.environ.get(name) or procfile_setting(name, default))
 
 
 def worker_threads() -> int:
-    """The job threads each worker.py process runs: CONECTA_WORKER_THREADS if set, else the Procfile's."""
-    return int(os.environ.get("CONECTA_WORKER_THREADS") or procfile_setting("CONECTA_WORKER_THREADS"))
+    return worker_setting("CONECTA_WORKER_THREADS")
 
 
 def link_bench_args(doc: str | None) -> argparse.Namespace:
@@ -370,6 +374,7 @@ class Harness:
             "MAIL_PORT": str(self.config["MAIL_PORT"]),
             "CONECTA_WORKER_PROCESSES": "1",  # one worker each: the benchmarks start as many as they ask for
             "CONECTA_WORKER_THREADS": str(worker_threads()),
+            "CONECTA_WORKER_NICE": str(worker_setting("CONECTA_WORKER_NICE", 0)),
         }
 
     def start_web(self) -> str:

@@ -37,7 +37,8 @@ from conecta import jobs
 from tests.conftest import RUN_ID
 
 ROOT = Path(__file__).resolve().parents[2]
-# Worker processes run as the Procfile runs them: with its job threads in each.
+# Worker processes run as the Procfile runs them, with its job threads in each; at normal priority
+# (not its CONECTA_WORKER_NICE): here the test waits for the jobs, not a visitor for a page.
 PROCFILE_THREADS = re.search(r"CONECTA_WORKER_THREADS:-(\d+)", (ROOT / "Procfile").read_text()).group(1)
 
 
