@@ -401,6 +401,8 @@ class Harness:
         """Start `n` worker.py processes; with `profile_to`, each under cProfile counting CPU time (not
         the wait for Zoom), writing worker-<i>.prof there when it stops (`stop_workers`)."""
         env = self.process_env()
+        if profile_to is not None:
+            env["CONECTA_WORKER_THREADS"] = "1"  # cProfile sees its own thread only: every job runs there
         log = open(Path(self.tmp.name) / "workers.log", "ab")  # noqa: SIM115  (lives as long as they do)
         for i in range(n):
             command = ["worker.py"]
