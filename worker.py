@@ -11,7 +11,8 @@ overlap those waits without another process's memory and CPU: docs/operating.md,
 thread's loop is RQ's own (signals, the scheduler, RQ's maintenance, the periodic sweeps); the others
 take no signals and time their jobs out with a timer instead of SIGALRM, which only a main thread gets.
 
-Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM).
+Jobs run in the worker process itself (RQ's SimpleWorker; job timeouts still apply, by SIGALRM in the
+main thread and by a timer in the others).
 Forking a work horse per job (RQ's default, `CONECTA_WORKER_FORK=1`) costs ~150 ms of CPU per job
 rebuilding database connections and statement caches in each fresh child -- more than ten times the job
 itself (about 10 ms, bench/sync_throughput.py). A worker that dies mid-job loses nothing: the
@@ -169,6 +170,8 @@ class JobThreads:
                 return
             except RedisError as exc:
                 log.warning("Redis failed a job thread: %s", exc)
+            except Exception:  # anything else: the loop starts afresh rather than leave the process short
+                log.exception("a job thread's loop failed; starting it again")
             if self.stopping.is_set():
                 return
             if time.monotonic() - started >= STEADY_SECONDS:
