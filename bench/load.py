@@ -14,6 +14,8 @@ p95. Then the load, for `--seconds`. Then the clock runs until every appointment
 Zoom holds is compared with what the appointments want. It prints:
 
   per kind       p50 / p95 under load, the idle p95, and their ratio (target: p95 ≤ 4 × idle p95)
+  inside the web the same for the busiest routes as gunicorn timed them (its access log): the rest of
+                 the client's figure is the wait for a thread and the load generator's own
   time to Join   from the click on Save to the panel's answer carrying Join, minus Zoom's latency L
                  (target: p95 ≤ L + 300 ms at 40 staff)
   CPU            web (gunicorn's processes) + workers, from the load's start until everything settled
@@ -420,6 +422,29 @@ def row(kind: str, times: list[float], idle: list[float] | None) -> str:
     )
 
 
+def _by_route(lines: list[str]) -> dict[str, list[float]]:
+    """Access-log lines ("GET /portal/bookings/12 200 5321") as ms per route (numbers as #)."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for line in lines:
+        method, path, _status, micros = line.split()
+        route = re.sub(r"/\d+", "/#", path)
+        times[f"{method} {route}"].append(int(micros) / 1000)
+    return times
+
+
+def inside_the_web(idle_lines: list[str], load_lines: list[str]) -> str:
+    """p50/p95 under load against the idle p95 as gunicorn timed them, for the routes the load used
+    most: what the server spent on a request, apart from its wait for a thread and the generator's own."""
+    idle, load = _by_route(idle_lines), _by_route(load_lines)
+    rows = []
+    for route, times in sorted(load.items(), key=lambda item: -len(item[1]))[:10]:
+        idle95 = percentile(idle[route], 95) if len(idle.get(route, ())) >= 10 else None
+        p50, p95 = percentile(times, 50), percentile(times, 95)
+        versus = f"   idle p95 {idle95:6.0f} ms   {p95 / max(idle95, 0.1):4.1f}x" if idle95 else ""
+        rows.append(f"  {route[:34]:<34} n={len(times):>5}  p50 {p50:5.0f} ms  p95 {p95:5.0f} ms{versus}")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -460,6 +485,7 @@ def main() -> None:
         stats.requests = stats.long_polls = 0
         load_started_at = datetime.now(UTC).isoformat(timespec="milliseconds")  # as the sandbox stamps
         requests_before = len(world.sandbox("GET", "state")["request_log"])
+        access_before = len(world.access_log.read_text().splitlines())
         load_before = os.getloadavg()
         cpu_before = world.cpu()
         load_started = time.monotonic()
@@ -474,6 +500,8 @@ def main() -> None:
         for thread in threads:
             thread.join()
         load_during = os.getloadavg()
+        access = world.access_log.read_text().splitlines()
+        idle_access, load_access = access[:access_before], access[access_before:]
         settled = settle(world, 180)
         wait_for(lambda: world.sandbox("POST", "webhooks/wait", json={"timeout_seconds": 20})["empty"], 180,
                  "the webhooks to be delivered")  # fmt: skip
@@ -515,6 +543,8 @@ def main() -> None:
         print(row(kind, stats.times[kind], idle.times.get(kind)))
     if webhook_ms:
         print(row("webhook", webhook_ms, None) + "  (as Zoom's sender timed them)")
+    print("  inside the web (gunicorn's time per request, from its thread taking it to the last byte):")
+    print(inside_the_web(idle_access, load_access))
     join = [t - latency for t in stats.join]
     idle_join = [t - latency for t in idle.join]
     join_p95 = percentile(join, 95) * 1000 if join else float("inf")

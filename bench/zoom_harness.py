@@ -377,6 +377,10 @@ class Harness:
             "CONECTA_WORKER_NICE": str(worker_setting("CONECTA_WORKER_NICE", 0)),
         }
 
+    @property
+    def access_log(self) -> Path:
+        return Path(self.tmp.name) / "access.log"
+
     def start_web(self) -> str:
         """gunicorn as the Procfile runs it (gunicorn.conf.py), CSRF and all; returns its base URL."""
         port = free_port()
@@ -384,6 +388,8 @@ class Harness:
         env = {**self.process_env(), "CONECTA_BASE_URL": url}
         log = open(Path(self.tmp.name) / "web.log", "ab")  # noqa: SIM115  (lives as long as it does)
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+        # An access log as the Procfile's, with gunicorn's own time per request (µs): its thread's share.
+        command += ["--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"]
         self.web = subprocess.Popen(
             [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
