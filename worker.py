@@ -50,7 +50,7 @@ from rq.logutils import setup_loghandlers
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
-from rq.worker.base import BaseWorker, StopRequested
+from rq.worker.base import BaseWorker, StopRequested, WorkerStatus
 
 from conecta import create_app, jobs, periodic
 from conecta.extensions import db
@@ -107,7 +107,6 @@ class ConectaThreadWorker(ConectaSimpleWorker):
     """A job loop in one of a worker process's extra threads (`JobThreads`)."""
 
     death_penalty_class = TimerDeathPenalty  # SIGALRM reaches only the main thread
-    busy = False
 
     def _install_signal_handlers(self) -> None:
         """Signals reach the main thread only: its worker stops this one (`JobThreads.stop`)."""
@@ -125,13 +124,6 @@ class ConectaThreadWorker(ConectaSimpleWorker):
             if result is not None:
                 return result
         raise StopRequested
-
-    def execute_job(self, job: Job, queue: Queue) -> None:
-        self.busy = True
-        try:
-            super().execute_job(job, queue)
-        finally:
-            self.busy = False
 
 
 class JobThreads:
@@ -174,11 +166,10 @@ class JobThreads:
                 log.exception("a job thread's loop failed; starting it again")
             if self.stopping.is_set():
                 return
-            if time.monotonic() - started >= STEADY_SECONDS:
-                pause = RECONNECT_FIRST_SECONDS
-            if not wait_for_redis(self.app, self.stopping, pause):
+            next_pause = restart_when_redis_answers(self.app, self.stopping, pause, started, "A job thread")
+            if next_pause is None:
                 return
-            pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+            pause = next_pause
 
     def stop(self, grace_seconds: float = 90.0) -> None:
         """Ask every loop to stop after its job, and wait for the loops at a job (at most `grace_seconds`)
@@ -191,7 +182,7 @@ class JobThreads:
             while thread.is_alive():
                 worker = self.workers.get(index)
                 waited = time.monotonic() - asked
-                busy = worker is not None and worker.busy
+                busy = worker is not None and worker.get_state() == WorkerStatus.BUSY
                 if waited > grace_seconds or (not busy and waited > self.WAIT_SECONDS + 2):
                     break
                 thread.join(0.1)
@@ -247,13 +238,25 @@ def supervise(
             return
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        if time.monotonic() - started >= STEADY_SECONDS:
-            pause = RECONNECT_FIRST_SECONDS
-        log.warning("No worker running; a fresh one starts once Redis answers (next try in %.1f s)", pause)
-        if not wait_for_redis(app, stopping, pause):
+        next_pause = restart_when_redis_answers(app, stopping, pause, started, "No worker running")
+        if next_pause is None:
             return
-        log.warning("Redis answers: starting a fresh worker")
-        pause = min(pause * 2, RECONNECT_MAX_SECONDS)
+        pause = next_pause
+
+
+def restart_when_redis_answers(
+    app: Flask, stopping: threading.Event, pause: float, started: float, what: str
+) -> float | None:
+    """A worker's run (begun at `started`, monotonic) ended unasked: wait for Redis (`wait_for_redis`),
+    from RECONNECT_FIRST_SECONDS again after a steady run. The pause before the next restart, or None if
+    a shutdown was asked for meanwhile."""
+    if time.monotonic() - started >= STEADY_SECONDS:
+        pause = RECONNECT_FIRST_SECONDS
+    log.warning("%s; a fresh one starts once Redis answers (next try in %.1f s)", what, pause)
+    if not wait_for_redis(app, stopping, pause):
+        return None
+    log.warning("Redis answers: starting a fresh worker")
+    return min(pause * 2, RECONNECT_MAX_SECONDS)
 
 
 def wait_for_redis(app: Flask, stopping: threading.Event, pause: float) -> bool:
