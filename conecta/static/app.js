@@ -126,7 +126,10 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   const active = document.activeElement;
   pendingOpener = describe(active && active !== document.body ? active : event.detail.elt);
 });
-document.addEventListener("htmx:afterSettle", syncDialogs);
+document.addEventListener("htmx:afterSettle", function () {
+  syncDialogs();
+  closeIfEscapeWaited();
+});
 // A dialog re-rendered under the top one (the drawer refreshed under the modal) is hidden from the moment
 // it is swapped in, not only once the swap has settled: nothing reads the page with both exposed.
 document.addEventListener("htmx:afterSwap", function () {
@@ -158,27 +161,22 @@ function closeTopDialog() {
   }
 }
 
-document.addEventListener("htmx:afterSettle", function () {
+// After syncDialogs (on htmx:afterSettle): the top dialog is settled in its place.
+function closeIfEscapeWaited() {
   const top = topDialog();
   if (!escapeOnSettle || !top || !top.el.isConnected || top.el.closest(".htmx-settling")) return;
   escapeOnSettle = false;
   closeTopDialog();
-});
+}
 
 document.addEventListener("keydown", function (event) {
   const top = topDialog();
   if (!top) return;
-  if (!top.el.isConnected) {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      escapeOnSettle = true;
-    }
-    return;
-  }
   if (event.key === "Escape") {
     event.preventDefault();
-    closeTopDialog();
-  } else if (event.key === "Tab") {
+    if (top.el.isConnected) closeTopDialog();
+    else escapeOnSettle = true;
+  } else if (event.key === "Tab" && top.el.isConnected) {
     const items = focusables(top.el);
     if (!items.length) { event.preventDefault(); return; }
     const first = items[0], last = items[items.length - 1], active = document.activeElement;
