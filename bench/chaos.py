@@ -42,7 +42,7 @@ from pathlib import Path
 
 from figures import Figure, emit  # before zoom_chaos, whose zoom_harness takes bench/ off sys.path
 from zoom_chaos import MAX_HANG, ChaosWorld, Org, pause, run_in_thread
-from zoom_harness import worker_threads
+from zoom_harness import worker_setting
 
 ROWS = (  # (count, label in the table, figure name)
     ("duplicates", "dup", "duplicate meetings"),
@@ -201,7 +201,7 @@ def main() -> None:
 
     database = "PostgreSQL" if args.pg else "SQLite"
     print(f"Chaos ({database}): {args.runs} run(s) of {args.operations} operations in {args.seconds:.0f} s, "
-          f"{args.workers} workers × {worker_threads()} threads, {args.kills} kills, Redis down {args.redis_outage:.0f} s", flush=True)  # fmt: skip
+          f"{args.workers} workers × {worker_setting('CONECTA_WORKER_THREADS')} threads, {args.kills} kills, Redis down {args.redis_outage:.0f} s", flush=True)  # fmt: skip
     runs = [one_run(args, i) for i in range(args.runs)]
     print("\n" + table(runs))
     worst = {name: max(run[name] for run in runs) for name, _, _ in ROWS}

@@ -83,10 +83,6 @@ def worker_setting(name: str, default: int = 1) -> int:
     return int(os.environ.get(name) or procfile_setting(name, default))
 
 
-def worker_threads() -> int:
-    return worker_setting("CONECTA_WORKER_THREADS")
-
-
 def link_bench_args(doc: str | None) -> argparse.Namespace:
     """The command line of the two time-to-link benchmarks (server side and in a browser)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -373,7 +369,7 @@ class Harness:
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.config["MAIL_PORT"]),
             "CONECTA_WORKER_PROCESSES": "1",  # one worker each: the benchmarks start as many as they ask for
-            "CONECTA_WORKER_THREADS": str(worker_threads()),
+            "CONECTA_WORKER_THREADS": str(worker_setting("CONECTA_WORKER_THREADS")),
             "CONECTA_WORKER_NICE": str(worker_setting("CONECTA_WORKER_NICE", 0)),
         }
 
