@@ -3,7 +3,8 @@
 The load's world (40 staff, 200 clients, Zoom connected; bench/load.py's LoadWorld), signed in through the
 Flask test client as one staff member and one portal client; each kind repeated `--repeat` times. Prints
 process CPU per request per kind (ms) and, with `--profile FILE`, writes cProfile stats of them all
-(`python -m pstats FILE`). No worker runs: the bookings' jobs wait in Redis, under the run's own namespace.
+(`python -m pstats FILE`), of
+the kinds named by `--only` if given. No worker runs: the bookings' jobs wait in Redis, under the run's own namespace.
 
     .venv/bin/python bench/profile_requests.py [--repeat 30] [--profile /tmp/web.prof] [--sqlite]
 """
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--profile", help="write cProfile stats (CPU clock) here")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--sql", action="store_true", help="print every SQL statement (with --repeat 1)")
+    parser.add_argument("--only", help="profile only these kinds (comma-separated, e.g. 'booking form,book')")
     args = parser.parse_args()
     rng = random.Random(1)
     cpu: dict[str, list[float]] = defaultdict(list)
@@ -80,12 +82,13 @@ def main() -> None:
         def run(kind: str, client, method: str, path: str, **kwargs):
             before = queries[0]
             started = time.process_time()
-            if args.profile:
+            profiled = args.profile and (not args.only or kind in args.only.split(","))
+            if profiled:
                 profiler.enable()
             if args.sql:
                 print("==", kind)
             response = client.open(path, method=method, **kwargs)
-            if args.profile:
+            if profiled:
                 profiler.disable()
             cpu[kind].append(time.process_time() - started)
             statements[kind].append(queries[0] - before)
