@@ -125,6 +125,8 @@ def print_profile(folder: Path, syncs: int) -> None:
     stats.sort_stats("tottime").print_stats(25)
     print("Conecta's own functions, by cumulative time:")
     stats.sort_stats("cumulative").print_stats(r"conecta/", 15)
+    stats.dump_stats(folder / "merged.prof")
+    print(f"Merged profile: {folder / 'merged.prof'}")
 
 
 if __name__ == "__main__":

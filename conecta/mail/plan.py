@@ -9,8 +9,8 @@
 - `release_after_zoom(appointment_id)`: the meeting settled (the reconcile job calls it). What waited is
   released -- with the link, or without it saying it will follow if creating the meeting failed -- or,
   when the client was already told without the current link, a "zoom_link" follow-up is added.
-- `after_sent(kind, appointment_id)`: a message went out; if Zoom settled while it was being composed, the link
-  follows.
+- `after_sent(kind, appointment_id, sent_digest)`: a message went out; if Zoom settled while it was
+  being composed, the link follows.
 Nothing here sends or enqueues: `conecta.mail.send` does, after the commit.
 """
 
@@ -288,6 +288,26 @@ def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> li
     return made
 
 
+def _sent_what_is_current(session: Session, appointment_id: int, sent_digest: str | None) -> bool:
+    """Without the lock: the message just sent carries the details a client may see now, or there are
+    none to send. Then `after_sent` has nothing to add, and skips the locked look (a fifth of an email
+    job's CPU). Safe to read unlocked because the message's row is already committed as sent: a settle
+    that commits from now on sees it sent and sends the link itself (`release_after_zoom`); one that
+    saw it still in flight had committed its meeting first, so this read sees that meeting."""
+    appointment = session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.zoom))
+        .where(Appointment.id == appointment_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if appointment is None or appointment.is_cancelled:
+        return True
+    if appointment.zoom_state not in (ZoomState.READY, ZoomState.DRIFTED):
+        return True
+    zoom = zoom_details_for(appointment)
+    return zoom is None or zoom.digest() == sent_digest
+
+
 def lock_appointment(session: Session, appointment_id: int) -> Appointment | None:
     """Serialize row-making per appointment (PostgreSQL row lock), so two sequences never collide.
     The appointment and its Zoom meeting are read afresh, whatever the session held."""
@@ -323,11 +343,15 @@ def release_after_zoom(appointment_id: int) -> list[int]:
     return released
 
 
-def after_sent(kind: EmailKind, appointment_id: int | None) -> bool:
-    """A message (of `kind`, about `appointment_id`) just went out: if Zoom settled while it was being
-    composed, add the link's follow-up. Commits; True if one was added (the caller enqueues it)."""
+def after_sent(kind: EmailKind, appointment_id: int | None, sent_digest: str | None) -> bool:
+    """A message (of `kind`, about `appointment_id`, carrying the Zoom details of `sent_digest`) just
+    went out, and its row is committed as sent: if Zoom settled while it was being composed, add the
+    link's follow-up. Commits; True if one was added (the caller enqueues it)."""
     session = db.session
     if appointment_id is None or kind == EmailKind.CANCELLATION:
+        return False
+    if _sent_what_is_current(session, appointment_id, sent_digest):
+        session.rollback()
         return False
     appointment = lock_appointment(session, appointment_id)
     if appointment is not None and _follow_up_if_link_missing(session, appointment):

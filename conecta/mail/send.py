@@ -141,7 +141,7 @@ def send_outbox_email(outbox_id: int) -> str:
     kind, attempts, appointment_id = row.kind, row.attempts, row.appointment_id
     db.session.commit()
     log.info("email %s (%s) sent after %s attempt(s)", outbox_id, kind, attempts)
-    if plan.after_sent(kind, appointment_id):
+    if plan.after_sent(kind, appointment_id, composed.zoom_details_hash):
         enqueue_queued(appointment_id)
     return "sent"
 

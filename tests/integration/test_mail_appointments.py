@@ -310,3 +310,59 @@ def test_times_follow_daylight_saving_in_the_organizations_zone(acme, smtp_serve
     assert "Monday 8 July 2030, 09:00–10:00 (Mexico (Tijuana) Time)" in text_parts(message)["text/plain"]
     _calendar, event = event_of(message)
     assert event.decoded("DTSTART") == datetime(2030, 7, 8, 16, 0, tzinfo=UTC)
+
+
+def _settles_while_sending(monkeypatch, app, appointment_id: int, **details) -> None:
+    """Zoom settles (ready, with `details`) while the worker is handing a message to SMTP: the settle's
+    email release runs while that message is still being sent, in a session of its own."""
+    from conecta.mail import send
+    from conecta.models import Appointment
+
+    real_deliver = send.deliver
+
+    def deliver(message):
+        monkeypatch.setattr(send, "deliver", real_deliver)  # once
+        with app.app_context():
+            settle(db.session.get(Appointment, appointment_id), "ready", **details)
+        real_deliver(message)
+
+    monkeypatch.setattr(send, "deliver", deliver)
+
+
+def test_a_meeting_ready_while_its_message_is_sent_gets_the_link_right_after(
+    app, acme, smtp_server, monkeypatch
+):
+    appointment = book(acme, MONDAY_9AM, zoom=True)
+    settle(appointment, "failed")  # the confirmation goes without a link
+    _settles_while_sending(monkeypatch, app, appointment.id, passcode="555000")
+    run_mail_worker()
+
+    assert [r.message["Subject"].split(":")[0] for r in smtp_server.messages] == ["Confirmed", "Zoom link"]
+    assert "zoom.example" not in str(smtp_server.messages[0].message)
+    assert "555000" in text_parts(smtp_server.messages[1].message)["text/plain"]
+    assert [r.kind for r in outbox(appointment)] == ["confirmation", "zoom_link"]
+
+
+def test_a_settle_while_a_message_is_sent_with_the_same_link_sends_nothing_more(
+    app, acme, smtp_server, monkeypatch
+):
+    appointment = book(acme, MONDAY_9AM, zoom=True)
+    settle(appointment, "ready", passcode="482913")  # the confirmation carries the link
+    _settles_while_sending(monkeypatch, app, appointment.id, passcode="482913")
+    run_mail_worker()
+
+    message = only(smtp_server.messages)
+    assert "482913" in text_parts(message)["text/plain"]
+    assert [r.kind for r in outbox(appointment)] == ["confirmation"]
+
+
+def test_a_passcode_changed_while_a_message_is_sent_follows_it(app, acme, smtp_server, monkeypatch):
+    appointment = book(acme, MONDAY_9AM, zoom=True)
+    settle(appointment, "ready", passcode="482913")
+    _settles_while_sending(monkeypatch, app, appointment.id, passcode="999111")
+    run_mail_worker()
+
+    assert len(smtp_server.messages) == 2
+    assert "482913" in text_parts(smtp_server.messages[0].message)["text/plain"]
+    assert "999111" in text_parts(smtp_server.messages[1].message)["text/plain"]
+    assert [r.kind for r in outbox(appointment)] == ["confirmation", "zoom_link"]
