@@ -2,11 +2,13 @@
 
 The load's world (40 staff, 200 clients, Zoom connected; bench/load.py's LoadWorld), signed in through the
 Flask test client as one staff member and one portal client; each kind repeated `--repeat` times. Prints
-process CPU per request per kind (ms) and, with `--profile FILE`, writes cProfile stats of them all
-(`python -m pstats FILE`), of
-the kinds named by `--only` if given. No worker runs: the bookings' jobs wait in Redis, under the run's own namespace.
+process CPU per request per kind (ms); with `--profile FILE`, writes cProfile stats of them all (`python -m
+pstats FILE`), or of the kinds named by `--only`. No worker runs meanwhile: the bookings' jobs wait in
+Redis, under the run's own namespace. With `--jobs`, they are then worked in this process, one at a time,
+and their CPU and SQL statements printed per kind of job (Zoom syncs, emails), RQ's handling included.
 
-    .venv/bin/python bench/profile_requests.py [--repeat 30] [--profile /tmp/web.prof] [--sqlite]
+    .venv/bin/python bench/profile_requests.py [--repeat 30] [--profile /tmp/web.prof] [--only KINDS]
+                                               [--jobs] [--sqlite]
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def main() -> None:
     parser.add_argument("--profile", help="write cProfile stats (CPU clock) here")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--sql", action="store_true", help="print every SQL statement (with --repeat 1)")
+    parser.add_argument(
+        "--jobs",
+        action="store_true",
+        help="then run the jobs the requests queued, in-process: CPU per job kind",
+    )
     parser.add_argument("--only", help="profile only these kinds (comma-separated, e.g. 'booking form,book')")
     args = parser.parse_args()
     rng = random.Random(1)
@@ -122,6 +129,9 @@ def main() -> None:
             one_round(i + 1)
         if args.profile:
             profiler.dump_stats(args.profile)
+        if args.jobs:
+            with app.app_context():
+                job_cpu, job_statements = run_jobs(app, queries)
 
     total = sum(sum(v) for v in cpu.values()) / sum(len(v) for v in cpu.values())
     for kind, values in cpu.items():
@@ -129,6 +139,41 @@ def main() -> None:
         sql = sum(statements[kind]) / len(values)
         print(f"  {kind:<16} n={len(values):>4}  CPU {per:6.1f} ms/request  {sql:5.1f} SQL statements")
     print(f"  {'all':<16} CPU {1000 * total:6.1f} ms/request (unweighted)")
+    if args.jobs:
+        print("  the jobs they queued, run in-process (RQ's handling of each job included):")
+        for name, values in sorted(job_cpu.items(), key=lambda item: -sum(item[1])):
+            per = 1000 * sum(values) / len(values)
+            sql = sum(job_statements[name]) / len(values)
+            print(f"  {name:<32} n={len(values):>4}  CPU {per:6.1f} ms/job  {sql:5.1f} SQL statements")
+
+
+def run_jobs(app, queries: list[int]) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+    """Work the run's queues (Zoom first, then mail, as worker.py orders them) until they are empty,
+    one job at a time in this process; CPU and SQL statements per job, by the job's function."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from conecta import jobs
+
+    cpu: dict[str, list[float]] = defaultdict(list)
+    statements: dict[str, list[int]] = defaultdict(list)
+
+    class MeasuredWorker(SimpleWorker):
+        def execute_job(self, job, queue):
+            before, started = queries[0], time.process_time()
+            try:
+                return super().execute_job(job, queue)
+            finally:
+                name = job.func_name.rpartition(".")[2]
+                cpu[name].append(time.process_time() - started)
+                statements[name].append(queries[0] - before)
+
+    names = jobs.queue_names(app, ("default", "mail"))
+    queues = [jobs.Queue(name, connection=jobs.redis_conn(), serializer=JSONSerializer) for name in names]
+    MeasuredWorker(queues, connection=jobs.redis_conn(), serializer=JSONSerializer).work(
+        burst=True, logging_level="WARNING"
+    )
+    return cpu, statements
 
 
 if __name__ == "__main__":
