@@ -149,7 +149,9 @@ def main() -> None:
 
 def run_jobs(app, queries: list[int]) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
     """Work the run's queues (Zoom first, then mail, as worker.py orders them) until they are empty,
-    one job at a time in this process; CPU and SQL statements per job, by the job's function."""
+    one job at a time in this process; CPU and SQL statements per job, by the job's function and result.
+    They run after every request, so most find their appointment changed again or cancelled since
+    ("nothing-to-do", "skipped"): those show what any job costs, RQ's handling and a first statement."""
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
@@ -164,7 +166,7 @@ def run_jobs(app, queries: list[int]) -> tuple[dict[str, list[float]], dict[str,
             try:
                 return super().execute_job(job, queue)
             finally:
-                name = job.func_name.rpartition(".")[2]
+                name = f"{job.func_name.rpartition('.')[2]} → {job.return_value()}"
                 cpu[name].append(time.process_time() - started)
                 statements[name].append(queries[0] - before)
 
