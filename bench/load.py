@@ -21,7 +21,8 @@ Zoom holds is compared with what the appointments want. It prints:
   CPU            web (gunicorn's processes) + workers, from the load's start until everything settled
                  and every email went out, per booking made (target ≤ 120 ms) and per web request
   consistency    duplicates, missing or wrong meetings, stuck or failed appointments, HTTP 5xx
-  what ran       webhooks received, Zoom-change jobs queued for them, Zoom calls by kind
+  what ran       webhooks received, Zoom-change jobs queued for them, Zoom calls by kind, and every
+                 job run by function and result
 
 The machine's load average is printed beside the figures: on a shared machine, repeat the run.
 
@@ -409,6 +410,28 @@ def consistency(world: LoadWorld) -> dict[str, int]:
     return counts
 
 
+def jobs_run(world: LoadWorld) -> Counter:
+    """Every run of every job that finished, by function and result (`reconcile_job → ready`): a job id
+    enqueued again while queued runs again, so runs, not ids, are counted (RQ keeps a job's last 10)."""
+    from rq.job import Job
+    from rq.registry import FinishedJobRegistry
+    from rq.serializers import JSONSerializer
+
+    from conecta import jobs
+
+    runs: Counter = Counter()
+    with world.app.app_context():
+        for name in jobs.queue_names(world.app, ("default", "mail")):
+            queue = jobs.Queue(name, connection=jobs.redis_conn(), serializer=JSONSerializer)
+            ids = FinishedJobRegistry(queue=queue).get_job_ids()
+            for job in Job.fetch_many(ids, connection=jobs.redis_conn(), serializer=JSONSerializer):
+                if job is not None:
+                    function = job.func_name.rpartition(".")[2]
+                    for result in job.results():
+                        runs[f"{function} → {result.return_value}"] += 1
+    return runs
+
+
 def row(kind: str, times: list[float], idle: list[float] | None) -> str:
     p50, p95 = statistics.median(times) * 1000, percentile(times, 95) * 1000
     if not idle:
@@ -512,6 +535,7 @@ def main() -> None:
         state = world.sandbox("GET", "state")
         deliveries = world.sandbox("GET", "webhooks/deliveries")["deliveries"]
         web_log = (Path(world.tmp.name) / "web.log").read_text(errors="replace")
+        runs = jobs_run(world)
 
     api = [e for e in state["request_log"][requests_before:] if e["path"].startswith("/v2/")]
     calls = Counter(
@@ -573,6 +597,7 @@ def main() -> None:
         f"echoes recognised at the door {echoes}; "
         f"Zoom calls {dict(calls)}"
     )
+    print(f"  jobs run ({sum(runs.values())}): {dict(runs.most_common())}")
     ratios = [
         percentile(stats.times[k], 95) / max(percentile(idle.times[k], 95), 1e-4)
         for k in stats.times
