@@ -22,7 +22,7 @@ Zoom holds is compared with what the appointments want. It prints:
                  and every email went out, per booking made (target ≤ 120 ms) and per web request
   consistency    duplicates, missing or wrong meetings, stuck or failed appointments, HTTP 5xx
   what ran       webhooks received, Zoom-change jobs queued for them, Zoom calls by kind, and every
-                 job run by function and result
+                 job run by function and result, and the emails by kind and status
 
 The machine's load average is printed beside the figures: on a shared machine, repeat the run.
 
@@ -52,12 +52,12 @@ from zoom_harness import FIRST_DAY, TZ, Harness, percentile, procfile_setting, w
 
 # isort: on
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from conecta.auth.passwords import hash_password
 from conecta.extensions import db
-from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
+from conecta.models import Appointment, Client, Organization, OutboxEmail, Service, User, ZoomMeeting
 from conecta.models.types import utcnow
 from conecta.models.zoom import ZoomConnection
 from conecta.models.zoom_meeting import parse_zoom_time
@@ -410,6 +410,18 @@ def consistency(world: LoadWorld) -> dict[str, int]:
     return counts
 
 
+def emails_made(world: LoadWorld) -> Counter:
+    """The outbox by kind and status ("confirmation sent"): what the jobs' emails were."""
+    with world.app.app_context():
+        rows = db.session.execute(
+            select(OutboxEmail.kind, OutboxEmail.status, func.count()).group_by(
+                OutboxEmail.kind, OutboxEmail.status
+            )
+        ).all()
+        db.session.remove()
+    return Counter({f"{kind.value} {status.value}": count for kind, status, count in rows})
+
+
 def jobs_run(world: LoadWorld) -> Counter:
     """Every run of every job that finished, by function and result (`reconcile_job → ready`): a job id
     enqueued again while queued runs again, so runs, not ids, are counted (RQ keeps a job's last 10)."""
@@ -535,7 +547,7 @@ def main() -> None:
         state = world.sandbox("GET", "state")
         deliveries = world.sandbox("GET", "webhooks/deliveries")["deliveries"]
         web_log = (Path(world.tmp.name) / "web.log").read_text(errors="replace")
-        runs = jobs_run(world)
+        runs, emails = jobs_run(world), emails_made(world)
 
     api = [e for e in state["request_log"][requests_before:] if e["path"].startswith("/v2/")]
     calls = Counter(
@@ -597,7 +609,8 @@ def main() -> None:
         f"echoes recognised at the door {echoes}; "
         f"Zoom calls {dict(calls)}"
     )
-    print(f"  jobs run ({sum(runs.values())}): {dict(runs.most_common())}")
+    print(f"  jobs run, idle pass included ({sum(runs.values())}): {dict(runs.most_common())}")
+    print(f"  emails (idle pass included): {dict(emails.most_common())}")
     ratios = [
         percentile(stats.times[k], 95) / max(percentile(idle.times[k], 95), 1e-4)
         for k in stats.times
