@@ -121,10 +121,10 @@ class QuickSelect(Select):
 
 
 def quick_html_params(**kwargs: Any) -> Markup:
-    """WTForms' `html_params`, the same markup at about a quarter of its CPU: WTForms builds each
-    attribute with `Markup.format` (Python's string formatter, escaping both halves again) and joins
-    them through `Markup.join` (escaping each part again). Every input, label and checkbox of a form
-    goes through it: about 30% of the booking form's CPU, 96 attributes a render."""
+    """WTForms' `html_params`, the same markup at a fifth of its CPU (14 µs a call, not 73). WTForms
+    builds each attribute with `Markup.format` (Python's string formatter, escaping both halves again)
+    and joins them through `Markup.join` (escaping each part again). Every input, label and checkbox of
+    a form goes through it: 31 calls and 96 attributes per booking form, a fifth of that form's CPU."""
     params = []
     for key, value in sorted(kwargs.items()):
         if value is False:
