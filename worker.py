@@ -209,20 +209,31 @@ def build_worker(
     return worker
 
 
-def supervise(
-    app: Flask, *, worker_class: type[BaseWorker], burst: bool = False, logging_level: str = "WARNING"
-) -> None:
-    """Run a worker; whenever it ends without a shutdown being asked for, wait for Redis and run a new one."""
-    stopping = threading.Event()
+def stop_on_signals(stopping: threading.Event) -> None:
+    """SIGTERM and Ctrl-C set `stopping` (between RQ's runs: during one, RQ installs its own handlers,
+    a warm then a cold shutdown)."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+def supervise(
+    app: Flask,
+    *,
+    worker_class: type[BaseWorker],
+    burst: bool = False,
+    logging_level: str = "WARNING",
+    stopping: threading.Event | None = None,
+) -> None:
+    """Run a worker; whenever it ends without a shutdown being asked for, wait for Redis and run a new one.
+    `stopping`: the event the process's signal handlers set already (`stop_on_signals`), if any."""
+    stopping = stopping or threading.Event()
     pause = RECONNECT_FIRST_SECONDS
     while True:
-        # Between runs a signal is ours; during a run RQ installs its own (warm, then cold shutdown).
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop_on_signals(stopping)
         if stopping.is_set():
             return
         started = time.monotonic()
@@ -236,8 +247,7 @@ def supervise(
             log.warning("Redis failed the worker: %s", exc)
         if burst or (worker is not None and worker.shutdown_requested):
             return
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop_on_signals(stopping)
         next_pause = restart_when_redis_answers(app, stopping, pause, started, "No worker running")
         if next_pause is None:
             return
@@ -348,6 +358,10 @@ def main(argv: list[str]) -> None:
     if processes > 1 and "--burst" not in argv:
         run_pool(processes, argv)
         return
+    # From the start, before the app is built and any job thread runs: a SIGTERM meanwhile (a job thread
+    # waiting for Redis may already have logged) stops the process cleanly instead of killing it.
+    stopping = threading.Event()
+    stop_on_signals(stopping)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # prometheus-client's multiprocess mode (conecta.metrics)
         from prometheus_client import multiprocess
 
@@ -367,7 +381,7 @@ def main(argv: list[str]) -> None:
             setup_loghandlers(level, name=name)
         threads = JobThreads(app, int(os.environ.get("CONECTA_WORKER_THREADS") or 1), level)
         threads.start()
-    supervise(app, worker_class=worker_class, burst=burst, logging_level=level)
+    supervise(app, worker_class=worker_class, burst=burst, logging_level=level, stopping=stopping)
     if threads is not None:  # a warm shutdown (a cold one, SystemExit, takes the threads down with it)
         threads.stop()
 
