@@ -226,14 +226,12 @@ def supervise(
     worker_class: type[BaseWorker],
     burst: bool = False,
     logging_level: str = "WARNING",
-    stopping: threading.Event | None = None,
+    stopping: threading.Event,
 ) -> None:
     """Run a worker; whenever it ends without a shutdown being asked for, wait for Redis and run a new one.
-    `stopping`: the event the process's signal handlers set already (`stop_on_signals`), if any."""
-    stopping = stopping or threading.Event()
+    `stopping` is set by the process's signal handlers (`stop_on_signals`, installed before the first run)."""
     pause = RECONNECT_FIRST_SECONDS
     while True:
-        stop_on_signals(stopping)
         if stopping.is_set():
             return
         started = time.monotonic()
@@ -247,7 +245,7 @@ def supervise(
             log.warning("Redis failed the worker: %s", exc)
         if burst or (worker is not None and worker.shutdown_requested):
             return
-        stop_on_signals(stopping)
+        stop_on_signals(stopping)  # RQ's run replaced them with its own
         next_pause = restart_when_redis_answers(app, stopping, pause, started, "No worker running")
         if next_pause is None:
             return

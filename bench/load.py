@@ -422,6 +422,11 @@ def emails_made(world: LoadWorld) -> Counter:
     return Counter({f"{kind.value} {status.value}": count for kind, status, count in rows})
 
 
+def job_label(job: Any, result: Any) -> str:
+    """A job run as the benches count it: its function and what it returned (`reconcile_job → ready`)."""
+    return f"{job.func_name.rpartition('.')[2]} → {result}"
+
+
 def jobs_run(world: LoadWorld) -> Counter:
     """Every run of every job that finished, by function and result (`reconcile_job → ready`): a job id
     enqueued again while queued runs again, so runs, not ids, are counted (RQ keeps a job's last 10)."""
@@ -438,9 +443,8 @@ def jobs_run(world: LoadWorld) -> Counter:
             ids = FinishedJobRegistry(queue=queue).get_job_ids()
             for job in Job.fetch_many(ids, connection=jobs.redis_conn(), serializer=JSONSerializer):
                 if job is not None:
-                    function = job.func_name.rpartition(".")[2]
                     for result in job.results():
-                        runs[f"{function} → {result.return_value}"] += 1
+                        runs[job_label(job, result.return_value)] += 1
     return runs
 
 

@@ -22,7 +22,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 # isort: off
-from load import PASSWORD, SEARCHES, LoadWorld  # zoom_harness (through load) sets sys.path
+from load import PASSWORD, SEARCHES, LoadWorld, job_label  # zoom_harness (through load) sets sys.path
 from zoom_harness import FIRST_DAY
 
 # isort: on
@@ -166,7 +166,7 @@ def run_jobs(app, queries: list[int]) -> tuple[dict[str, list[float]], dict[str,
             try:
                 return super().execute_job(job, queue)
             finally:
-                name = f"{job.func_name.rpartition('.')[2]} → {job.return_value()}"
+                name = job_label(job, job.return_value())
                 cpu[name].append(time.process_time() - started)
                 statements[name].append(queries[0] - before)
 

@@ -265,12 +265,18 @@ def _release_waiting(session: Session, appointment_id: int) -> list[int]:
     )
 
 
+def _link_due(appointment: Appointment) -> str | None:
+    """The digest of the Join details its clients should have now, or None when none are due."""
+    if appointment.is_cancelled or appointment.zoom_state not in (ZoomState.READY, ZoomState.DRIFTED):
+        return None  # (drifted: moved in Zoom, yet its link works; a passcode changed there changes it)
+    zoom = zoom_details_for(appointment)
+    return zoom.digest() if zoom is not None else None
+
+
 def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> list[OutboxEmail]:
     """Clients told about the booking without the current Join link: send it to each of them now."""
-    if appointment.is_cancelled or appointment.zoom_state not in (ZoomState.READY, ZoomState.DRIFTED):
-        return []  # (drifted: moved in Zoom, yet its link works; a passcode changed there changes it)
-    zoom = zoom_details_for(appointment)
-    if zoom is None:
+    digest = _link_due(appointment)
+    if digest is None:
         return []
     rows = _appointment_rows(session, appointment.id)
     made = []
@@ -281,7 +287,7 @@ def _follow_up_if_link_missing(session: Session, appointment: Appointment) -> li
         delivered = [r for r in mine if r.status == EmailStatus.SENT]
         if not delivered or delivered[-1].kind == EmailKind.CANCELLATION:
             continue
-        if delivered[-1].zoom_details_hash == zoom.digest():
+        if delivered[-1].zoom_details_hash == digest:
             continue
         made.append(add_current_details(session, appointment, EmailKind.ZOOM_LINK, client=client))
         session.flush()  # the next one's sequence follows this one's
@@ -294,31 +300,29 @@ def _sent_what_is_current(session: Session, appointment_id: int, sent_digest: st
     job's CPU). Safe to read unlocked because the message's row is already committed as sent: a settle
     that commits from now on sees it sent and sends the link itself (`release_after_zoom`); one that
     saw it still in flight had committed its meeting first, so this read sees that meeting."""
-    appointment = session.scalars(
+    appointment = _read_afresh(session, appointment_id, lock=False)
+    digest = _link_due(appointment) if appointment is not None else None
+    return digest is None or digest == sent_digest
+
+
+def _read_afresh(session: Session, appointment_id: int, *, lock: bool) -> Appointment | None:
+    """The appointment and its Zoom meeting as committed, whatever the session held; with `lock`, under
+    its row lock."""
+    query = (
         select(Appointment)
         .options(joinedload(Appointment.zoom))
         .where(Appointment.id == appointment_id)
         .execution_options(populate_existing=True)
-    ).one_or_none()
-    if appointment is None or appointment.is_cancelled:
-        return True
-    if appointment.zoom_state not in (ZoomState.READY, ZoomState.DRIFTED):
-        return True
-    zoom = zoom_details_for(appointment)
-    return zoom is None or zoom.digest() == sent_digest
+    )
+    if lock:
+        query = query.with_for_update(of=Appointment)
+    return session.scalars(query).unique().one_or_none()
 
 
 def lock_appointment(session: Session, appointment_id: int) -> Appointment | None:
     """Serialize row-making per appointment (PostgreSQL row lock), so two sequences never collide.
     The appointment and its Zoom meeting are read afresh, whatever the session held."""
-    query = (
-        select(Appointment)
-        .options(joinedload(Appointment.zoom))
-        .where(Appointment.id == appointment_id)
-        .with_for_update(of=Appointment)
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(query).unique().one_or_none()
+    return _read_afresh(session, appointment_id, lock=True)
 
 
 def release_after_zoom(appointment_id: int) -> list[int]:
