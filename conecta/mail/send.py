@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from conecta.extensions import db
 from conecta.jobs import app_job, enqueue
-from conecta.mail import plan
+from conecta.mail import zoom_release
 from conecta.mail.compose import build_message, compose
 from conecta.models import Appointment, Organization
 from conecta.models.email import EmailStatus, OutboxEmail
@@ -141,7 +141,7 @@ def send_outbox_email(outbox_id: int) -> str:
     kind, attempts, appointment_id = row.kind, row.attempts, row.appointment_id
     db.session.commit()
     log.info("email %s (%s) sent after %s attempt(s)", outbox_id, kind, attempts)
-    if plan.after_sent(kind, appointment_id, composed.zoom_details_hash):
+    if zoom_release.after_sent(kind, appointment_id, composed.zoom_details_hash):
         enqueue_queued(appointment_id)
     return "sent"
 

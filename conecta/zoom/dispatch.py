@@ -6,7 +6,7 @@ level-triggered and holds the appointment's lease, so no de-duplication is neede
 
 After a reconcile the job carries out what its `Outcome` asks: the Zoom panels waiting on the
 appointment are told to look again (`conecta.zoom.panel_push`); when the meeting settled, the email that
-waited for it goes out (`conecta.mail.plan.release_after_zoom`); a retry, a backoff or a busy lease puts
+waited for it goes out (`conecta.mail.zoom_release.release_after_zoom`); a retry, a backoff or a busy lease puts
 the job back on the schedule. (A create whose answer was lost is followed up by `conecta.zoom.attempts`.)
 If Redis is down when enqueuing, the "sync needed" mark stays in the database and the sweep
 (`conecta.zoom.sweep`) enqueues it again.
@@ -24,8 +24,8 @@ from rq import Retry
 
 from conecta import jobs
 from conecta.extensions import db
-from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
+from conecta.mail import zoom_release
 from conecta.models.types import utcnow
 from conecta.zoom import outcome, panel_push, reconcile, start_link
 
@@ -104,7 +104,7 @@ def release_waiting_email(appointment_id: int) -> None:
     """The meeting settled: the confirmation that waited for its link goes now (or the link follows).
     A failure here must not undo the sync: it is logged, and the email sweep catches up."""
     try:
-        for outbox_id in mail_plan.release_after_zoom(appointment_id):
+        for outbox_id in zoom_release.release_after_zoom(appointment_id):
             mail_send.enqueue_send(outbox_id)
     except Exception:
         db.session.rollback()

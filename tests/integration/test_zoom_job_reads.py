@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from conecta.extensions import db
-from conecta.mail.plan import lock_appointment, release_after_zoom
+from conecta.mail.plan import lock_appointment
+from conecta.mail.zoom_release import release_after_zoom
 from conecta.models import ZoomMeeting, ZoomState
 from conecta.models.email import EmailStatus, OutboxEmail
 from conecta.models.zoom import zoom_connection_for
