@@ -270,7 +270,7 @@ def restart_when_redis_answers(
 def wait_for_redis(app: Flask, stopping: threading.Event, pause: float) -> bool:
     """Ping Redis after `pause`, then at doubling intervals (at most RECONNECT_MAX_SECONDS) until it answers
     (True) or a shutdown is asked for (False)."""
-    delay = pause
+    delay, told = pause, False
     while not stopping.wait(delay):
         try:
             with app.app_context():
@@ -278,6 +278,9 @@ def wait_for_redis(app: Flask, stopping: threading.Event, pause: float) -> bool:
             return True
         except RedisError:
             delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+            if delay == RECONNECT_MAX_SECONDS and not told:  # once: the longest pause is reached
+                log.warning("Redis still does not answer: trying every %.0f s", RECONNECT_MAX_SECONDS)
+                told = True
     return False
 
 

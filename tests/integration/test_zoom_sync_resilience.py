@@ -47,7 +47,7 @@ def test_a_worker_killed_between_zoom_create_and_our_commit_leaves_one_meeting(
     assert key and db.session.get(ZoomCreateAttempt, key).calls == 1
     worker.kill()
     zoom_sandbox.release_held()
-    wait_until(lambda: meetings(zoom_sandbox), what="Zoom to finish the create")
+    wait_until(lambda: meetings(zoom_sandbox), timeout=60, what="Zoom to finish the create")
     stranded = fresh(appointment.id)
     assert stranded.zoom_state == "pending" and stranded.zoom.meeting_id is None
     lease_key = jobs.redis_key("lock", "zoom-appointment", appointment.id)
