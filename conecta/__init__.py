@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
-from conecta import crypto, i18n, jobs, security
+from conecta import crypto, i18n, jobs, read_only, security
 from conecta.config import Config
 from conecta.extensions import csrf, db, htmx, limiter, login_manager, migrate, oauth
 from conecta.models.types import MAX_DATABASE_ID
@@ -37,6 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     _use_sqlite_wal(app)
+    with app.app_context():
+        read_only.init_app(app, db.engine)  # the first hook: before anything reads the database
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -25,6 +25,7 @@ from conecta.models import Appointment, Client, Organization, Service, User
 from conecta.models.appointment import ATTENDANCE_LABELS
 from conecta.models.types import database_id, utcnow
 from conecta.models.zoom import zoom_connection_for
+from conecta.read_only import reads_only
 from conecta.scheduling import BookingDetails, BookingError, to_utc
 from conecta.web import add_form_errors, render_page_or_fragment, wants_fragment
 from conecta.zoom import rule
@@ -161,6 +162,7 @@ def _booking_form(appointment: Appointment | None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @staff_required
+@reads_only  # on GET (the form); a POST saves in a transaction
 def new():
     return _booking_form(None)
 
@@ -173,6 +175,7 @@ def show(appointment_id: int):
 
 @bp.route("/<int:appointment_id>/edit", methods=["GET", "POST"])
 @staff_required
+@reads_only
 def edit(appointment_id: int):
     appointment = get_appointment_for(current_user, appointment_id)
     if appointment.is_cancelled:
@@ -189,6 +192,7 @@ def edit(appointment_id: int):
 
 @bp.route("/<int:appointment_id>/cancel", methods=["GET", "POST"])
 @staff_required
+@reads_only
 def cancel(appointment_id: int):
     """GET asks first (a server-rendered confirmation); POST cancels."""
     appointment = get_appointment_for(current_user, appointment_id)

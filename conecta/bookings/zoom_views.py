@@ -17,6 +17,7 @@ from conecta.bookings import bp, service
 from conecta.bookings.access import get_appointment_for
 from conecta.extensions import db, htmx
 from conecta.models import Appointment
+from conecta.read_only import reads_only
 from conecta.web import render_page_or_fragment, wants_fragment
 from conecta.zoom import panel_push
 from conecta.zoom.errors import ZoomError, ZoomNotConnected
@@ -49,6 +50,7 @@ def render_panel(appointment_id: int, viewer: str, page_template: str):
 
 @bp.route("/<int:appointment_id>/zoom", endpoint="zoom_panel")
 @staff_required
+@reads_only
 def zoom_panel_view(appointment_id: int):
     return render_panel(appointment_id, "staff", "zoom/panel_staff.html")
 

@@ -40,6 +40,7 @@ from conecta.extensions import db
 from conecta.groups.calendar import group_label, group_size
 from conecta.models import Appointment, Client, Organization, Service, User, ZoomMeeting
 from conecta.models.types import database_id, utcnow
+from conecta.read_only import reads_only
 from conecta.scheduling import MAX_BOOKING_YEAR, MAX_DURATION_MINUTES, MIN_BOOKING_YEAR
 from conecta.web import render_page_or_fragment, wants_fragment
 
@@ -247,6 +248,7 @@ def service_color(value: str | None) -> str:
 
 @bp.route("/")
 @staff_required
+@reads_only
 def index():
     org = current_user.org
     return render_page_or_fragment(
@@ -256,6 +258,7 @@ def index():
 
 @bp.route("/appointments/<int:appointment_id>")
 @staff_required
+@reads_only
 def appointment(appointment_id: int):
     """The event drawer: its own URL, so a drawer can be linked to, reloaded and reached by Back."""
     found = get_appointment_for(current_user, appointment_id)

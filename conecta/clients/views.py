@@ -19,6 +19,7 @@ from conecta.models import Client
 from conecta.models.types import utcnow
 from conecta.portal.views import make_invite_token
 from conecta.preferences import chosen
+from conecta.read_only import reads_only
 from conecta.templating import fmt_datetime
 from conecta.web import absolute_url, add_form_errors, form_values, render_page_or_fragment
 
@@ -29,6 +30,7 @@ def _client_or_404(client_id: int) -> Client:
 
 @bp.route("/")
 @staff_required
+@reads_only
 def index():
     """The client list; the search box asks this same URL for just the rows as you type."""
     query = request.args.get("q", "").strip()

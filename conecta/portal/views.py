@@ -21,6 +21,7 @@ from conecta.models import Appointment, Client
 from conecta.models.types import utcnow
 from conecta.portal import bp, cancellation, listing
 from conecta.preferences import ReaderForm, chosen
+from conecta.read_only import reads_only
 
 INVITE_SALT = links.SALT  # one mechanism for every password link (conecta.auth.links)
 
@@ -68,6 +69,7 @@ def accept_invite(token: str):
 
 @bp.route("/")
 @client_required
+@reads_only
 def index():
     """The signed-in client's bookings: upcoming (soonest first, ongoing included) and past (latest first)."""
     bookings = db.session.scalars(
@@ -82,6 +84,7 @@ def index():
 
 @bp.route("/bookings/<int:appointment_id>")
 @client_required
+@reads_only
 def booking(appointment_id: int):
     """One booking of the signed-in client; anyone else's is 404, exactly like one that never existed."""
     appointment = get_appointment_for(current_user, appointment_id)
