@@ -33,6 +33,7 @@ fresh worker, scheduler included, on the same app. Jobs lost with Redis are foun
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import os
 import signal
@@ -369,6 +370,7 @@ def main(argv: list[str]) -> None:
         atexit.register(multiprocess.mark_process_dead, os.getpid())
     app = create_app()
     jobs.set_worker_app(app)
+    gc.freeze()  # the app's objects live as long as the process: full collections skip them (gunicorn.conf.py)
     burst = "--burst" in argv
     forking = os.environ.get("CONECTA_WORKER_FORK", "").lower() in ("1", "true", "yes")
     worker_class = ConectaWorker if forking else ConectaSimpleWorker

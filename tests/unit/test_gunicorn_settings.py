@@ -1,0 +1,22 @@
+"""gunicorn.conf.py's hooks, called as gunicorn calls them."""
+
+from __future__ import annotations
+
+import gc
+import runpy
+from pathlib import Path
+
+CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+
+
+def test_a_web_process_with_its_app_loaded_hides_its_objects_from_full_collections():
+    settings = runpy.run_path(str(CONF))
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 1000  # this test process's modules, at least
+        untracked_after = len(gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert len(gc.get_objects()) > untracked_after  # frozen objects are not walked by gc
