@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import random
 import time
@@ -55,6 +56,7 @@ def main() -> None:
 
     with LoadWorld(pg=not args.sqlite, staff=41, portal=20) as world:
         app = world.app
+        gc.freeze()  # as each web process does once its app is loaded (gunicorn.conf.py)
         queries = [0]
         with app.app_context():
             event.listen(
