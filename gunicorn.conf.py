@@ -24,8 +24,9 @@ templates' code) are built when the app loads and live as long as the process; w
 120 ms of CPU a collection alone and 150-300 ms under bench/load.py, a stall of every request in the
 process (26 full collections in two minutes). So each web process, once its app is loaded, moves them
 out of the collector's sight (`gc.freeze()`, as Python's documentation advises for forking servers); the
-collector then walks only what was made since, and what it frees is unchanged (reference counting frees
-the rest as before).
+collector then walks only what was made since. A frozen object is still freed by reference counting;
+only a cycle among frozen objects would never be, and these are the app's own, kept for the process's
+life anyway.
 
 Keep-alive (`WEB_KEEPALIVE`, 75 s): longer than the idle timeout of the load balancer in front (60 s is
 common), so the balancer always closes an idle connection first. The other way round, gunicorn closes a

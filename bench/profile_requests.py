@@ -133,7 +133,7 @@ def main() -> None:
             profiler.dump_stats(args.profile)
         if args.jobs:
             with app.app_context():
-                job_cpu, job_statements = run_jobs(app, queries)
+                job_cpu, job_statements = run_jobs(queries)
 
     total = sum(sum(v) for v in cpu.values()) / sum(len(v) for v in cpu.values())
     for kind, values in cpu.items():
@@ -149,7 +149,7 @@ def main() -> None:
             print(f"  {name:<32} n={len(values):>4}  CPU {per:6.1f} ms/job  {sql:5.1f} SQL statements")
 
 
-def run_jobs(app, queries: list[int]) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+def run_jobs(queries: list[int]) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
     """Work the run's queues (Zoom first, then mail, as worker.py orders them) until they are empty,
     one job at a time in this process; CPU and SQL statements per job, by the job's function and result.
     They run after every request, so most find their appointment changed again or cancelled since
@@ -172,8 +172,7 @@ def run_jobs(app, queries: list[int]) -> tuple[dict[str, list[float]], dict[str,
                 cpu[name].append(time.process_time() - started)
                 statements[name].append(queries[0] - before)
 
-    names = jobs.queue_names(app, ("default", "mail"))
-    queues = [jobs.Queue(name, connection=jobs.redis_conn(), serializer=JSONSerializer) for name in names]
+    queues = [jobs.queue(name) for name in ("default", "mail")]
     MeasuredWorker(queues, connection=jobs.redis_conn(), serializer=JSONSerializer).work(
         burst=True, logging_level="WARNING"
     )

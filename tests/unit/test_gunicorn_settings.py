@@ -16,7 +16,7 @@ def test_a_web_process_with_its_app_loaded_hides_its_objects_from_full_collectio
     try:
         settings["post_worker_init"](None)
         assert gc.get_freeze_count() > 1000  # this test process's modules, at least
-        untracked_after = len(gc.get_objects())
+        walked_while_frozen = len(gc.get_objects())
     finally:
         gc.unfreeze()
-    assert len(gc.get_objects()) > untracked_after  # frozen objects are not walked by gc
+    assert len(gc.get_objects()) > walked_while_frozen  # frozen objects are not walked by gc
