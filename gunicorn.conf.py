@@ -18,15 +18,9 @@ ZOOM_PANEL_WAIT_SECONDS (`conecta.zoom.panel_push`), and at most ZOOM_PANEL_WAIT
 default WEB_THREADS - 8) wait at once per process, so 8 threads always remain for every other request.
 A page holds nothing while its panel is not pending. Capacity: docs/operating.md, "Capacity".
 
-Python's cyclic garbage collector: a full collection walks every object the process tracks, and stops
-all its threads meanwhile. Most of them (about 170,000: modules, functions, SQLAlchemy's mappers, the
-templates' code) are built when the app loads and live as long as the process; walking them took
-120 ms of CPU a collection alone and 150-300 ms under bench/load.py, a stall of every request in the
-process (26 full collections in two minutes). So each web process, once its app is loaded, moves them
-out of the collector's sight (`gc.freeze()`, as Python's documentation advises for forking servers); the
-collector then walks only what was made since. A frozen object is still freed by reference counting;
-only a cycle among frozen objects would never be, and these are the app's own, kept for the process's
-life anyway.
+Python's cyclic garbage collector: a collection stops every thread of the process while it runs, so each
+web process, once its app is loaded, freezes the app's objects out of the collector's sight and spaces
+collections out (`conecta.collector`).
 
 Keep-alive (`WEB_KEEPALIVE`, 75 s): longer than the idle timeout of the load balancer in front (60 s is
 common), so the balancer always closes an idle connection first. The other way round, gunicorn closes a
@@ -35,7 +29,6 @@ An idle keep-alive connection costs a socket, not a thread (the gthread worker w
 others in one selector). Without a balancer, browsers keep connections open for about as long.
 """
 
-import gc
 import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, 2 * (os.cpu_count() or 1)))))
@@ -61,5 +54,8 @@ def post_fork(server, worker):
 
 
 def post_worker_init(worker):
-    """The app is loaded: its objects leave the cyclic collector's sight (see the module's docstring)."""
-    gc.freeze()
+    """The app is loaded: its objects leave the cyclic collector's sight, and collections come less often
+    (`conecta.collector`)."""
+    from conecta.collector import settle_after_load
+
+    settle_after_load()

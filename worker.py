@@ -33,7 +33,6 @@ fresh worker, scheduler included, on the same app. Jobs lost with Redis are foun
 from __future__ import annotations
 
 import atexit
-import gc
 import logging
 import os
 import signal
@@ -53,7 +52,7 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 from rq.worker.base import BaseWorker, StopRequested, WorkerStatus
 
-from conecta import create_app, jobs, periodic
+from conecta import collector, create_app, jobs, periodic
 from conecta.extensions import db
 from conecta.zoom import recovery
 
@@ -370,7 +369,7 @@ def main(argv: list[str]) -> None:
         atexit.register(multiprocess.mark_process_dead, os.getpid())
     app = create_app()
     jobs.set_worker_app(app)
-    gc.freeze()  # the app's objects live as long as the process: full collections skip them (gunicorn.conf.py)
+    collector.settle_after_load()  # its objects out of the collector's sight, collections less often
     burst = "--burst" in argv
     forking = os.environ.get("CONECTA_WORKER_FORK", "").lower() in ("1", "true", "yes")
     worker_class = ConectaWorker if forking else ConectaSimpleWorker

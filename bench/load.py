@@ -33,7 +33,6 @@ The machine's load average is printed beside the figures: on a shared machine, r
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import random
@@ -57,6 +56,7 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from conecta import collector
 from conecta.auth.passwords import hash_password
 from conecta.extensions import db
 from conecta.mail.plan import IN_FLIGHT
@@ -518,8 +518,8 @@ def main() -> None:
 
     with LoadWorld(pg=not args.sqlite, staff=args.staff + 1, portal=args.portal) as world:
         # The generator holds an app too: a full collection of its objects would stop all 60 "browsers"
-        # at once and be timed as the web's. Frozen, as the web's own processes are (gunicorn.conf.py).
-        gc.freeze()
+        # at once and be timed as the web's. Settled as the web's own processes are (conecta.collector).
+        collector.settle_after_load()
         world.set_latency(args.latency)
         url = world.start_web()
         world.sandbox("POST", "webhooks", json={"url": f"{url}/webhooks/zoom"})

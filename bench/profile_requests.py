@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import json
 import random
 import time
@@ -29,6 +28,7 @@ from zoom_harness import FIRST_DAY
 # isort: on
 from sqlalchemy import event
 
+from conecta import collector
 from conecta.extensions import db
 
 HX = {"HX-Request": "true"}
@@ -56,7 +56,7 @@ def main() -> None:
 
     with LoadWorld(pg=not args.sqlite, staff=41, portal=20) as world:
         app = world.app
-        gc.freeze()  # as each web process does once its app is loaded (gunicorn.conf.py)
+        collector.settle_after_load()  # as each web process does once its app is loaded
         queries = [0]
         with app.app_context():
             event.listen(
