@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Select, String, Text, bindparam
 from sqlalchemy.orm import Mapped, mapped_column, relationship, undefer_group
 
 from conecta.crypto import Encrypted
@@ -67,9 +68,16 @@ def zoom_connection_for(
 ) -> ZoomConnection | None:
     """The organization's Zoom connection; with `live_only`, None unless it can be used right now; with
     `with_tokens`, its tokens read (decrypted) in the same query."""
-    query = db.select(ZoomConnection).filter_by(org_id=org_id)
+    return db.session.scalar(_connection_query(live_only, with_tokens), {"org_id": org_id})
+
+
+@cache
+def _connection_query(live_only: bool, with_tokens: bool) -> Select:
+    """Built once per variant: most pages and jobs read the connection, and a statement built afresh
+    pays for building its cache key again each time."""
+    query = db.select(ZoomConnection).where(ZoomConnection.org_id == bindparam("org_id"))
     if with_tokens:
         query = query.options(WITH_TOKENS)
     if live_only:
-        query = query.filter_by(status="active")
-    return db.session.scalar(query)
+        query = query.where(ZoomConnection.status == "active")
+    return query
