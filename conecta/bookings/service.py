@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,12 +48,18 @@ def _lock_staff(staff: User | None) -> None:
     takes it at the first write, after both parallel requests have already read "no conflict").
     """
     if staff is not None and staff.id is not None:
-        db.session.execute(
-            update(User)
-            .where(User.id == staff.id)
-            .values(id=User.id)
-            .execution_options(synchronize_session=False)
-        )
+        db.session.execute(_lock_staff_statement(), {"staff_id": staff.id})
+
+
+@cache
+def _lock_staff_statement() -> Update:
+    """Built once, as `_reload_query`."""
+    return (
+        update(User)
+        .where(User.id == bindparam("staff_id"))
+        .values(id=User.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass
@@ -104,7 +111,14 @@ def _reload(ids: list[int]) -> None:
     answer renders: the CPU of a save is mostly its statements (docs/operating.md, "Capacity")."""
     if not ids:
         return
-    db.session.scalars(
+    db.session.scalars(_reload_query(), {"ids": ids}).all()
+
+
+@cache
+def _reload_query() -> Select:
+    """Built once: every save runs it, and a statement built afresh pays for building its cache key
+    again each time."""
+    return (
         select(Appointment)
         .options(
             joinedload(Appointment.client),
@@ -113,9 +127,9 @@ def _reload(ids: list[int]) -> None:
             joinedload(Appointment.org),
             joinedload(Appointment.zoom),
         )
-        .where(Appointment.id.in_(ids))
+        .where(Appointment.id.in_(bindparam("ids", expanding=True)))
         .execution_options(populate_existing=True)
-    ).all()
+    )
 
 
 def _save(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import DateTime, Select, bindparam, select, type_coerce
 from sqlalchemy.orm import load_only
 
 from conecta.auth.permissions import staff_required
@@ -80,25 +81,25 @@ def _parse_state(default_anchor: date | None = None) -> CalendarState:
 
 
 def _staff_members(org: Organization) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .options(load_only(User.id, User.name, User.active, User.color))
-            .where(User.org_id == org.id, User.active.is_(True))
-            .order_by(User.name, User.id)
-        )
+    return list(db.session.scalars(_staff_query(), {"org_id": org.id}))
+
+
+@cache
+def _staff_query() -> Select:
+    """The team's columns, built once (as `_entries_query`)."""
+    return (
+        select(User)
+        .options(load_only(User.id, User.name, User.active, User.color))
+        .where(User.org_id == bindparam("org_id"), User.active.is_(True))
+        .order_by(User.name, User.id)
     )
 
 
-def calendar_entries(org: Organization, period: Period, staff_id: int | None) -> list[CalendarEntry]:
-    """Everything the period shows, in ONE statement (client, service, staff and Zoom state joined in),
-    as plain values: only the columns the grid draws, so no per-row ORM bookkeeping and
-    none of the encrypted Zoom columns (each would cost a decryption). Entries that ended before the
-    period may be among them: `place` draws nothing of those.
-
-    Colour: with everyone shown, each event takes its staff member's colour (who is whose at a
-    glance); one person's calendar keeps the services' colours."""
-    start, end = utc_bounds(period, org.tz)
+@cache
+def _entries_query(one_staff: bool) -> Select:
+    """The calendar's statement, built once per variant (everyone, or one staff member's column): the
+    calendar is the page staff open most, and a statement of five tables built afresh paid for building
+    its cache key again each time."""
     statement = (
         select(
             Appointment.id,
@@ -124,19 +125,34 @@ def calendar_entries(org: Organization, period: Period, staff_id: int | None) ->
         .join(User, User.id == Appointment.staff_id)
         .outerjoin(ZoomMeeting, ZoomMeeting.appointment_id == Appointment.id)
         .where(
-            Appointment.org_id == org.id,
-            Appointment.starts_at < end,
-            # Nothing lasts longer than MAX_DURATION_MINUTES: this catches overnight ones cheaply.
-            Appointment.starts_at > start - timedelta(minutes=MAX_DURATION_MINUTES),
+            Appointment.org_id == bindparam("org_id"),
+            Appointment.starts_at < bindparam("end"),
+            Appointment.starts_at > bindparam("earliest"),
         )
         .order_by(Appointment.starts_at, Appointment.id)
     )
+    if one_staff:
+        statement = statement.where(Appointment.staff_id == bindparam("staff_id"))
+    return statement
+
+
+def calendar_entries(org: Organization, period: Period, staff_id: int | None) -> list[CalendarEntry]:
+    """Everything the period shows, in ONE statement (client, service, staff and Zoom state joined in),
+    as plain values: only the columns the grid draws, so no per-row ORM bookkeeping and
+    none of the encrypted Zoom columns (each would cost a decryption). Entries that ended before the
+    period may be among them: `place` draws nothing of those.
+
+    Colour: with everyone shown, each event takes its staff member's colour (who is whose at a
+    glance); one person's calendar keeps the services' colours."""
+    start, end = utc_bounds(period, org.tz)
+    # Nothing lasts longer than MAX_DURATION_MINUTES: this catches overnight ones cheaply.
+    params = {"org_id": org.id, "end": end, "earliest": start - timedelta(minutes=MAX_DURATION_MINUTES)}
     if staff_id is not None:
-        statement = statement.where(Appointment.staff_id == staff_id)
+        params["staff_id"] = staff_id
     clock = WallClock(org.tz)
     # Plain rows straight from the connection: no ORM identity map work for a read-only grid; and
     # all at once (`.all()` is one fetchall, iterating the result fetches row by row).
-    rows = db.session.connection().execute(statement).all()
+    rows = db.session.connection().execute(_entries_query(staff_id is not None), params).all()
     by_staff = staff_id is None
     return [
         CalendarEntry(

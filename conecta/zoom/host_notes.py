@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask_babel import force_locale, gettext, ngettext
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, bindparam, select
 
 from conecta.dates import format_instant
 from conecta.extensions import db
@@ -75,6 +76,28 @@ def overlapping(appointment: Appointment) -> list[Row]:
     mode one host serves a whole team, so there may be dozens, and none of their encrypted meeting
     details is needed to tell (the Zoom panel draws this on every drawer and every Join)."""
     zoom = appointment.zoom
+    params = {
+        "org_id": appointment.org_id,
+        "id": appointment.id,
+        "ends_at": appointment.ends_at,
+        "earliest": appointment.starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
+    }
+    if zoom.host_user_id is not None:
+        params["host_user_id"] = zoom.host_user_id
+    query = _overlapping_query(zoom.host_user_id is not None)
+    return [
+        row
+        for row in db.session.execute(query, params)
+        if row.starts_at + timedelta(minutes=row.duration_minutes) > appointment.starts_at
+        # "me" is whoever connected when it was made: the same host only if the same email says so.
+        and (zoom.host_user_id is not None or row.host_email == zoom.host_email)
+    ]
+
+
+@cache
+def _overlapping_query(host_known: bool) -> Select:
+    """`overlapping`'s statement, built once per variant: the Zoom panel runs it on every drawer and every
+    Join, and a statement of four tables built afresh paid for building its cache key again each time."""
     query = (
         select(
             Appointment.id,
@@ -89,26 +112,18 @@ def overlapping(appointment: Appointment) -> list[Row]:
         .join(Service, Service.id == Appointment.service_id)
         .join(Client, Client.id == Appointment.client_id)
         .where(
-            Appointment.org_id == appointment.org_id,
-            Appointment.id != appointment.id,
+            Appointment.org_id == bindparam("org_id"),
+            Appointment.id != bindparam("id"),
             Appointment.status == "booked",
             ZoomMeeting.meeting_id.is_not(None),
-            Appointment.starts_at < appointment.ends_at,
-            Appointment.starts_at > appointment.starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
+            Appointment.starts_at < bindparam("ends_at"),
+            Appointment.starts_at > bindparam("earliest"),
         )
         .order_by(Appointment.starts_at, Appointment.id)
     )
-    if zoom.host_user_id is None:
-        query = query.where(ZoomMeeting.host_user_id.is_(None))
-    else:
-        query = query.where(ZoomMeeting.host_user_id == zoom.host_user_id)
-    return [
-        row
-        for row in db.session.execute(query)
-        if row.starts_at + timedelta(minutes=row.duration_minutes) > appointment.starts_at
-        # "me" is whoever connected when it was made: the same host only if the same email says so.
-        and (zoom.host_user_id is not None or row.host_email == zoom.host_email)
-    ]
+    if host_known:
+        return query.where(ZoomMeeting.host_user_id == bindparam("host_user_id"))
+    return query.where(ZoomMeeting.host_user_id.is_(None))
 
 
 def _overlap_warnings(appointment: Appointment) -> list[str]:
