@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from email.utils import make_msgid
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from conecta.extensions import db
@@ -253,15 +254,20 @@ def _supersede_unsent(session: Session, appointment_id: int, client_ids: set[int
 def read_afresh(session: Session, appointment_id: int, *, lock: bool) -> Appointment | None:
     """The appointment and its Zoom meeting as committed, whatever the session held; with `lock`, under
     its row lock."""
+    return session.scalars(_afresh_query(lock), {"id": appointment_id}).unique().one_or_none()
+
+
+@cache
+def _afresh_query(lock: bool) -> Select:
+    """Built once per variant: every email and Zoom job reads its appointment this way, and a statement
+    built afresh pays for building its cache key again each time."""
     query = (
         select(Appointment)
         .options(joinedload(Appointment.zoom))
-        .where(Appointment.id == appointment_id)
+        .where(Appointment.id == bindparam("id"))
         .execution_options(populate_existing=True)
     )
-    if lock:
-        query = query.with_for_update(of=Appointment)
-    return session.scalars(query).unique().one_or_none()
+    return query.with_for_update(of=Appointment) if lock else query
 
 
 def lock_appointment(session: Session, appointment_id: int) -> Appointment | None:

@@ -15,10 +15,11 @@ import smtplib
 import ssl
 from datetime import timedelta
 from email.message import EmailMessage
+from functools import cache
 
 from flask import current_app
 from rq import Retry, get_current_job
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from conecta.extensions import db
@@ -100,21 +101,29 @@ def is_permanent(exc: BaseException) -> bool:
 
 
 def _claim(outbox_id: int) -> bool:
-    claimed = db.session.execute(
+    claimed = db.session.execute(_claim_statement(), {"outbox_id": outbox_id, "now": utcnow()}).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+@cache
+def _claim_statement() -> Update:
+    """Built once: every email job runs it, and a statement built afresh pays for building its cache key
+    again each time."""
+    return (
         update(OutboxEmail)
         .where(
-            OutboxEmail.id == outbox_id, OutboxEmail.status.in_((EmailStatus.QUEUED, EmailStatus.RETRYING))
+            OutboxEmail.id == bindparam("outbox_id"),
+            OutboxEmail.status.in_((EmailStatus.QUEUED, EmailStatus.RETRYING)),
         )
         .values(
             status=EmailStatus.SENDING,
             attempts=OutboxEmail.attempts + 1,
             next_attempt_at=None,
-            updated_at=utcnow(),
+            updated_at=bindparam("now"),
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return bool(claimed)
+    )
 
 
 @app_job

@@ -15,10 +15,11 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -59,7 +60,14 @@ def set_state(
 def load(appointment_id: int) -> Appointment | None:
     """The appointment and its meeting as committed now (a loop round must see other transactions)."""
     db.session.expire_all()
-    return db.session.scalar(
+    return db.session.scalar(_load_query(), {"id": appointment_id})
+
+
+@cache
+def _load_query() -> Select:
+    """Built once: every Zoom job runs it, and a statement built afresh pays for building its cache key
+    again each time."""
+    return (
         select(Appointment)
         .options(
             joinedload(Appointment.org),
@@ -67,7 +75,7 @@ def load(appointment_id: int) -> Appointment | None:
             joinedload(Appointment.client),
             joinedload(Appointment.zoom),
         )
-        .where(Appointment.id == appointment_id)
+        .where(Appointment.id == bindparam("id"))
         .execution_options(populate_existing=True)
     )
 
