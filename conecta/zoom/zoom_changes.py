@@ -29,11 +29,12 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from conecta import jobs
@@ -63,12 +64,7 @@ def receive(event: dict[str, Any]) -> str:
     change = parse(event)
     if change is None:
         return "ignored"
-    appointment = db.session.scalar(
-        select(Appointment)
-        .join(ZoomMeeting)
-        .options(contains_eager(Appointment.zoom))
-        .where(ZoomMeeting.meeting_id == change.meeting_id)
-    )
+    appointment = db.session.scalar(_by_meeting_query(), {"meeting_id": change.meeting_id})
     if appointment is None:
         return "not-ours"  # a meeting Conecta does not hold (any more): ours deleted or replaced echo here
     payload = event.get("payload") or {}
@@ -86,6 +82,18 @@ def receive(event: dict[str, Any]) -> str:
         return settled
     request_change(appointment_id, change)
     return "queued"
+
+
+@cache
+def _by_meeting_query() -> Select:
+    """Built once: every webhook runs it, and a statement built afresh pays for building its cache key
+    again each time."""
+    return (
+        select(Appointment)
+        .join(ZoomMeeting)
+        .options(contains_eager(Appointment.zoom))
+        .where(ZoomMeeting.meeting_id == bindparam("meeting_id"))
+    )
 
 
 def request_change(appointment_id: int, change: MeetingEvent, *, at_front: bool = False) -> None:
