@@ -33,6 +33,7 @@ The machine's load average is printed beside the figures: on a shared machine, r
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import random
@@ -494,6 +495,60 @@ def inside_the_web(idle_lines: list[str], load_lines: list[str]) -> str:
     return "\n".join(rows)
 
 
+def _traced(trace_dir: Path, since: float, until: float) -> dict[str, list[tuple]]:
+    """Each web process's trace lines (bench/web_trace.py) from `since` to `until` (perf_counter, the
+    same clock in every process): (start, wall, cpu, what) per request or collection."""
+    by_process: dict[str, list[tuple]] = {}
+    for path in trace_dir.glob("*.log"):
+        rows = []
+        for line in path.read_text().splitlines():
+            start, wall, cpu, what = line.split(" ", 3)
+            if since <= float(start) <= until:
+                rows.append((float(start), float(wall), float(cpu), re.sub(r"/\d+", "/#", what)))
+        by_process[path.stem] = rows
+    return by_process
+
+
+def waits(trace_dir: Path, since: float, until: float) -> str:
+    """What the busiest routes waited for under load, from the web's own trace: for their median request
+    and their slowest 5%, the wall time, the request's own CPU, other requests' CPU in the same process
+    meanwhile, garbage collections meanwhile, and the rest (a core, the database, Redis)."""
+    by_process = _traced(trace_dir, since, until)
+    mine: dict[str, list[tuple[float, ...]]] = defaultdict(list)
+    for rows in by_process.values():
+        rows = sorted(r for r in rows if "/zoom" not in r[3])  # the Zoom panel's long-poll waits on purpose
+        starts = [r[0] for r in rows]
+        longest = max((r[1] for r in rows), default=0.0)
+        for start, wall, cpu, what in rows:
+            if what.startswith("GC "):
+                continue
+            end = start + wall
+            others = collections = 0.0
+            for other_start, other_wall, other_cpu, other in rows[
+                bisect.bisect_left(starts, start - longest) : bisect.bisect_right(starts, end)
+            ]:
+                overlap = min(end, other_start + other_wall) - max(start, other_start)
+                if overlap <= 0 or other_start == start:
+                    continue
+                if other.startswith("GC "):
+                    collections += overlap
+                else:
+                    others += other_cpu * overlap / max(other_wall, 1e-6)
+            mine[what].append((wall, cpu, others, collections))
+    lines = []
+    for what, samples in sorted(mine.items(), key=lambda item: -len(item[1]))[:8]:
+        samples.sort()
+        median, slowest = samples[len(samples) // 2], samples[int(len(samples) * 0.95) :]
+        tail = [statistics.mean(s[i] for s in slowest) for i in range(4)]
+        rest = tail[0] - tail[1] - tail[2] - tail[3]
+        lines.append(
+            f"  {what[:30]:<30} n={len(samples):>5}  median {median[0] * 1000:5.1f} ms (CPU {median[1] * 1000:4.1f}); "
+            f"slowest 5%: {tail[0] * 1000:5.1f} ms = own CPU {tail[1] * 1000:4.1f} + others' {tail[2] * 1000:4.1f} "
+            f"+ collections {tail[3] * 1000:4.1f} + the rest {rest * 1000:5.1f}"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -509,6 +564,8 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (the default; for bench/report.py)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--trace", action="store_true",
+                        help="trace every web request's wall and CPU time: what the busiest routes waited for")  # fmt: skip
     args = parser.parse_args()
     # Its 60 threads stand in for 60 browsers: a thread whose answer arrived waits for Python's lock at
     # most 1 ms (5 by default) before it reads the clock, so its own parsing is not timed as the web's.
@@ -521,7 +578,7 @@ def main() -> None:
         # at once and be timed as the web's. Settled as the web's own processes are (conecta.collector).
         collector.settle_after_load()
         world.set_latency(args.latency)
-        url = world.start_web()
+        url = world.start_web(trace=args.trace)
         world.sandbox("POST", "webhooks", json={"url": f"{url}/webhooks/zoom"})
         os.environ["CONECTA_WORKER_THREADS"] = str(args.threads)  # the workers' environment
         world.start_workers(args.workers)
@@ -544,6 +601,7 @@ def main() -> None:
         load_before = os.getloadavg()
         cpu_before = world.cpu()
         load_started = time.monotonic()
+        traced_from = time.perf_counter()
         until = time.monotonic() + args.seconds
         threads = [threading.Thread(target=staff_loop, args=(m, until), daemon=True) for m in staff]
         threads += [
@@ -555,6 +613,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         load_during = os.getloadavg()
+        traced_until = time.perf_counter()
         access = world.access_log.read_text().splitlines()
         idle_access, load_access = access[:access_before], access[access_before:]
         settled = settle(world, 180)
@@ -563,6 +622,7 @@ def main() -> None:
         settle(world, 60)
         cpu_after = world.cpu()
         cpu_seconds_at = time.monotonic()
+        traced = waits(world.trace_dir, traced_from, traced_until) if args.trace else ""
         counts = consistency(world)
         state = world.sandbox("GET", "state")
         deliveries = world.sandbox("GET", "webhooks/deliveries")["deliveries"]
@@ -601,6 +661,9 @@ def main() -> None:
         print(row("webhook", webhook_ms, None) + "  (as Zoom's sender timed them)")
     print("  inside the web (gunicorn's time per request, from its thread taking it to the last byte):")
     print(inside_the_web(idle_access, load_access))
+    if traced:
+        print("  what they waited for under load (the web's trace; --trace):")
+        print(traced)
     join = [t - latency for t in stats.join]
     idle_join = [t - latency for t in idle.join]
     join_p95 = percentile(join, 95) * 1000 if join else float("inf")

@@ -377,13 +377,24 @@ class Harness:
     def access_log(self) -> Path:
         return Path(self.tmp.name) / "access.log"
 
-    def start_web(self) -> str:
-        """gunicorn as the Procfile runs it (gunicorn.conf.py), CSRF and all; returns its base URL."""
+    @property
+    def trace_dir(self) -> Path:
+        """Where `start_web(trace=True)` has each web process write its trace (bench/web_trace.py)."""
+        return Path(self.tmp.name) / "web-trace"
+
+    def start_web(self, trace: bool = False) -> str:
+        """gunicorn as the Procfile runs it (gunicorn.conf.py), CSRF and all; returns its base URL. With
+        `trace`, each web process also writes every request's wall and CPU time (bench/web_trace.py)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = {**self.process_env(), "CONECTA_BASE_URL": url}
+        config = "gunicorn.conf.py"
+        if trace:
+            self.trace_dir.mkdir(exist_ok=True)
+            env["CONECTA_WEB_TRACE_DIR"] = str(self.trace_dir)
+            config = str(Path(__file__).parent / "web_trace.py")
         log = open(Path(self.tmp.name) / "web.log", "ab")  # noqa: SIM115  (lives as long as it does)
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+        command = [sys.executable, "-m", "gunicorn", "-c", config, "-b", f"127.0.0.1:{port}"]
         # An access log as the Procfile's, with gunicorn's own time per request (µs): its thread's share.
         command += ["--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"]
         self.web = subprocess.Popen(
