@@ -29,14 +29,13 @@ from conecta.extensions import db
 from conecta.groups import participants
 from conecta.mail import plan as mail_plan
 from conecta.mail import send as mail_send
-from conecta.models import Appointment, Client, Organization, StaffChoice, User
+from conecta.models import Appointment, Client, Organization, User
 from conecta.models.appointment import ATTENDANCE_LABELS
 from conecta.models.email import OutboxEmail
 from conecta.models.zoom import zoom_connection_for
 from conecta.scheduling import BookingDetails
 from conecta.zoom import dispatch as zoom_dispatch
 from conecta.zoom import plan as zoom_plan
-from conecta.zoom import zoom_changes
 from conecta.zoom.plan import Change
 
 
@@ -132,7 +131,7 @@ def _reload_query() -> Select:
     )
 
 
-def _save(
+def save_change(
     change: Change, staff: User | None, apply: Callable[[], Appointment], **plan_options: Any
 ) -> Appointment:
     """Step 1 in one transaction (or roll back), then step 2."""
@@ -151,7 +150,7 @@ def save_new(org: Organization, details: BookingDetails, more_clients: Sequence[
         participants.enrol(appointment, [details.client, *more_clients])
         return appointment
 
-    return _save(Change.CREATED, details.staff, apply)
+    return save_change(Change.CREATED, details.staff, apply)
 
 
 def plan_edit(appointment: Appointment, details: BookingDetails) -> Planned:
@@ -256,72 +255,6 @@ def replan_zoom(appointments: Iterable[Appointment], detail: str | None = None) 
     return marked
 
 
-def retry_zoom(appointment: Appointment, actor: Any = None) -> None:
-    """Staff's Retry after a Zoom failure: start the sync over from what the appointment wants now."""
-    zoom_plan.request_retry(appointment, actor=actor)
-    db.session.commit()
-    zoom_dispatch.request_reconcile(appointment.id)
-
-
-# ---- answers to changes made in Zoom (conecta.zoom.zoom_changes): each one a save like any other -----
-
-
-def recreate_zoom_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
-    """Recreate and resend, after the meeting was deleted in Zoom: a new meeting, and an update email to
-    the client (the mail plan owes one: their last Join link is gone), which waits for the new link."""
-    return _save(Change.UPDATED, None, lambda: zoom_changes.recreate_requested(appointment, actor))
-
-
-def put_zoom_back(appointment: Appointment, actor: Any = None) -> Appointment:
-    """Put Zoom back, after the meeting was moved in Zoom: PATCH it to the appointment's time."""
-    return _save(Change.UPDATED, None, lambda: zoom_changes.put_back_requested(appointment, actor))
-
-
-def move_to_zoom_time(appointment: Appointment, actor: Any = None) -> Appointment:
-    """Move the appointment to the time and duration it has in Zoom: a booking edit like any other (the
-    rules, the conflict check, the update email); raises `BookingError` when the slot is not free."""
-    zoom = appointment.zoom
-    details = BookingDetails(
-        client=appointment.client,
-        service=appointment.service,
-        staff=appointment.staff,
-        starts_at=zoom.synced_start_at if zoom is not None else None,
-        duration_minutes=zoom.synced_duration if zoom is not None else None,
-        notes=appointment.notes,
-    )
-
-    def apply() -> Appointment:
-        scheduling.update_appointment(db.session, appointment, details)
-        return zoom_changes.moved_to_zoom_time(appointment, actor)
-
-    return _save(Change.UPDATED, appointment.staff, apply)
-
-
-# ---- staff's choice for one appointment's meeting, whatever its service says (conecta.zoom.rule) -------
-
-
-def add_zoom_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
-    """Add Zoom meeting: a one-off video session, on an appointment of any service. The client gets the
-    link by email once the meeting exists."""
-    return _save(
-        Change.UPDATED,
-        None,
-        lambda: zoom_plan.choose(appointment, StaffChoice.ADDED, actor),
-        detail="Zoom meeting added by staff: a meeting will be created.",
-    )
-
-
-def remove_zoom_meeting(appointment: Appointment, actor: Any = None) -> Appointment:
-    """Remove Zoom meeting (asked first, by the view): the meeting is deleted in Zoom, and the client is
-    emailed that the link they have no longer works."""
-    return _save(
-        Change.UPDATED,
-        None,
-        lambda: zoom_plan.choose(appointment, StaffChoice.REMOVED, actor),
-        detail="Zoom meeting removed by staff: the meeting will be deleted.",
-    )
-
-
 # ---- a client's cancellation in the portal (conecta.portal.cancellation) ------------------------------
 
 
@@ -349,4 +282,4 @@ def cancel_by_client(appointment: Appointment, message: str | None) -> Appointme
         staff_notice.plan_client_cancelled(appointment)
         return appointment
 
-    return _save(Change.CANCELLED, appointment.staff, apply)
+    return save_change(Change.CANCELLED, appointment.staff, apply)

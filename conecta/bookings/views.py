@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from conecta.auth.permissions import staff_required
-from conecta.bookings import bp, series_views, service
+from conecta.bookings import bp, series_views, service, zoom_actions
 from conecta.bookings.access import get_appointment_for
 from conecta.bookings.choices import client_choices, fill_choices
 from conecta.bookings.forms import BookingForm, CancelForm
@@ -261,7 +261,7 @@ def zoom_add(appointment_id: int):
     refusal = rule.add_refusal(appointment, connected=_zoom_connected(appointment), now=utcnow())
     if refusal:
         return _render("view", status=422, appointment=appointment, general_errors=[gettext(refusal)])
-    service.add_zoom_meeting(appointment, actor=current_user)
+    zoom_actions.add_zoom_meeting(appointment, actor=current_user)
     return _saved(appointment, "updated", str(ZOOM_ADDED))
 
 
@@ -277,7 +277,7 @@ def zoom_remove(appointment_id: int):
         return _render("view", status=status, appointment=appointment, general_errors=[gettext(refusal)])
     if request.method == "GET":
         return _render("confirm_remove_zoom", appointment=appointment)
-    service.remove_zoom_meeting(appointment, actor=current_user)
+    zoom_actions.remove_zoom_meeting(appointment, actor=current_user)
     return _saved(appointment, "updated", str(ZOOM_REMOVED))
 
 

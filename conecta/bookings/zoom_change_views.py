@@ -16,7 +16,7 @@ from flask_htmx import make_response
 from flask_login import current_user
 
 from conecta.auth.permissions import staff_required
-from conecta.bookings import bp, service
+from conecta.bookings import bp, zoom_actions
 from conecta.bookings.access import get_appointment_for
 from conecta.extensions import htmx
 from conecta.models import Appointment, ZoomState
@@ -51,7 +51,9 @@ def _when(state: ZoomState, appointment_id: int, act: Callable[[Appointment], ob
 def zoom_recreate(appointment_id: int):
     """The meeting was deleted in Zoom: a new one, and its link emailed to the client."""
     return _when(
-        ZoomState.VANISHED, appointment_id, lambda a: service.recreate_zoom_meeting(a, actor=current_user)
+        ZoomState.VANISHED,
+        appointment_id,
+        lambda a: zoom_actions.recreate_zoom_meeting(a, actor=current_user),
     )
 
 
@@ -59,7 +61,9 @@ def zoom_recreate(appointment_id: int):
 @staff_required
 def zoom_put_back(appointment_id: int):
     """The meeting was moved in Zoom: move it back to the appointment's time."""
-    return _when(ZoomState.DRIFTED, appointment_id, lambda a: service.put_zoom_back(a, actor=current_user))
+    return _when(
+        ZoomState.DRIFTED, appointment_id, lambda a: zoom_actions.put_zoom_back(a, actor=current_user)
+    )
 
 
 @bp.route("/<int:appointment_id>/zoom/move-to-zoom-time", methods=["POST"])
@@ -70,7 +74,7 @@ def zoom_move_to_zoom_time(appointment_id: int):
     if appointment.zoom_state != ZoomState.DRIFTED or not wants_meeting(appointment):
         return _answer(appointment)
     try:
-        service.move_to_zoom_time(appointment, actor=current_user)
+        zoom_actions.move_to_zoom_time(appointment, actor=current_user)
     except BookingError as exc:
         reason = " ".join(exc.errors.values())
         return _answer(appointment, notice=NOT_MOVED.format(reason=reason), status=422)

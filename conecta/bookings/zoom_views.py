@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from conecta.auth.permissions import staff_required
-from conecta.bookings import bp, service
+from conecta.bookings import bp, zoom_actions
 from conecta.bookings.access import get_appointment_for
 from conecta.extensions import db, htmx
 from conecta.models import Appointment
@@ -61,7 +61,7 @@ def zoom_retry(appointment_id: int):
     """Start the sync over after a failure; the panel comes back pending and polls until it settles."""
     appointment = get_appointment_for(current_user, appointment_id)
     if can_retry(appointment):
-        service.retry_zoom(appointment, actor=current_user)
+        zoom_actions.retry_zoom(appointment, actor=current_user)
     if htmx:
         return render_template("partials/_zoom_panel.html", appointment=appointment, viewer="staff")
     return redirect(url_for("bookings.zoom_panel", appointment_id=appointment.id), code=303)

@@ -223,12 +223,12 @@ def repair(appointment_id: int, found: Finding) -> None:
     """Repairs go through the booking pipeline, like staff's own Recreate and resend / Put Zoom back."""
     if found.repair is None:
         return
-    from conecta.bookings import service
+    from conecta.bookings import zoom_actions
 
     appointment = load(appointment_id)
     if appointment is None or appointment.zoom is None or appointment.is_cancelled:
         return
     if found.repair == RECREATE and appointment.zoom_state == ZoomState.VANISHED:
-        service.recreate_zoom_meeting(appointment)
+        zoom_actions.recreate_zoom_meeting(appointment)
     elif found.repair == PUT_BACK and appointment.zoom_state == ZoomState.DRIFTED:
-        service.put_zoom_back(appointment)
+        zoom_actions.put_zoom_back(appointment)

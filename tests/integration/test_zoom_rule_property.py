@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conecta.bookings import service as bookings
+from conecta.bookings import zoom_actions
 from conecta.extensions import db
 from conecta.models import Appointment, ZoomState
 from conecta.models.types import utcnow
@@ -171,12 +172,12 @@ class World:
     def add(self, index: int) -> None:
         appointment = self.appointment(index)
         if appointment and not rule.add_refusal(appointment, connected=self.connected, now=utcnow()):
-            bookings.add_zoom_meeting(appointment)
+            zoom_actions.add_zoom_meeting(appointment)
 
     def remove(self, index: int) -> None:
         appointment = self.appointment(index)
         if appointment and not rule.remove_refusal(appointment, connected=self.connected):
-            bookings.remove_zoom_meeting(appointment)
+            zoom_actions.remove_zoom_meeting(appointment)
 
     def switch_on(self, service: str) -> None:
         """What the Events list's switch does once the admin confirmed (refused while disconnected)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from conecta.bookings import service as bookings
+from conecta.bookings import zoom_actions
 from conecta.extensions import db
 from conecta.models.types import utcnow
 from conecta.models.zoom import ZoomConnection
@@ -163,7 +164,7 @@ def test_a_validation_error_fails_at_once_and_retry_starts_over(sync_app, connec
     assert audit_events(appointment.id)[-1] == "zoom_meeting_failed"
 
     zoom_sandbox.clear_faults()
-    bookings.retry_zoom(appointment)
+    zoom_actions.retry_zoom(appointment)
     appointment = settle(sync_app, appointment.id)
     assert appointment.zoom_state == "ready" and appointment.zoom.error is None
     assert len(meetings(zoom_sandbox)) == 1
