@@ -76,21 +76,21 @@ def overlapping(appointment: Appointment) -> list[Row]:
     mode one host serves a whole team, so there may be dozens, and none of their encrypted meeting
     details is needed to tell (the Zoom panel draws this on every drawer and every Join)."""
     zoom = appointment.zoom
+    host_known = zoom.host_user_id is not None
     params = {
         "org_id": appointment.org_id,
         "id": appointment.id,
         "ends_at": appointment.ends_at,
         "earliest": appointment.starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
     }
-    if zoom.host_user_id is not None:
+    if host_known:
         params["host_user_id"] = zoom.host_user_id
-    query = _overlapping_query(zoom.host_user_id is not None)
     return [
         row
-        for row in db.session.execute(query, params)
+        for row in db.session.execute(_overlapping_query(host_known), params)
         if row.starts_at + timedelta(minutes=row.duration_minutes) > appointment.starts_at
         # "me" is whoever connected when it was made: the same host only if the same email says so.
-        and (zoom.host_user_id is not None or row.host_email == zoom.host_email)
+        and (host_known or row.host_email == zoom.host_email)
     ]
 
 
